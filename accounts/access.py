@@ -1,0 +1,78 @@
+"""Who may see and change which patient's records: the one helper every queryset goes through.
+
+Access is recorded as django-guardian grants on the patient (written only by
+`accounts.permissions.sync_patient_access`). Practice admins see and change their whole practice;
+everyone else sees the patients they hold a `view_patient` grant on and changes those they hold a
+`change_patient` grant on. Nothing crosses practices. Records that hang off a patient (plans, goals,
+sessions, reviews, reports) use `PatientScopedQuerySet` and inherit the same answer.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.db import models
+
+Action = Literal["view", "change"]
+ACTIONS: tuple[Action, ...] = ("view", "change")
+
+
+def _visible_patient_ids(user, action: Action):
+    """A subquery of the patient ids `user` may `action`, or None for "the whole practice"."""
+    from accounts.models import Patient, PatientUserObjectPermission, Role
+
+    if action not in ACTIONS:
+        raise ValueError(f"Unknown action {action!r}")
+    if user.role == Role.PRACTICE_ADMIN:
+        return None
+    return PatientUserObjectPermission.objects.filter(
+        user_id=user.pk,
+        permission__codename=f"{action}_patient",
+        permission__content_type__app_label=Patient._meta.app_label,
+    ).values("content_object_id")
+
+
+def _usable(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+class PatientQuerySet(models.QuerySet):
+    def restrict(self, user, action: Action = "view") -> PatientQuerySet:
+        """Narrow to the patients `user` may `action` (view or change)."""
+        if not _usable(user):
+            return self.none()
+        if user.is_superuser:
+            return self
+        if user.practice_id is None:
+            return self.none()
+        ids = _visible_patient_ids(user, action)
+        scoped = self.filter(practice_id=user.practice_id)
+        return scoped if ids is None else scoped.filter(id__in=ids)
+
+    def visible_to(self, user) -> PatientQuerySet:
+        return self.restrict(user, "view")
+
+
+class PatientScopedQuerySet(models.QuerySet):
+    """For models whose access follows a patient: set `patient_lookup` on the subclass."""
+
+    patient_lookup = "patient"
+
+    def restrict(self, user, action: Action = "view"):
+        from accounts.models import Patient
+
+        if not _usable(user):
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(**{f"{self.patient_lookup}__in": Patient.objects.restrict(user, action)})
+
+    def visible_to(self, user):
+        return self.restrict(user, "view")
+
+
+def can(user, action: Action, patient) -> bool:
+    """Whether `user` may `action` this patient: the same answer `restrict` gives, for one object."""
+    from accounts.models import Patient
+
+    return Patient.objects.restrict(user, action).filter(pk=patient.pk).exists()

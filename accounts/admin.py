@@ -1,0 +1,217 @@
+from axes.utils import reset as axes_reset
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+
+from accounts import services
+from accounts.admin_base import PracticeScopedAdmin, ReadOnlyAdmin
+from accounts.models import (
+    AuditEvent,
+    CareTeamMembership,
+    Patient,
+    PatientUserObjectPermission,
+    Practice,
+    Role,
+    User,
+)
+
+
+@admin.register(Practice)
+class PracticeAdmin(PracticeScopedAdmin):
+    practice_lookup = "pk"
+    list_display = ["name", "time_zone", "default_review_frequency_days", "created_at"]
+    search_fields = ["name"]
+    list_filter = ["time_zone"]
+
+
+class StaffForm(forms.ModelForm):
+    password1 = forms.CharField(
+        label="Password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        required=False,
+        help_text="At least 12 characters. Leave empty to keep the current password.",
+    )
+
+    class Meta:
+        model = User
+        fields = ["email", "full_name", "credentials", "license_number", "role", "supervisor", "is_active"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.pk and not cleaned.get("password1"):
+            self.add_error("password1", "A new account needs a password.")
+        elif cleaned.get("password1"):
+            try:
+                validate_password(cleaned["password1"], self.instance)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class SuperuserStaffForm(StaffForm):
+    class Meta(StaffForm.Meta):
+        fields = [*StaffForm.Meta.fields, "practice", "is_superuser"]
+
+
+@admin.register(User)
+class StaffAdmin(PracticeScopedAdmin):
+    list_display = ["email", "full_name", "credentials", "role", "supervisor", "practice", "is_active", "last_login"]
+    list_filter = ["role", "is_active", "practice"]
+    search_fields = ["email", "full_name", "license_number"]
+    ordering = ["full_name", "email"]
+    actions = ["unlock_sign_in"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = SuperuserStaffForm if request.user.is_superuser else StaffForm
+        return super().get_form(request, obj, change, fields=None, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        return [(None, {"fields": list(self.get_form(request, obj).base_fields)})]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "supervisor":
+            field.queryset = field.queryset.filter(role=Role.SUPERVISOR, is_active=True)
+        return field
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        practice = data.get("practice") if request.user.is_superuser else request.user.practice
+        user, _ = services.staff_save(
+            user=obj if change else None,
+            email=data["email"],
+            role=data["role"],
+            practice=practice,
+            password=data.get("password1") or None,
+            full_name=data["full_name"],
+            credentials=data["credentials"],
+            supervisor=data.get("supervisor"),
+            is_active=data["is_active"],
+        )
+        if request.user.is_superuser and data.get("is_superuser") != user.is_superuser:
+            user.is_superuser = data["is_superuser"]
+            user.save(update_fields=["is_superuser"])
+        user.license_number = data.get("license_number", "")
+        user.save(update_fields=["license_number"])
+        obj.pk, obj._state = user.pk, user._state
+
+    @admin.action(description="Unlock sign-in for the selected accounts")
+    def unlock_sign_in(self, request, queryset):
+        for user in queryset:
+            axes_reset(username=user.email)
+        messages.success(request, f"Unlocked {queryset.count()} account(s).")
+
+
+class PatientAdminForm(forms.ModelForm):
+    care_team_members = forms.ModelMultipleChoiceField(
+        queryset=User.objects.filter(is_active=True, role__in=[Role.THERAPIST, Role.SUPERVISOR]),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Clinicians on the care team besides the primary therapist.",
+    )
+
+    class Meta:
+        model = Patient
+        fields = [
+            "first_name",
+            "last_name",
+            "preferred_name",
+            "date_of_birth",
+            "external_id",
+            "email",
+            "phone",
+            "address",
+            "emergency_contact",
+            "status",
+            "primary_therapist",
+        ]
+
+
+class SuperuserPatientAdminForm(PatientAdminForm):
+    class Meta(PatientAdminForm.Meta):
+        fields = ["practice", *PatientAdminForm.Meta.fields]
+
+
+@admin.register(Patient)
+class PatientAdmin(PracticeScopedAdmin):
+    audit_reads = True
+    list_display = ["last_name", "first_name", "date_of_birth", "status", "primary_therapist", "practice"]
+    list_filter = ["status", "primary_therapist", "practice"]
+    search_fields = ["first_name", "last_name", "preferred_name", "external_id", "email"]
+    list_select_related = ["primary_therapist", "practice"]
+    readonly_fields = ["created_at", "updated_at"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = SuperuserPatientAdminForm if request.user.is_superuser else PatientAdminForm
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is not None:
+            form.base_fields["care_team_members"].initial = list(obj.care_team.exclude(pk=obj.primary_therapist_id))
+        return form
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "primary_therapist" and field is not None:
+            field.queryset = field.queryset.filter(is_active=True, role__in=[Role.THERAPIST, Role.SUPERVISOR])
+        return field
+
+    def get_fieldsets(self, request, obj=None):
+        fields = list(self.get_form(request, obj).base_fields)
+        return [(None, {"fields": fields}), ("Record", {"fields": self.readonly_fields})]
+
+    def save_model(self, request, obj, form, change):
+        by = self.audit_context(request)
+        data = dict(form.cleaned_data)
+        care_team = list(data.pop("care_team_members"))
+        therapist = data.pop("primary_therapist")
+        practice = data.pop("practice", None) or request.user.practice
+        if not change:
+            patient = services.patient_create(
+                by=by, practice=practice, primary_therapist=therapist, care_team=care_team, **data
+            )
+        else:
+            patient = Patient.objects.get(pk=obj.pk)
+            services.patient_update(by=by, patient=patient, **data)
+            if therapist is not None and therapist.pk != patient.primary_therapist_id:
+                services.patient_transfer(by=by, patient=patient, therapist=therapist)
+            services.care_team_set(by=by, patient=patient, members=care_team)
+        obj.pk, obj._state = patient.pk, patient._state
+
+
+@admin.register(CareTeamMembership)
+class CareTeamMembershipAdmin(ReadOnlyAdmin):
+    practice_lookup = "patient__practice"
+    list_display = ["patient", "user", "added_at"]
+    list_filter = ["user"]
+    search_fields = ["patient__last_name", "patient__first_name", "user__email", "user__full_name"]
+    list_select_related = ["patient", "user"]
+
+
+@admin.register(PatientUserObjectPermission)
+class PatientGrantAdmin(ReadOnlyAdmin):
+    """Who holds which grant on which patient: derived from care teams and supervision."""
+
+    practice_lookup = "content_object__practice"
+    list_display = ["content_object", "user", "permission"]
+    list_filter = ["permission__codename", "user"]
+    search_fields = ["content_object__last_name", "user__email", "user__full_name"]
+    list_select_related = ["content_object", "user", "permission"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = [
+        "occurred_at",
+        "user_email",
+        "action",
+        "channel",
+        "object_type",
+        "object_id",
+        "patient",
+        "ip_address",
+    ]
+    list_filter = ["action", "channel", "object_type", "practice"]
+    search_fields = ["user_email", "object_id", "ip_address", "path"]
+    date_hierarchy = "occurred_at"
+    list_select_related = ["patient"]
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]

@@ -1,0 +1,79 @@
+"""What every Trellis ModelAdmin shares: practice scoping, no deletes, audited reads of patient data."""
+
+from django.contrib import admin
+
+from accounts.audit import Action, AuditContext, audit_record, audit_record_many
+from accounts.models import Patient, Practice, User
+
+
+class PracticeScopedAdmin(admin.ModelAdmin):
+    """A practice admin sees and picks only their own practice's rows; a superuser sees all.
+
+    `practice_lookup` is the path from the model to its practice. Models that carry patient data set
+    `audit_reads = True` so opening their list or change page writes view events.
+    """
+
+    practice_lookup = "practice"
+    audit_reads = False
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(**{self.practice_lookup: request.user.practice_id})
+
+    def has_delete_permission(self, request, obj=None):
+        # Clinical and staff records are deactivated, discharged or discontinued, never deleted.
+        return False
+
+    def get_list_filter(self, request):
+        filters = list(super().get_list_filter(request))
+        if not request.user.is_superuser:
+            filters = [f for f in filters if f != self.practice_lookup]
+        return filters
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return self._scope_choices(field, request)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        return self._scope_choices(field, request)
+
+    def _scope_choices(self, field, request):
+        if field is None or request.user.is_superuser or not hasattr(field, "queryset"):
+            return field
+        model = field.queryset.model
+        if model is User or model is Patient:
+            field.queryset = field.queryset.filter(practice_id=request.user.practice_id)
+        elif model is Practice:
+            field.queryset = field.queryset.filter(pk=request.user.practice_id)
+        return field
+
+    def audit_context(self, request) -> AuditContext:
+        return AuditContext.from_request(request)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if self.audit_reads and request.method == "GET" and response.status_code == 200:
+            obj = self.get_object(request, object_id)
+            if obj is not None:
+                audit_record(self.audit_context(request), Action.VIEW, obj)
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl") if hasattr(response, "context_data") else None
+        if self.audit_reads and changelist is not None:
+            audit_record_many(self.audit_context(request), Action.VIEW, changelist.result_list)
+        return response
+
+
+class ReadOnlyAdmin(PracticeScopedAdmin):
+    """For derived or append-only records: listed and inspected, never written through the admin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,121 @@
+from rest_framework import serializers
+
+from accounts.models import AuditEvent, Patient, User
+
+
+class StaffSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "full_name", "email", "credentials", "role"]
+        read_only_fields = fields
+
+
+class StaffSerializer(serializers.ModelSerializer):
+    practice_id = serializers.UUIDField(read_only=True)
+    supervisor_id = serializers.UUIDField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "email",
+            "full_name",
+            "credentials",
+            "license_number",
+            "role",
+            "practice_id",
+            "supervisor_id",
+            "is_active",
+        ]
+        read_only_fields = fields
+
+
+class PracticeStaffField(serializers.PrimaryKeyRelatedField):
+    """Accepts only the ids of active clinicians in the caller's own practice."""
+
+    def get_queryset(self):
+        user = self.context["request"].user
+        return User.objects.filter(practice_id=user.practice_id, is_active=True)
+
+
+class PatientSerializer(serializers.ModelSerializer):
+    practice_id = serializers.UUIDField(read_only=True)
+    primary_therapist = StaffSummarySerializer(read_only=True)
+    primary_therapist_id = PracticeStaffField(
+        source="primary_therapist",
+        write_only=True,
+        required=False,
+        help_text="Practice admins only, on create; therapists who create a patient become its primary therapist.",
+    )
+    care_team = StaffSummarySerializer(many=True, read_only=True)
+    care_team_ids = PracticeStaffField(
+        source="care_team",
+        many=True,
+        write_only=True,
+        required=False,
+        help_text="Clinicians who treat the patient besides the primary therapist.",
+    )
+
+    class Meta:
+        model = Patient
+        fields = [
+            "id",
+            "practice_id",
+            "external_id",
+            "first_name",
+            "last_name",
+            "preferred_name",
+            "date_of_birth",
+            "email",
+            "phone",
+            "address",
+            "emergency_contact",
+            "status",
+            "primary_therapist",
+            "primary_therapist_id",
+            "care_team",
+            "care_team_ids",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        # Uniqueness of external_id is the service's rule (it answers 400 on external_id).
+        validators = []
+
+
+class TransferSerializer(serializers.Serializer):
+    therapist_id = PracticeStaffField()
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expires = serializers.DateTimeField(allow_null=True)
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    user_id = serializers.UUIDField(read_only=True, allow_null=True)
+    patient_id = serializers.UUIDField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id",
+            "occurred_at",
+            "user_id",
+            "user_email",
+            "action",
+            "channel",
+            "object_type",
+            "object_id",
+            "patient_id",
+            "ip_address",
+            "user_agent",
+            "path",
+            "changes",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,14 @@
+from django.urls import re_path
+
+from accounts.api import views
+from accounts.api.routers import OptionalSlashRouter
+
+router = OptionalSlashRouter()
+router.register("patients", views.PatientViewSet, basename="patient")
+router.register("audit-events", views.AuditEventViewSet, basename="auditevent")
+router.register("staff", views.StaffViewSet, basename="staff")
+
+urlpatterns = [
+    re_path(r"^auth/token/?$", views.TokenView.as_view(), name="auth-token"),
+    *router.urls,
+]

@@ -1,0 +1,148 @@
+from django.contrib.auth import authenticate, user_logged_in, user_logged_out
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from knox.auth import TokenAuthentication
+from knox.models import AuthToken
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import services
+from accounts.api.base import PatientDataViewSet
+from accounts.api.serializers import (
+    AuditEventSerializer,
+    PatientSerializer,
+    StaffSerializer,
+    TokenRequestSerializer,
+    TokenResponseSerializer,
+    TransferSerializer,
+)
+from accounts.auth import lockout_response
+from accounts.filters import AuditEventFilter, PatientFilter
+from accounts.models import AuditEvent, Patient, Role, User
+
+
+class TokenView(APIView):
+    """Exchange email and password for an API token; DELETE revokes the token used."""
+
+    authentication_classes = [TokenAuthentication]
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [permissions.AllowAny()]
+        return [permissions.IsAuthenticated()]
+
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer}, auth=[])
+    def post(self, request):
+        body = TokenRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        django_request = request._request
+        user = authenticate(
+            django_request, username=body.validated_data["email"].lower(), password=body.validated_data["password"]
+        )
+        if getattr(django_request, "axes_locked_out", False):
+            return lockout_response(django_request)
+        if user is None:
+            raise serializers.ValidationError({"non_field_errors": ["Unable to sign in with that email and password."]})
+        instance, token = AuthToken.objects.create(user)
+        user_logged_in.send(sender=user.__class__, request=django_request, user=user)
+        return Response({"token": token, "expires": instance.expiry})
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request):
+        request.auth.delete()
+        user_logged_out.send(sender=request.user.__class__, request=request._request, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PatientViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    PatientDataViewSet,
+):
+    """Patients the caller may see: their care team's, their supervisees', or the whole practice for admins."""
+
+    queryset = Patient.objects.select_related("primary_therapist").prefetch_related("care_team")
+    serializer_class = PatientSerializer
+    filterset_class = PatientFilter
+
+    def perform_create(self, serializer):
+        user = self.request.user
+        if user.practice_id is None:
+            raise PermissionDenied("Your account does not belong to a practice.")
+        data = dict(serializer.validated_data)
+        care_team = data.pop("care_team", [])
+        primary = data.pop("primary_therapist", None)
+        if user.role == Role.PRACTICE_ADMIN:
+            therapist = primary
+        else:
+            if primary is not None and primary.pk != user.pk:
+                raise serializers.ValidationError(
+                    {"primary_therapist_id": ["Only a practice admin can assign a patient to someone else."]}
+                )
+            therapist = user
+        serializer.instance = services.patient_create(
+            by=self.audit, practice=user.practice, primary_therapist=therapist, care_team=care_team, **data
+        )
+
+    @transaction.atomic
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        if "primary_therapist" in data:
+            raise serializers.ValidationError(
+                {"primary_therapist_id": ["Change the primary therapist with POST .../transfer."]}
+            )
+        care_team = data.pop("care_team", None)
+        patient = services.patient_update(by=self.audit, patient=serializer.instance, **data)
+        if care_team is not None:
+            services.care_team_set(by=self.audit, patient=patient, members=care_team)
+        serializer.instance = Patient.objects.prefetch_related("care_team").get(pk=patient.pk)
+
+    @extend_schema(request=TransferSerializer, responses={200: PatientSerializer})
+    @action(detail=True, methods=["post"])
+    def transfer(self, request, pk=None):
+        """Transfer of care to another therapist (practice admins only)."""
+        patient = self.get_object()
+        body = TransferSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        services.patient_transfer(by=self.audit, patient=patient, therapist=body.validated_data["therapist_id"])
+        patient = self.get_queryset().get(pk=patient.pk)
+        return Response(self.get_serializer(patient).data)
+
+
+class IsPracticeAdmin(permissions.BasePermission):
+    message = "Only practice admins can read the audit trail."
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and (user.is_superuser or user.role == Role.PRACTICE_ADMIN))
+
+
+class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
+    """The audit trail of the caller's practice (practice admins only); it cannot be changed."""
+
+    serializer_class = AuditEventSerializer
+    permission_classes = [permissions.IsAuthenticated, IsPracticeAdmin]
+    filterset_class = AuditEventFilter
+
+    def get_queryset(self):
+        user = self.request.user
+        events = AuditEvent.objects.all()
+        return events if user.is_superuser else events.filter(practice_id=user.practice_id)
+
+
+class StaffViewSet(viewsets.ReadOnlyModelViewSet):
+    """The staff of the caller's practice, to find a therapist's id; `/staff/me` is the caller."""
+
+    serializer_class = StaffSerializer
+
+    def get_queryset(self):
+        return User.objects.filter(practice_id=self.request.user.practice_id).order_by("full_name", "email")
+
+    @action(detail=False)
+    def me(self, request):
+        return Response(self.get_serializer(request.user).data)

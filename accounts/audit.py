@@ -1,0 +1,123 @@
+"""Recording the audit trail. Every read or write of patient data calls one of these."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+from django.db import models
+
+from accounts.models import AuditEvent
+
+Action = AuditEvent.Action
+Channel = AuditEvent.Channel
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    """Who is acting, and from where: built once per request (or command) and passed to services."""
+
+    user: object | None
+    channel: str = Channel.SYSTEM
+    ip_address: str | None = None
+    user_agent: str = ""
+    path: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_request(cls, request, channel: str | None = None) -> AuditContext:
+        path = request.path
+        if channel is None:
+            if path.startswith("/api/"):
+                channel = Channel.API
+            elif path.startswith("/admin/"):
+                channel = Channel.ADMIN
+            else:
+                channel = Channel.WEB
+        user = getattr(request, "user", None)
+        return cls(
+            user=user if user is not None and user.is_authenticated else None,
+            channel=channel,
+            ip_address=_client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:500],
+            path=path[:500],
+        )
+
+    @classmethod
+    def system(cls, what: str, user=None) -> AuditContext:
+        """For management commands and Celery tasks: `what` names the command or task."""
+        return cls(user=user, channel=Channel.SYSTEM, user_agent=what[:500])
+
+
+def _client_ip(request) -> str | None:
+    # Axes already resolved the client address (honouring PROXY_COUNT) for the login it guards.
+    ip = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR")
+    return ip or None
+
+
+def _object_patient(obj):
+    from accounts.models import Patient
+
+    if isinstance(obj, Patient):
+        return obj
+    return getattr(obj, "patient", None)
+
+
+def _event(ctx: AuditContext, action: str, obj: models.Model, patient=None, changes=None) -> AuditEvent:
+    user = ctx.user
+    patient = patient if patient is not None else _object_patient(obj)
+    practice_id = getattr(patient, "practice_id", None) or getattr(user, "practice_id", None)
+    return AuditEvent(
+        user=user,
+        user_email=getattr(user, "email", "") or "",
+        practice_id=practice_id,
+        action=action,
+        channel=ctx.channel,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        patient=patient,
+        ip_address=ctx.ip_address,
+        user_agent=ctx.user_agent,
+        path=ctx.path,
+        changes=changes or {},
+    )
+
+
+def audit_record(ctx: AuditContext, action: str, obj: models.Model, *, patient=None, changes=None) -> AuditEvent:
+    """Record one event about `obj` (the patient is taken from `obj` unless given)."""
+    event = _event(ctx, action, obj, patient=patient, changes=changes)
+    event.save()
+    return event
+
+
+def audit_record_many(ctx: AuditContext, action: str, objs: Iterable[models.Model]) -> list[AuditEvent]:
+    """Record one event per object in a single INSERT: a list page shows many patients' data."""
+    return AuditEvent.objects.bulk_create([_event(ctx, action, obj) for obj in objs])
+
+
+def _jsonable(value):
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, (UUID, Decimal)):
+        return str(value)
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    return value
+
+
+def snapshot(obj: models.Model, fields: Iterable[str]) -> dict:
+    """The current values of `fields` (FKs by id), to diff before and after a write."""
+    values = {}
+    for name in fields:
+        f = obj._meta.get_field(name)
+        attname = f.attname if f.is_relation and f.many_to_one else name
+        values[name] = _jsonable(getattr(obj, attname))
+    return values
+
+
+def diff(before: dict, after: dict) -> dict:
+    """{field: [old, new]} for every field whose value changed."""
+    return {k: [before.get(k), after[k]] for k in after if before.get(k) != after[k]}

@@ -1,0 +1,61 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from accounts.models import Patient, Role, User
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"})
+    )
+
+    def clean_username(self):
+        return self.cleaned_data["username"].lower()
+
+
+class PatientForm(forms.ModelForm):
+    """Demographics; care-team choices are limited to active clinicians of the user's practice."""
+
+    care_team = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Clinicians who treat this patient besides the primary therapist.",
+    )
+
+    class Meta:
+        model = Patient
+        fields = [
+            "first_name",
+            "last_name",
+            "preferred_name",
+            "date_of_birth",
+            "external_id",
+            "email",
+            "phone",
+            "address",
+            "emergency_contact",
+            "status",
+        ]
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date"}),
+            "address": forms.Textarea(attrs={"rows": 2}),
+        }
+        labels = {"external_id": "MRN / external identifier"}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        clinicians = User.objects.filter(
+            practice_id=user.practice_id, is_active=True, role__in=[Role.THERAPIST, Role.SUPERVISOR]
+        )
+        if not self.instance.pk and user.role == Role.PRACTICE_ADMIN:
+            # Only an admin registers a patient for someone else; a clinician treats whom they register.
+            self.fields["primary_therapist"] = forms.ModelChoiceField(queryset=clinicians, required=True)
+            self.order_fields(["primary_therapist"])
+        self.fields["care_team"].queryset = clinicians.exclude(
+            pk=getattr(self.instance, "primary_therapist_id", None) or user.pk
+        )
+        if self.instance.pk:
+            self.fields["care_team"].initial = list(
+                self.instance.care_team.exclude(pk=self.instance.primary_therapist_id)
+            )

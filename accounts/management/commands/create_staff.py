@@ -1,0 +1,59 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts import services
+from accounts.models import Practice, Role, User
+
+
+class Command(BaseCommand):
+    help = "Create a member of staff, or update the one with that email (re-running is safe)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--email", required=True)
+        parser.add_argument("--password", required=True, help="At least 12 characters.")
+        parser.add_argument("--role", required=True, choices=Role.values)
+        parser.add_argument("--practice", help="Practice name; created when missing.")
+        parser.add_argument("--supervisor", help="Email of this person's clinical supervisor.")
+        parser.add_argument("--full-name", dest="full_name")
+        parser.add_argument("--credentials", help="License or credential, e.g. LCSW.")
+
+    @transaction.atomic
+    def handle(self, *args, **opts):
+        practice, made = None, False
+        if opts["practice"]:
+            practice, made = Practice.objects.get_or_create(name=opts["practice"].strip())
+        elif not (existing := User.objects.filter(email__iexact=opts["email"]).first()) or not existing.practice:
+            raise CommandError("Give --practice NAME: every member of staff belongs to a practice.")
+        else:
+            practice = existing.practice
+
+        supervisor = None
+        if opts["supervisor"]:
+            supervisor = User.objects.filter(email__iexact=opts["supervisor"]).first()
+            if supervisor is None:
+                raise CommandError(f"No account with the email {opts['supervisor']}: create the supervisor first.")
+
+        try:
+            user, created = services.staff_save(
+                email=opts["email"],
+                password=opts["password"],
+                role=opts["role"],
+                practice=practice,
+                supervisor=supervisor,
+                full_name=opts["full_name"],
+                credentials=opts["credentials"],
+                is_active=True,
+            )
+        except ValidationError as error:
+            raise CommandError(" ".join(_sentences(error))) from None
+        if made:
+            self.stdout.write(f"Created practice {practice.name}.")
+        verb = "Created" if created else "Updated"
+        self.stdout.write(self.style.SUCCESS(f"{verb} {user.email} ({user.get_role_display()}, {practice.name})."))
+
+
+def _sentences(error: ValidationError) -> list[str]:
+    if hasattr(error, "error_dict"):
+        return [f"{field}: {msg}" for field, msgs in error.message_dict.items() for msg in msgs]
+    return list(error.messages)

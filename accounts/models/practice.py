@@ -1,0 +1,32 @@
+import uuid
+import zoneinfo
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+def _time_zone_choices():
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class Practice(models.Model):
+    """A mental-health practice: the tenant that owns staff, patients, plans and settings."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200, unique=True)
+    time_zone = models.CharField(max_length=64, default="America/New_York", choices=_time_zone_choices)
+    default_review_frequency_days = models.PositiveIntegerField(
+        default=90, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def zoneinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)

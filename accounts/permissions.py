@@ -1,0 +1,71 @@
+"""The one writer of guardian grants on patients.
+
+Grants are derived, never edited by hand: the primary therapist and care team get view + change,
+and each of their supervisors gets view. `sync_patient_access` makes the grant rows match that rule,
+adding what is missing and removing what no longer applies (a transfer of care, a care-team change,
+a new supervisor). Practice admins need no grants: their access comes from their role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+
+from accounts.models import Patient, PatientUserObjectPermission, User
+
+CLINICIAN_PERMS = ("view_patient", "change_patient")
+SUPERVISOR_PERMS = ("view_patient",)
+
+
+def _permission_ids() -> dict[str, int]:
+    ct = ContentType.objects.get_for_model(Patient)
+    perms = Permission.objects.filter(content_type=ct, codename__in=CLINICIAN_PERMS)
+    return {p.codename: p.pk for p in perms}
+
+
+def desired_grants(patient: Patient) -> set[tuple[object, str]]:
+    """(user id, codename) pairs the rule gives for this patient."""
+    clinicians = list(User.objects.filter(is_active=True, practice_id=patient.practice_id, care_team_patients=patient))
+    if patient.primary_therapist_id and all(u.pk != patient.primary_therapist_id for u in clinicians):
+        primary = patient.primary_therapist
+        if primary.is_active and primary.practice_id == patient.practice_id:
+            clinicians.append(primary)
+    wanted = {(u.pk, codename) for u in clinicians for codename in CLINICIAN_PERMS}
+    for u in clinicians:
+        if u.supervisor_id:
+            wanted |= {(u.supervisor_id, codename) for codename in SUPERVISOR_PERMS}
+    return wanted
+
+
+@transaction.atomic
+def sync_patient_access(patient: Patient) -> None:
+    """Make the grant rows on `patient` equal to what the rule gives."""
+    perm_ids = _permission_ids()
+    codename_by_id = {v: k for k, v in perm_ids.items()}
+    existing = {
+        (row.user_id, codename_by_id[row.permission_id]): row.pk
+        for row in PatientUserObjectPermission.objects.filter(content_object=patient)
+    }
+    wanted = desired_grants(patient)
+    stale = [pk for key, pk in existing.items() if key not in wanted]
+    if stale:
+        PatientUserObjectPermission.objects.filter(pk__in=stale).delete()
+    PatientUserObjectPermission.objects.bulk_create(
+        [
+            PatientUserObjectPermission(content_object=patient, user_id=user_id, permission_id=perm_ids[codename])
+            for user_id, codename in wanted - existing.keys()
+        ]
+    )
+
+
+def sync_access_for_clinicians(users: Iterable[User]) -> None:
+    """Re-derive grants on every patient these clinicians treat (their supervisor changed, say)."""
+    user_ids = [u.pk for u in users]
+    patients = Patient.objects.filter(primary_therapist_id__in=user_ids) | Patient.objects.filter(
+        care_team__in=user_ids
+    )
+    for patient in patients.distinct():
+        sync_patient_access(patient)

@@ -1,0 +1,195 @@
+"""Writes to people and patients. The API, the HTML views, the admin and the commands all call these."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from accounts.audit import Action, AuditContext, audit_record, diff, snapshot
+from accounts.models import CareTeamMembership, Patient, Practice, Role, User
+from accounts.permissions import sync_access_for_clinicians, sync_patient_access
+
+PATIENT_FIELDS = (
+    "external_id",
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "date_of_birth",
+    "email",
+    "phone",
+    "address",
+    "emergency_contact",
+    "status",
+)
+CLINICAL_ROLES = (Role.THERAPIST, Role.SUPERVISOR)
+
+
+def _check_clinician(user: User | None, practice: Practice, field: str) -> None:
+    if user is None:
+        return
+    if user.practice_id != practice.pk:
+        raise ValidationError({field: "This clinician does not work in the patient's practice."})
+    if not user.is_active:
+        raise ValidationError({field: "This account is deactivated."})
+    if user.role not in CLINICAL_ROLES:
+        raise ValidationError({field: "Only a therapist or supervisor can treat patients."})
+
+
+def check_external_id(practice: Practice, external_id: str, exclude_pk=None) -> None:
+    if not external_id:
+        return
+    clash = Patient.objects.filter(practice=practice, external_id=external_id).exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ValidationError({"external_id": "Another patient in this practice has this identifier."})
+
+
+@transaction.atomic
+def patient_create(
+    *,
+    by: AuditContext,
+    practice: Practice,
+    primary_therapist: User | None,
+    care_team: list[User] | None = None,
+    **fields,
+) -> Patient:
+    """Register a patient; the primary therapist and care team get access to the record."""
+    _check_clinician(primary_therapist, practice, "primary_therapist")
+    for member in care_team or []:
+        _check_clinician(member, practice, "care_team")
+    check_external_id(practice, fields.get("external_id", ""))
+    patient = Patient(practice=practice, primary_therapist=primary_therapist, **fields)
+    patient.full_clean()
+    patient.save()
+    members = {m.pk: m for m in (care_team or [])}
+    if primary_therapist:
+        members[primary_therapist.pk] = primary_therapist
+    CareTeamMembership.objects.bulk_create([CareTeamMembership(patient=patient, user=m) for m in members.values()])
+    sync_patient_access(patient)
+    audit_record(by, Action.CREATE, patient, changes=diff({}, snapshot(patient, PATIENT_FIELDS)))
+    return patient
+
+
+@transaction.atomic
+def patient_update(*, by: AuditContext, patient: Patient, **fields) -> Patient:
+    """Change a patient's demographics or status; the audit event keeps old and new values."""
+    unknown = set(fields) - set(PATIENT_FIELDS)
+    if unknown:
+        raise ValueError(f"Not patient fields: {sorted(unknown)}")
+    before = snapshot(patient, PATIENT_FIELDS)
+    for name, value in fields.items():
+        setattr(patient, name, value)
+    check_external_id(patient.practice, patient.external_id, exclude_pk=patient.pk)
+    patient.full_clean()
+    patient.save()
+    changes = diff(before, snapshot(patient, PATIENT_FIELDS))
+    if changes:
+        audit_record(by, Action.UPDATE, patient, changes=changes)
+    return patient
+
+
+@transaction.atomic
+def care_team_set(*, by: AuditContext, patient: Patient, members: list[User]) -> Patient:
+    """Replace the care team (the primary therapist always stays on it) and re-derive access."""
+    for member in members:
+        _check_clinician(member, patient.practice, "care_team")
+    wanted = {m.pk for m in members}
+    if patient.primary_therapist_id:
+        wanted.add(patient.primary_therapist_id)
+    current = set(patient.care_team_memberships.values_list("user_id", flat=True))
+    if wanted == current:
+        return patient
+    patient.care_team_memberships.exclude(user_id__in=wanted).delete()
+    CareTeamMembership.objects.bulk_create(
+        [CareTeamMembership(patient=patient, user_id=uid) for uid in wanted - current]
+    )
+    sync_patient_access(patient)
+    audit_record(
+        by,
+        Action.UPDATE,
+        patient,
+        changes={"care_team": [sorted(map(str, current)), sorted(map(str, wanted))]},
+    )
+    return patient
+
+
+@transaction.atomic
+def patient_transfer(*, by: AuditContext, patient: Patient, therapist: User) -> Patient:
+    """Transfer of care: the new therapist becomes primary; the previous one loses access.
+
+    Only a practice admin of the patient's practice (or a platform superuser) may transfer.
+    """
+    actor = by.user
+    if actor is None or not (
+        actor.is_superuser or (actor.role == Role.PRACTICE_ADMIN and actor.practice_id == patient.practice_id)
+    ):
+        raise PermissionDenied("Only a practice admin can transfer care.")
+    _check_clinician(therapist, patient.practice, "therapist_id")
+    previous_id = patient.primary_therapist_id
+    if previous_id == therapist.pk:
+        raise ValidationError({"therapist_id": "This therapist is already the primary therapist."})
+    patient.primary_therapist = therapist
+    patient.save(update_fields=["primary_therapist", "updated_at"])
+    patient.care_team_memberships.filter(user_id=previous_id).delete()
+    CareTeamMembership.objects.get_or_create(patient=patient, user=therapist)
+    sync_patient_access(patient)
+    audit_record(
+        by,
+        Action.UPDATE,
+        patient,
+        changes={"primary_therapist": [str(previous_id) if previous_id else None, str(therapist.pk)]},
+    )
+    return patient
+
+
+@transaction.atomic
+def staff_save(
+    *,
+    email: str,
+    role: str,
+    practice: Practice | None,
+    password: str | None = None,
+    full_name: str | None = None,
+    credentials: str | None = None,
+    supervisor: User | None = None,
+    is_active: bool | None = None,
+    user: User | None = None,
+) -> tuple[User, bool]:
+    """Create or update a member of staff (matched by email); returns (user, created).
+
+    Keeps patient grants true to the new facts: a changed supervisor or deactivation re-derives
+    access on every patient the person treats.
+    """
+    email = User.objects.normalize_email(email).lower()
+    if role not in Role.values:
+        raise ValidationError({"role": f"Choose one of: {', '.join(Role.values)}."})
+    if user is None:
+        user = User.objects.filter(email__iexact=email).first()
+    created = user is None
+    if created:
+        user = User(email=email)
+        if not password:
+            raise ValidationError({"password": "A new account needs a password."})
+    old = (user.role, user.supervisor_id, user.is_active, user.practice_id)
+    user.email = email
+    user.role = role
+    user.practice = practice
+    user.supervisor = supervisor
+    if full_name is not None:
+        user.full_name = full_name
+    if credentials is not None:
+        user.credentials = credentials
+    if is_active is not None:
+        user.is_active = is_active
+    if password:
+        validate_password(password, user)
+        user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    if not created and old != (user.role, user.supervisor_id, user.is_active, user.practice_id):
+        if old[0] == Role.SUPERVISOR and role != Role.SUPERVISOR:
+            supervisees = list(user.supervisees.all())
+            User.objects.filter(pk__in=[s.pk for s in supervisees]).update(supervisor=None)
+            sync_access_for_clinicians(supervisees)
+        sync_access_for_clinicians([user])
+    return user, created

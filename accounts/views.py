@@ -1,0 +1,121 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.generic import DetailView, FormView, ListView, UpdateView
+
+from accounts import services
+from accounts.access import can
+from accounts.filters import PatientFilter
+from accounts.forms import EmailAuthenticationForm, PatientForm
+from accounts.mixins import AuditedDetailMixin, AuditedListMixin, PatientDataMixin
+from accounts.models import Patient, Role
+
+
+class LoginView(auth_views.LoginView):
+    form_class = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+
+class PatientListView(PatientDataMixin, AuditedListMixin, ListView):
+    model = Patient
+    paginate_by = 50
+    template_name = "accounts/patient_list.html"
+
+    def get_queryset(self):
+        patients = super().get_queryset().select_related("primary_therapist")
+        self.filterset = PatientFilter(self.request.GET or None, queryset=patients)
+        if self.filterset.is_bound and self.filterset.is_valid():
+            return self.filterset.qs
+        return patients.filter(status=Patient.Status.ACTIVE) if not self.request.GET else patients
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        context["statuses"] = Patient.Status.choices
+        return context
+
+
+class PatientDetailView(PatientDataMixin, AuditedDetailMixin, DetailView):
+    model = Patient
+    template_name = "accounts/patient_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("primary_therapist", "practice").prefetch_related("care_team")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_change"] = can(self.request.user, "change", self.object)
+        return context
+
+
+class PatientFormMixin:
+    form_class = PatientForm
+    template_name = "accounts/patient_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_invalid_from(self, form, error: ValidationError):
+        if hasattr(error, "error_dict"):
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, error.messages)
+        return self.form_invalid(form)
+
+
+class PatientCreateView(PatientDataMixin, PatientFormMixin, FormView):
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.user.practice_id is None:
+            raise PermissionDenied("Your account does not belong to a practice.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        user = self.request.user
+        data = dict(form.cleaned_data)
+        care_team = list(data.pop("care_team"))
+        therapist = data.pop("primary_therapist", None) if user.role == Role.PRACTICE_ADMIN else user
+        try:
+            patient = services.patient_create(
+                by=self.audit, practice=user.practice, primary_therapist=therapist, care_team=care_team, **data
+            )
+        except ValidationError as error:
+            return self.form_invalid_from(form, error)
+        messages.success(self.request, f"{patient.full_name} was added.")
+        return redirect(patient)
+
+
+class PatientUpdateView(PatientDataMixin, PatientFormMixin, UpdateView):
+    model = Patient
+    required_action = "change"
+
+    def form_valid(self, form):
+        data = dict(form.cleaned_data)
+        care_team = list(data.pop("care_team"))
+        # The form already wrote the typed values onto the instance; the service diffs against the
+        # stored row, so reload it first.
+        patient = Patient.objects.get(pk=self.object.pk)
+        try:
+            services.patient_update(by=self.audit, patient=patient, **data)
+            services.care_team_set(by=self.audit, patient=patient, members=care_team)
+        except ValidationError as error:
+            return self.form_invalid_from(form, error)
+        messages.success(self.request, "Saved.")
+        return redirect(patient)
+
+
+def healthz(request):
+    """For the load balancer: the app answers and its database does."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        return redirect(reverse("login"))
+    return redirect("patient-list")

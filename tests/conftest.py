@@ -1,0 +1,83 @@
+"""The cast every permission test uses (after healthchecks' alice/bob/charlie):
+
+- `owner`: the therapist who treats `patient`
+- `colleague`: another therapist of the same practice, not on the care team
+- `supervisor`: the owner's clinical supervisor
+- `practice_admin`: the admin of the same practice
+- `outsider_admin`: the admin of another practice
+"""
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import Role
+from tests.factories import PASSWORD, PatientFactory, PracticeFactory, UserFactory
+
+
+@pytest.fixture
+def practice(db):
+    return PracticeFactory(name="Riverside")
+
+
+@pytest.fixture
+def other_practice(db):
+    return PracticeFactory(name="Harbor")
+
+
+@pytest.fixture
+def supervisor(practice):
+    return UserFactory(practice=practice, role=Role.SUPERVISOR, email="supervisor@riverside.example")
+
+
+@pytest.fixture
+def owner(practice, supervisor):
+    return UserFactory(practice=practice, supervisor=supervisor, email="owner@riverside.example")
+
+
+@pytest.fixture
+def colleague(practice):
+    return UserFactory(practice=practice, email="colleague@riverside.example")
+
+
+@pytest.fixture
+def practice_admin(practice):
+    return UserFactory(practice=practice, role=Role.PRACTICE_ADMIN, email="admin@riverside.example")
+
+
+@pytest.fixture
+def outsider_admin(other_practice):
+    return UserFactory(practice=other_practice, role=Role.PRACTICE_ADMIN, email="admin@harbor.example")
+
+
+@pytest.fixture
+def patient(owner):
+    return PatientFactory(primary_therapist=owner, first_name="Emily", last_name="Carter")
+
+
+@pytest.fixture
+def cast(owner, colleague, supervisor, practice_admin, outsider_admin):
+    return {
+        "owner": owner,
+        "colleague": colleague,
+        "supervisor": supervisor,
+        "practice_admin": practice_admin,
+        "outsider_admin": outsider_admin,
+    }
+
+
+@pytest.fixture
+def api():
+    """An API client; `api.as_(user)` authenticates it as that user."""
+    client = APIClient()
+
+    def as_(user):
+        client.force_authenticate(user=user)
+        return client
+
+    client.as_ = as_
+    return client
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
