@@ -48,7 +48,7 @@ class PatientForm(forms.ModelForm):
         clinicians = User.objects.filter(
             practice_id=user.practice_id, is_active=True, role__in=[Role.THERAPIST, Role.SUPERVISOR]
         )
-        if not self.instance.pk and user.role == Role.PRACTICE_ADMIN:
+        if self.instance._state.adding and user.role == Role.PRACTICE_ADMIN:
             # Only an admin registers a patient for someone else; a clinician treats whom they register.
             self.fields["primary_therapist"] = forms.ModelChoiceField(queryset=clinicians, required=True)
             self.order_fields(["primary_therapist"])

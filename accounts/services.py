@@ -193,3 +193,15 @@ def staff_save(
             sync_access_for_clinicians(supervisees)
         sync_access_for_clinicians([user])
     return user, created
+
+
+def expired_logins_purge() -> dict[str, int]:
+    """Delete expired browser sessions and API tokens: a stolen copy of either is then worthless."""
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+    from knox.models import AuthToken
+
+    now = timezone.now()
+    sessions, _ = Session.objects.filter(expire_date__lt=now).delete()
+    tokens, _ = AuthToken.objects.filter(expiry__lt=now).delete()
+    return {"sessions": sessions, "tokens": tokens}

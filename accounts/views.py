@@ -27,10 +27,13 @@ class PatientListView(PatientDataMixin, AuditedListMixin, ListView):
 
     def get_queryset(self):
         patients = super().get_queryset().select_related("primary_therapist")
-        self.filterset = PatientFilter(self.request.GET or None, queryset=patients)
-        if self.filterset.is_bound and self.filterset.is_valid():
-            return self.filterset.qs
-        return patients.filter(status=Patient.Status.ACTIVE) if not self.request.GET else patients
+        query = self.request.GET.copy()
+        # A caseload is the active patients unless the user asks for another status ("" = any).
+        query.setdefault("status", Patient.Status.ACTIVE)
+        self.filterset = PatientFilter(query, queryset=patients)
+        if not self.filterset.is_valid():
+            return patients.none()
+        return self.filterset.qs
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -1,4 +1,8 @@
-"""On PostgreSQL the database itself refuses to change or remove an audit event."""
+"""On PostgreSQL (production) the database itself refuses to change or remove an audit event.
+
+Not on SQLite, the development default: Django's test flush empties tables there with DELETE,
+which such a trigger would refuse (PostgreSQL flushes with TRUNCATE, which it allows).
+"""
 
 from django.db import migrations
 
