@@ -41,3 +41,6 @@ check: install
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
+
+bench: install
+	$(BIN)/python -m tests.benchmarks.patients

@@ -127,6 +127,19 @@ class PatientAdminForm(forms.ModelForm):
             "primary_therapist",
         ]
 
+    #: The practice the patient belongs to (set per request by PatientAdmin.get_form).
+    practice = None
+
+    def clean(self):
+        cleaned = super().clean()
+        practice = cleaned.get("practice") or self.practice
+        if practice is not None and cleaned.get("external_id"):
+            try:
+                services.check_external_id(practice, cleaned["external_id"], exclude_pk=self.instance.pk)
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
 
 class SuperuserPatientAdminForm(PatientAdminForm):
     class Meta(PatientAdminForm.Meta):
@@ -145,6 +158,7 @@ class PatientAdmin(PracticeScopedAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = SuperuserPatientAdminForm if request.user.is_superuser else PatientAdminForm
         form = super().get_form(request, obj, change, **kwargs)
+        form.practice = obj.practice if obj is not None else request.user.practice
         if obj is not None:
             form.base_fields["care_team_members"].initial = list(obj.care_team.exclude(pk=obj.primary_therapist_id))
         return form

@@ -33,6 +33,10 @@ class StaffSerializer(serializers.ModelSerializer):
 class PracticeStaffField(serializers.PrimaryKeyRelatedField):
     """Accepts only the ids of active clinicians in the caller's own practice."""
 
+    def __init__(self, **kwargs):
+        kwargs.setdefault("pk_field", serializers.UUIDField(format="hex_verbose"))
+        super().__init__(**kwargs)
+
     def get_queryset(self):
         user = self.context["request"].user
         return User.objects.filter(practice_id=user.practice_id, is_active=True)

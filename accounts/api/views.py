@@ -125,6 +125,7 @@ class IsPracticeAdmin(permissions.BasePermission):
 class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     """The audit trail of the caller's practice (practice admins only); it cannot be changed."""
 
+    queryset = AuditEvent.objects.none()
     serializer_class = AuditEventSerializer
     permission_classes = [permissions.IsAuthenticated, IsPracticeAdmin]
     filterset_class = AuditEventFilter
@@ -138,6 +139,7 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
 class StaffViewSet(viewsets.ReadOnlyModelViewSet):
     """The staff of the caller's practice, to find a therapist's id; `/staff/me` is the caller."""
 
+    queryset = User.objects.none()
     serializer_class = StaffSerializer
 
     def get_queryset(self):

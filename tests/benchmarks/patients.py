@@ -1,0 +1,115 @@
+"""Benchmark: the access helper and the patient endpoints at the scale DESIGN.md plans for.
+
+Builds a throwaway test database (on DATABASE_URL's server, else SQLite) holding one practice of
+100 clinicians and 5,000 patients, then prints median and p95 server times for the calls a
+therapist, a supervisor and a practice admin make. Run with `make bench`; it prints figures and
+asserts nothing.
+"""
+
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import date
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DEBUG", "true")
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+from rest_framework.test import APIClient  # noqa: E402
+
+CLINICIANS = int(os.environ.get("BENCH_CLINICIANS", 100))
+PATIENTS = int(os.environ.get("BENCH_PATIENTS", 5000))
+RUNS = int(os.environ.get("BENCH_RUNS", 30))
+
+
+def build():
+    from accounts.models import CareTeamMembership, Patient, Practice, Role, User
+    from accounts.permissions import sync_patient_access
+
+    practice = Practice.objects.create(name="Bench practice")
+    supervisors = [
+        User.objects.create_user(f"sup{i}@bench.example", "x", practice=practice, role=Role.SUPERVISOR)
+        for i in range(CLINICIANS // 10)
+    ]
+    therapists = [
+        User.objects.create_user(
+            f"t{i}@bench.example",
+            "x",
+            practice=practice,
+            role=Role.THERAPIST,
+            supervisor=supervisors[i % len(supervisors)],
+        )
+        for i in range(CLINICIANS - len(supervisors))
+    ]
+    admin = User.objects.create_user("admin@bench.example", "x", practice=practice, role=Role.PRACTICE_ADMIN)
+    rng = random.Random(7)
+    patients = Patient.objects.bulk_create(
+        [
+            Patient(
+                practice=practice,
+                first_name=f"First{i}",
+                last_name=f"Last{i:05d}",
+                date_of_birth=date(1960 + i % 40, 1 + i % 12, 1 + i % 28),
+                primary_therapist=therapists[i % len(therapists)],
+                external_id=f"B{i:05d}",
+            )
+            for i in range(PATIENTS)
+        ]
+    )
+    memberships = [CareTeamMembership(patient=p, user_id=p.primary_therapist_id) for p in patients]
+    memberships += [CareTeamMembership(patient=p, user=rng.choice(therapists)) for p in patients[::5]]
+    CareTeamMembership.objects.bulk_create(memberships, ignore_conflicts=True)
+    for p in patients:
+        sync_patient_access(p)
+    return {"therapist": therapists[0], "supervisor": supervisors[0], "practice admin": admin}
+
+
+def measure(client, path) -> tuple[float, float]:
+    samples = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        response = client.get(path)
+        samples.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (path, response.status_code)
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+
+
+def main():
+    setup_test_environment()
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        t0 = time.perf_counter()
+        users = build()
+        print(
+            f"Built {CLINICIANS} clinicians, {PATIENTS} patients in {time.perf_counter() - t0:.1f}s "
+            f"on {connection.vendor}; {RUNS} runs per figure.\n"
+        )
+        print(f"{'who':<16}{'request':<40}{'median ms':>10}{'p95 ms':>10}")
+        from accounts.models import Patient
+
+        for label, user in users.items():
+            client = APIClient()
+            client.force_authenticate(user)
+            visible = Patient.objects.restrict(user, "view")
+            one = visible.first()
+            for path in ["/api/v1/patients", "/api/v1/patients?search=Last00042", f"/api/v1/patients/{one.pk}"]:
+                median, p95 = measure(client, path)
+                print(f"{label:<16}{path[:38]:<40}{median:>10.1f}{p95:>10.1f}")
+            start = time.perf_counter()
+            for _ in range(RUNS):
+                visible.count()
+            print(f"{label:<16}{'restrict(user).count()':<40}{(time.perf_counter() - start) * 1000 / RUNS:>10.1f}")
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
