@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
+from axes.helpers import get_client_ip_address
 from django.db import models
 
 from accounts.models import AuditEvent
@@ -53,9 +54,8 @@ class AuditContext:
 
 
 def _client_ip(request) -> str | None:
-    # Axes already resolved the client address (honouring PROXY_COUNT) for the login it guards.
-    ip = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR")
-    return ip or None
+    # The same resolution the lockout uses, so both name the same address behind proxies.
+    return get_client_ip_address(getattr(request, "_request", request)) or None
 
 
 def _object_patient(obj):

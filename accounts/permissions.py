@@ -35,7 +35,7 @@ def desired_grants(patient: Patient) -> set[tuple[object, str]]:
             clinicians.append(primary)
     wanted = {(u.pk, codename) for u in clinicians for codename in CLINICIAN_PERMS}
     for u in clinicians:
-        if u.supervisor_id:
+        if u.supervisor_id and u.supervisor.is_active and u.supervisor.practice_id == patient.practice_id:
             wanted |= {(u.supervisor_id, codename) for codename in SUPERVISOR_PERMS}
     return wanted
 

@@ -187,11 +187,11 @@ def staff_save(
     user.full_clean(exclude=["password"])
     user.save()
     if not created and old != (user.role, user.supervisor_id, user.is_active, user.practice_id):
+        supervisees = list(user.supervisees.all())
         if old[0] == Role.SUPERVISOR and role != Role.SUPERVISOR:
-            supervisees = list(user.supervisees.all())
             User.objects.filter(pk__in=[s.pk for s in supervisees]).update(supervisor=None)
-            sync_access_for_clinicians(supervisees)
-        sync_access_for_clinicians([user])
+        # The person's own patients, and (as a supervisor) their supervisees' patients.
+        sync_access_for_clinicians([user, *supervisees])
     return user, created
 
 

@@ -141,7 +141,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "accounts.auth.axes_username"
 AXES_LOCKOUT_CALLABLE = "accounts.auth.lockout_response"
+# The client address (for lockouts and the audit trail): REMOTE_ADDR, unless PROXY_COUNT trusted
+# proxies sit in front and X-Forwarded-For is read from the right.
 AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
+)
 AXES_VERBOSE = False
 # Axes suggests also locking by IP address; a practice's staff share one office address, so five
 # typos across the team would lock everyone out. The account is what we lock (seed 002).

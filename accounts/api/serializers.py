@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from accounts.models import AuditEvent, Patient, User
+from accounts.models import AuditEvent, Patient, Role, User
 
 
 class StaffSummarySerializer(serializers.ModelSerializer):
@@ -39,7 +39,9 @@ class PracticeStaffField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         user = self.context["request"].user
-        return User.objects.filter(practice_id=user.practice_id, is_active=True)
+        return User.objects.filter(
+            practice_id=user.practice_id, is_active=True, role__in=[Role.THERAPIST, Role.SUPERVISOR]
+        )
 
 
 class PatientSerializer(serializers.ModelSerializer):

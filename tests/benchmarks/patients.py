@@ -84,6 +84,9 @@ def measure(client, path) -> tuple[float, float]:
 def main():
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
+    if connection.vendor != "sqlite":
+        # Its own database, so a benchmark never clobbers a test run's.
+        connection.settings_dict["TEST"]["NAME"] = f"{old_name}_bench"
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         t0 = time.perf_counter()
