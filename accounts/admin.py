@@ -63,11 +63,14 @@ class StaffAdmin(PracticeScopedAdmin):
     actions = ["unlock_sign_in"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        kwargs["form"] = SuperuserStaffForm if request.user.is_superuser else StaffForm
-        return super().get_form(request, obj, change, fields=None, **kwargs)
+        kwargs["form"] = self._form_class(request)
+        return super().get_form(request, obj, change, **kwargs)
+
+    def _form_class(self, request):
+        return SuperuserStaffForm if request.user.is_superuser else StaffForm
 
     def get_fieldsets(self, request, obj=None):
-        return [(None, {"fields": list(self.get_form(request, obj).base_fields)})]
+        return [(None, {"fields": list(self._form_class(request).base_fields)})]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -156,7 +159,7 @@ class PatientAdmin(PracticeScopedAdmin):
     readonly_fields = ["created_at", "updated_at"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        kwargs["form"] = SuperuserPatientAdminForm if request.user.is_superuser else PatientAdminForm
+        kwargs["form"] = self._form_class(request)
         form = super().get_form(request, obj, change, **kwargs)
         form.practice = obj.practice if obj is not None else request.user.practice
         if obj is not None:
@@ -169,8 +172,11 @@ class PatientAdmin(PracticeScopedAdmin):
             field.queryset = field.queryset.filter(is_active=True, role__in=[Role.THERAPIST, Role.SUPERVISOR])
         return field
 
+    def _form_class(self, request):
+        return SuperuserPatientAdminForm if request.user.is_superuser else PatientAdminForm
+
     def get_fieldsets(self, request, obj=None):
-        fields = list(self.get_form(request, obj).base_fields)
+        fields = list(self._form_class(request).base_fields)
         return [(None, {"fields": fields}), ("Record", {"fields": self.readonly_fields})]
 
     def save_model(self, request, obj, form, change):

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -92,7 +92,7 @@ class PatientCreateView(PatientDataMixin, PatientFormMixin, FormView):
         return redirect(patient)
 
 
-class PatientUpdateView(PatientDataMixin, PatientFormMixin, UpdateView):
+class PatientUpdateView(PatientDataMixin, AuditedDetailMixin, PatientFormMixin, UpdateView):
     model = Patient
     required_action = "change"
 
@@ -103,8 +103,9 @@ class PatientUpdateView(PatientDataMixin, PatientFormMixin, UpdateView):
         # stored row, so reload it first.
         patient = Patient.objects.get(pk=self.object.pk)
         try:
-            services.patient_update(by=self.audit, patient=patient, **data)
-            services.care_team_set(by=self.audit, patient=patient, members=care_team)
+            with transaction.atomic():
+                services.patient_update(by=self.audit, patient=patient, **data)
+                services.care_team_set(by=self.audit, patient=patient, members=care_team)
         except ValidationError as error:
             return self.form_invalid_from(form, error)
         messages.success(self.request, "Saved.")

@@ -19,7 +19,12 @@ def patient_of(obj) -> Patient:
 
 
 class PatientDataViewSet(viewsets.GenericViewSet):
-    """Base for every endpoint that reads or writes patient data."""
+    """Base for every endpoint that reads or writes patient data.
+
+    It provides the audited `list` and `retrieve` itself; subclasses list it FIRST among their bases
+    and add DRF's Create/Update mixins for writes (never DRF's List/Retrieve mixins, which would
+    shadow the audited ones).
+    """
 
     def get_queryset(self):
         return super().get_queryset().restrict(self.request.user, "view")

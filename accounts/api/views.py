@@ -57,13 +57,7 @@ class TokenView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class PatientViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    PatientDataViewSet,
-):
+class PatientViewSet(PatientDataViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin):
     """Patients the caller may see: their care team's, their supervisees', or the whole practice for admins."""
 
     queryset = Patient.objects.select_related("primary_therapist").prefetch_related("care_team")
