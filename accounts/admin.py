@@ -26,6 +26,9 @@ class PracticeAdmin(PracticeScopedAdmin):
 
 
 class StaffForm(forms.ModelForm):
+    #: The practice a practice admin adds staff to (set per request by StaffAdmin.get_form).
+    practice = None
+
     password1 = forms.CharField(
         label="Password",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -37,9 +40,15 @@ class StaffForm(forms.ModelForm):
         model = User
         fields = ["email", "full_name", "credentials", "license_number", "role", "supervisor", "is_active"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.practice is not None and self.instance._state.adding:
+            # Model validation (a supervisor of the same practice) needs the practice up front.
+            self.instance.practice = self.practice
+
     def clean(self):
         cleaned = super().clean()
-        if not self.instance.pk and not cleaned.get("password1"):
+        if self.instance._state.adding and not cleaned.get("password1"):
             self.add_error("password1", "A new account needs a password.")
         elif cleaned.get("password1"):
             try:
@@ -57,14 +66,16 @@ class SuperuserStaffForm(StaffForm):
 @admin.register(User)
 class StaffAdmin(PracticeScopedAdmin):
     list_display = ["email", "full_name", "credentials", "role", "supervisor", "practice", "is_active", "last_login"]
-    list_filter = ["role", "is_active", "practice"]
+    list_filter = ["role", "is_active", ("supervisor", admin.RelatedOnlyFieldListFilter), "practice"]
     search_fields = ["email", "full_name", "license_number"]
     ordering = ["full_name", "email"]
     actions = ["unlock_sign_in"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = self._form_class(request)
-        return super().get_form(request, obj, change, **kwargs)
+        form = super().get_form(request, obj, change, **kwargs)
+        form.practice = None if request.user.is_superuser else request.user.practice
+        return form
 
     def _form_class(self, request):
         return SuperuserStaffForm if request.user.is_superuser else StaffForm
@@ -133,10 +144,23 @@ class PatientAdminForm(forms.ModelForm):
     #: The practice the patient belongs to (set per request by PatientAdmin.get_form).
     practice = None
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        members = self.fields["care_team_members"]
+        if self.practice is not None:
+            members.queryset = members.queryset.filter(practice=self.practice)
+        if not self.instance._state.adding:
+            members.initial = list(self.instance.care_team.exclude(pk=self.instance.primary_therapist_id))
+
     def clean(self):
         cleaned = super().clean()
         practice = cleaned.get("practice") or self.practice
-        if practice is not None and cleaned.get("external_id"):
+        if practice is None:
+            return cleaned
+        clinicians = [cleaned.get("primary_therapist"), *cleaned.get("care_team_members", [])]
+        if any(c is not None and c.practice_id != practice.pk for c in clinicians):
+            self.add_error(None, "Every clinician on the care team must work in the patient's practice.")
+        if cleaned.get("external_id"):
             try:
                 services.check_external_id(practice, cleaned["external_id"], exclude_pk=self.instance.pk)
             except ValidationError as error:
@@ -153,7 +177,7 @@ class SuperuserPatientAdminForm(PatientAdminForm):
 class PatientAdmin(PracticeScopedAdmin):
     audit_reads = True
     list_display = ["last_name", "first_name", "date_of_birth", "status", "primary_therapist", "practice"]
-    list_filter = ["status", "primary_therapist", "practice"]
+    list_filter = ["status", ("primary_therapist", admin.RelatedOnlyFieldListFilter), "practice"]
     search_fields = ["first_name", "last_name", "preferred_name", "external_id", "email"]
     list_select_related = ["primary_therapist", "practice"]
     readonly_fields = ["created_at", "updated_at"]
@@ -161,9 +185,10 @@ class PatientAdmin(PracticeScopedAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = self._form_class(request)
         form = super().get_form(request, obj, change, **kwargs)
-        form.practice = obj.practice if obj is not None else request.user.practice
         if obj is not None:
-            form.base_fields["care_team_members"].initial = list(obj.care_team.exclude(pk=obj.primary_therapist_id))
+            form.practice = obj.practice
+        else:
+            form.practice = None if request.user.is_superuser else request.user.practice
         return form
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
@@ -202,7 +227,7 @@ class PatientAdmin(PracticeScopedAdmin):
 class CareTeamMembershipAdmin(ReadOnlyAdmin):
     practice_lookup = "patient__practice"
     list_display = ["patient", "user", "added_at"]
-    list_filter = ["user"]
+    list_filter = [("user", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["patient__last_name", "patient__first_name", "user__email", "user__full_name"]
     list_select_related = ["patient", "user"]
 
@@ -213,7 +238,7 @@ class PatientGrantAdmin(ReadOnlyAdmin):
 
     practice_lookup = "content_object__practice"
     list_display = ["content_object", "user", "permission"]
-    list_filter = ["permission__codename", "user"]
+    list_filter = ["permission__codename", ("user", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["content_object__last_name", "user__email", "user__full_name"]
     list_select_related = ["content_object", "user", "permission"]
 

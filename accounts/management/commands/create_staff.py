@@ -20,15 +20,17 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **opts):
+        existing = User.objects.filter(email__iexact=opts["email"]).first()
         practice, made = None, False
         if opts["practice"]:
             practice, made = Practice.objects.get_or_create(name=opts["practice"].strip())
-        elif not (existing := User.objects.filter(email__iexact=opts["email"]).first()) or not existing.practice:
+        elif existing is None or existing.practice is None:
             raise CommandError("Give --practice NAME: every member of staff belongs to a practice.")
         else:
             practice = existing.practice
 
-        supervisor = None
+        # Re-running without --supervisor (say, to reset a password) keeps the current supervisor.
+        supervisor = existing.supervisor if existing is not None else None
         if opts["supervisor"]:
             supervisor = User.objects.filter(email__iexact=opts["supervisor"]).first()
             if supervisor is None:
