@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from accounts import services
 from accounts.admin_base import PracticeScopedAdmin, ReadOnlyAdmin
 from accounts.models import (
+    DEMOGRAPHIC_FIELDS,
     AuditEvent,
     CareTeamMembership,
     Patient,
@@ -127,19 +128,7 @@ class PatientAdminForm(forms.ModelForm):
 
     class Meta:
         model = Patient
-        fields = [
-            "first_name",
-            "last_name",
-            "preferred_name",
-            "date_of_birth",
-            "external_id",
-            "email",
-            "phone",
-            "address",
-            "emergency_contact",
-            "status",
-            "primary_therapist",
-        ]
+        fields = [*DEMOGRAPHIC_FIELDS, "primary_therapist"]
 
     #: The practice the patient belongs to (set per request by PatientAdmin.get_form).
     practice = None

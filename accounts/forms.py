@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from accounts.models import Patient, Role, User
+from accounts.models import DEMOGRAPHIC_FIELDS, Patient, Role, User
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -25,18 +25,7 @@ class PatientForm(forms.ModelForm):
 
     class Meta:
         model = Patient
-        fields = [
-            "first_name",
-            "last_name",
-            "preferred_name",
-            "date_of_birth",
-            "external_id",
-            "email",
-            "phone",
-            "address",
-            "emergency_contact",
-            "status",
-        ]
+        fields = list(DEMOGRAPHIC_FIELDS)
         widgets = {
             "date_of_birth": forms.DateInput(attrs={"type": "date"}),
             "address": forms.Textarea(attrs={"rows": 2}),

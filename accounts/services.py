@@ -7,21 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from accounts.audit import Action, AuditContext, audit_record, diff, snapshot
-from accounts.models import CareTeamMembership, Patient, Practice, Role, User
+from accounts.models import DEMOGRAPHIC_FIELDS, CareTeamMembership, Patient, Practice, Role, User
 from accounts.permissions import sync_access_for_clinicians, sync_patient_access
 
-PATIENT_FIELDS = (
-    "external_id",
-    "first_name",
-    "last_name",
-    "preferred_name",
-    "date_of_birth",
-    "email",
-    "phone",
-    "address",
-    "emergency_contact",
-    "status",
-)
 CLINICAL_ROLES = (Role.THERAPIST, Role.SUPERVISOR)
 
 
@@ -66,23 +54,23 @@ def patient_create(
         members[primary_therapist.pk] = primary_therapist
     CareTeamMembership.objects.bulk_create([CareTeamMembership(patient=patient, user=m) for m in members.values()])
     sync_patient_access(patient)
-    audit_record(by, Action.CREATE, patient, changes=diff({}, snapshot(patient, PATIENT_FIELDS)))
+    audit_record(by, Action.CREATE, patient, changes=diff({}, snapshot(patient, DEMOGRAPHIC_FIELDS)))
     return patient
 
 
 @transaction.atomic
 def patient_update(*, by: AuditContext, patient: Patient, **fields) -> Patient:
     """Change a patient's demographics or status; the audit event keeps old and new values."""
-    unknown = set(fields) - set(PATIENT_FIELDS)
+    unknown = set(fields) - set(DEMOGRAPHIC_FIELDS)
     if unknown:
         raise ValueError(f"Not patient fields: {sorted(unknown)}")
-    before = snapshot(patient, PATIENT_FIELDS)
+    before = snapshot(patient, DEMOGRAPHIC_FIELDS)
     for name, value in fields.items():
         setattr(patient, name, value)
     check_external_id(patient.practice, patient.external_id, exclude_pk=patient.pk)
     patient.full_clean()
     patient.save()
-    changes = diff(before, snapshot(patient, PATIENT_FIELDS))
+    changes = diff(before, snapshot(patient, DEMOGRAPHIC_FIELDS))
     if changes:
         audit_record(by, Action.UPDATE, patient, changes=changes)
     return patient

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from accounts.models import AuditEvent, Patient, Role, User
+from accounts.models import DEMOGRAPHIC_FIELDS, AuditEvent, Patient, Role, User
 
 
 class StaffSummarySerializer(serializers.ModelSerializer):
@@ -67,16 +67,7 @@ class PatientSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "practice_id",
-            "external_id",
-            "first_name",
-            "last_name",
-            "preferred_name",
-            "date_of_birth",
-            "email",
-            "phone",
-            "address",
-            "emergency_contact",
-            "status",
+            *DEMOGRAPHIC_FIELDS,
             "primary_therapist",
             "primary_therapist_id",
             "care_team",

@@ -1,9 +1,10 @@
 from .audit import AuditEvent
-from .patient import CareTeamMembership, Patient, PatientUserObjectPermission
+from .patient import DEMOGRAPHIC_FIELDS, CareTeamMembership, Patient, PatientUserObjectPermission
 from .practice import Practice
 from .user import Role, User
 
 __all__ = [
+    "DEMOGRAPHIC_FIELDS",
     "AuditEvent",
     "CareTeamMembership",
     "Patient",

@@ -6,6 +6,20 @@ from guardian.models import UserObjectPermissionBase
 
 from accounts.access import PatientQuerySet
 
+#: What staff edit about a patient (forms, admin, API and the audit diff all use this list).
+DEMOGRAPHIC_FIELDS = (
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "date_of_birth",
+    "external_id",
+    "email",
+    "phone",
+    "address",
+    "emergency_contact",
+    "status",
+)
+
 
 class Patient(models.Model):
     """A client of the practice, with a primary therapist and a care team who treat them."""
