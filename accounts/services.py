@@ -32,6 +32,16 @@ def check_external_id(practice: Practice, external_id: str, exclude_pk=None) -> 
         raise ValidationError({"external_id": "Another patient in this practice has this identifier."})
 
 
+def primary_therapist_for(*, actor: User, requested: User | None, field: str = "primary_therapist") -> User | None:
+    """Who treats a patient `actor` registers: a clinician treats whom they register; only a
+    practice admin (or a platform superuser) may name another clinician, or nobody yet."""
+    if actor.is_superuser or actor.role == Role.PRACTICE_ADMIN:
+        return requested
+    if requested is not None and requested.pk != actor.pk:
+        raise ValidationError({field: "Only a practice admin can assign a patient to someone else."})
+    return actor
+
+
 @transaction.atomic
 def patient_create(
     *,

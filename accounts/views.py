@@ -12,7 +12,7 @@ from accounts.access import can
 from accounts.filters import PatientFilter
 from accounts.forms import EmailAuthenticationForm, PatientForm
 from accounts.mixins import AuditedDetailMixin, AuditedListMixin, PatientDataMixin
-from accounts.models import Patient, Role
+from accounts.models import Patient
 
 
 class LoginView(auth_views.LoginView):
@@ -81,8 +81,8 @@ class PatientCreateView(PatientDataMixin, PatientFormMixin, FormView):
         user = self.request.user
         data = dict(form.cleaned_data)
         care_team = list(data.pop("care_team"))
-        therapist = data.pop("primary_therapist", None) if user.role == Role.PRACTICE_ADMIN else user
         try:
+            therapist = services.primary_therapist_for(actor=user, requested=data.pop("primary_therapist", None))
             patient = services.patient_create(
                 by=self.audit, practice=user.practice, primary_therapist=therapist, care_team=care_team, **data
             )

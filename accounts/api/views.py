@@ -70,15 +70,9 @@ class PatientViewSet(PatientDataViewSet, mixins.CreateModelMixin, mixins.UpdateM
             raise PermissionDenied("Your account does not belong to a practice.")
         data = dict(serializer.validated_data)
         care_team = data.pop("care_team", [])
-        primary = data.pop("primary_therapist", None)
-        if user.role == Role.PRACTICE_ADMIN:
-            therapist = primary
-        else:
-            if primary is not None and primary.pk != user.pk:
-                raise serializers.ValidationError(
-                    {"primary_therapist_id": ["Only a practice admin can assign a patient to someone else."]}
-                )
-            therapist = user
+        therapist = services.primary_therapist_for(
+            actor=user, requested=data.pop("primary_therapist", None), field="primary_therapist_id"
+        )
         serializer.instance = services.patient_create(
             by=self.audit, practice=user.practice, primary_therapist=therapist, care_team=care_team, **data
         )
