@@ -1,0 +1,42 @@
+"""axe-core (the engine behind most accessibility audits) finds no WCAG 2.1 A/AA violations."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+def assert_accessible(page):
+    results = Axe().run(page, options=WCAG_AA)
+    violations = results.response["violations"]
+    assert violations == [], results.generate_report()
+
+
+def test_the_sign_in_page_is_accessible(page):
+    page.goto("/accounts/login/")
+    assert_accessible(page)
+
+
+def test_the_sign_in_page_with_errors_is_accessible(page, owner):
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(owner.email)
+    page.get_by_label("Password").fill("wrong-password-1")
+    page.get_by_role("button", name="Sign in").click()
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("path", ["/patients/", "/patients/{pk}/", "/patients/{pk}/edit/", "/patients/new/"])
+def test_patient_pages_are_accessible(page, sign_in, owner, patient, path):
+    sign_in(owner)
+    page.goto(path.format(pk=patient.pk))
+    assert_accessible(page)
+
+
+def test_a_form_with_errors_is_accessible(page, sign_in, owner):
+    sign_in(owner)
+    page.goto("/patients/new/")
+    page.locator("main form").last.evaluate("f => f.noValidate = true")
+    page.get_by_role("button", name="Save").click()
+    assert_accessible(page)
