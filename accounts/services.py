@@ -193,6 +193,17 @@ def staff_save(
     return user, created
 
 
+def password_changed(*, user: User) -> int:
+    """After a password change or reset, no API token issued under the old password still works.
+
+    (Other browser sessions end by themselves: Django ties a session to the password's hash.)
+    """
+    from knox.models import AuthToken
+
+    revoked, _ = AuthToken.objects.filter(user=user).delete()
+    return revoked
+
+
 def expired_logins_purge() -> dict[str, int]:
     """Delete expired browser sessions and API tokens: a stolen copy of either is then worthless."""
     from django.contrib.sessions.models import Session

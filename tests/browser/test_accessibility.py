@@ -40,3 +40,10 @@ def test_a_form_with_errors_is_accessible(page, sign_in, owner):
     page.locator("main form").last.evaluate("f => f.noValidate = true")
     page.get_by_role("button", name="Save").click()
     assert_accessible(page)
+
+
+@pytest.mark.parametrize("path", ["/accounts/password/reset/", "/accounts/password/change/"])
+def test_password_pages_are_accessible(page, sign_in, owner, path):
+    sign_in(owner)
+    page.goto(path)
+    assert_accessible(page)
