@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from guardian.models import UserObjectPermissionBase
 
-from accounts.access import PatientQuerySet
+from accounts.access import PatientQuerySet, PatientScopedQuerySet
 
 #: What staff edit about a patient (forms, admin, API and the audit diff all use this list).
 DEMOGRAPHIC_FIELDS = (
@@ -102,6 +102,8 @@ class CareTeamMembership(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="care_team_memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="care_team_memberships")
     added_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PatientScopedQuerySet.as_manager()
 
     class Meta:
         constraints = [

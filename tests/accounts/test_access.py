@@ -215,3 +215,28 @@ def test_a_practice_admin_cannot_be_a_primary_therapist(practice, practice_admin
 
     assert "primary_therapist" in error.value.message_dict
     assert not Patient.objects.exists()
+
+
+def test_records_hanging_off_a_patient_inherit_its_access(cast, patient):
+    """PatientScopedQuerySet: what plans, goals and sessions will use (here on care-team rows)."""
+    from accounts.models import CareTeamMembership
+
+    visible = {name: set(CareTeamMembership.objects.restrict(user, "view")) for name, user in cast.items()}
+    changeable = {name: set(CareTeamMembership.objects.restrict(user, "change")) for name, user in cast.items()}
+    rows = set(CareTeamMembership.objects.filter(patient=patient))
+
+    assert rows
+    assert visible == {
+        "owner": rows,
+        "colleague": set(),
+        "supervisor": rows,
+        "practice_admin": rows,
+        "outsider_admin": set(),
+    }
+    assert changeable == {
+        "owner": rows,
+        "colleague": set(),
+        "supervisor": set(),
+        "practice_admin": rows,
+        "outsider_admin": set(),
+    }
