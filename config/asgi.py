@@ -3,4 +3,5 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ["TRELLIS_SERVING"] = "1"
 application = get_asgi_application()

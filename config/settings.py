@@ -4,6 +4,8 @@
 sets DATABASE_URL, REDIS_URL, EMAIL_URL, SECRET_KEY and ALLOWED_HOSTS (see README.md).
 """
 
+import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,9 +23,15 @@ DEBUG = env.bool("DEBUG", default=False)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG:
+    if DEBUG:
+        SECRET_KEY = "dev-only-insecure-key-never-used-with-debug-off"
+    elif os.environ.get("TRELLIS_SERVING"):
+        # Set by config/wsgi.py and config/asgi.py: a web server signs sessions, CSRF tokens and
+        # reset links, so it refuses to start without the deployment's key.
         raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=true for a development machine).")
-    SECRET_KEY = "dev-only-insecure-key-never-used-with-debug-off"
+    else:
+        # A management command or worker signs nothing that outlives it: a throwaway key will do.
+        SECRET_KEY = secrets.token_urlsafe(50)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
