@@ -71,6 +71,13 @@ class PatientScopedQuerySet(models.QuerySet):
         return self.restrict(user, "view")
 
 
+def patient_of(obj):
+    """The patient a record belongs to (the record itself for a patient; None if it has none)."""
+    from accounts.models import Patient
+
+    return obj if isinstance(obj, Patient) else getattr(obj, "patient", None)
+
+
 def can(user, action: Action, patient) -> bool:
     """Whether `user` may `action` this patient: the same answer `restrict` gives, for one object."""
     from accounts.models import Patient

@@ -101,14 +101,13 @@ class StaffAdmin(PracticeScopedAdmin):
             password=data.get("password1") or None,
             full_name=data["full_name"],
             credentials=data["credentials"],
+            license_number=data.get("license_number", ""),
             supervisor=data.get("supervisor"),
             is_active=data["is_active"],
         )
         if request.user.is_superuser and data.get("is_superuser") != user.is_superuser:
             user.is_superuser = data["is_superuser"]
             user.save(update_fields=["is_superuser"])
-        user.license_number = data.get("license_number", "")
-        user.save(update_fields=["license_number"])
         obj.pk, obj._state = user.pk, user._state
 
     @admin.action(description="Unlock sign-in for the selected accounts")
@@ -120,7 +119,7 @@ class StaffAdmin(PracticeScopedAdmin):
 
 class PatientAdminForm(forms.ModelForm):
     care_team_members = forms.ModelMultipleChoiceField(
-        queryset=User.objects.filter(is_active=True, role__in=[Role.THERAPIST, Role.SUPERVISOR]),
+        queryset=User.objects.clinicians(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="Clinicians on the care team besides the primary therapist.",
@@ -183,7 +182,7 @@ class PatientAdmin(PracticeScopedAdmin):
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == "primary_therapist" and field is not None:
-            field.queryset = field.queryset.filter(is_active=True, role__in=[Role.THERAPIST, Role.SUPERVISOR])
+            field.queryset = field.queryset & User.objects.clinicians()
         return field
 
     def _form_class(self, request):

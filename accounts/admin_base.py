@@ -55,15 +55,14 @@ class PracticeScopedAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
-        if self.audit_reads and request.method == "GET" and response.status_code == 200:
-            obj = self.get_object(request, object_id)
-            if obj is not None:
-                audit_record(self.audit_context(request), Action.VIEW, obj)
+        obj = getattr(response, "context_data", {}).get("original")
+        if self.audit_reads and request.method == "GET" and obj is not None:
+            audit_record(self.audit_context(request), Action.VIEW, obj)
         return response
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
-        changelist = getattr(response, "context_data", {}).get("cl") if hasattr(response, "context_data") else None
+        changelist = getattr(response, "context_data", {}).get("cl")
         if self.audit_reads and changelist is not None:
             audit_record_many(self.audit_context(request), Action.VIEW, changelist.result_list)
         return response

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
@@ -11,6 +11,7 @@ from uuid import UUID
 from axes.helpers import get_client_ip_address
 from django.db import models
 
+from accounts.access import patient_of
 from accounts.models import AuditEvent
 
 Action = AuditEvent.Action
@@ -26,7 +27,6 @@ class AuditContext:
     ip_address: str | None = None
     user_agent: str = ""
     path: str = ""
-    extra: dict = field(default_factory=dict)
 
     @classmethod
     def from_request(cls, request, channel: str | None = None) -> AuditContext:
@@ -58,17 +58,9 @@ def _client_ip(request) -> str | None:
     return get_client_ip_address(getattr(request, "_request", request)) or None
 
 
-def _object_patient(obj):
-    from accounts.models import Patient
-
-    if isinstance(obj, Patient):
-        return obj
-    return getattr(obj, "patient", None)
-
-
 def _event(ctx: AuditContext, action: str, obj: models.Model, patient=None, changes=None) -> AuditEvent:
     user = ctx.user
-    patient = patient if patient is not None else _object_patient(obj)
+    patient = patient if patient is not None else patient_of(obj)
     practice_id = getattr(patient, "practice_id", None) or getattr(user, "practice_id", None)
     return AuditEvent(
         user=user,

@@ -34,9 +34,7 @@ class PatientForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        clinicians = User.objects.filter(
-            practice_id=user.practice_id, is_active=True, role__in=[Role.THERAPIST, Role.SUPERVISOR]
-        )
+        clinicians = User.objects.clinicians(user.practice_id)
         if self.instance._state.adding and user.role == Role.PRACTICE_ADMIN:
             # Only an admin registers a patient for someone else; a clinician treats whom they register.
             self.fields["primary_therapist"] = forms.ModelChoiceField(queryset=clinicians, required=True)

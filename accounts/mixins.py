@@ -7,9 +7,8 @@ view (anything else is a 404), and views that change data also require the `chan
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 
-from accounts.access import can
+from accounts.access import can, patient_of
 from accounts.audit import Action, AuditContext, audit_record, audit_record_many
-from accounts.models import Patient
 
 
 class PatientDataMixin(LoginRequiredMixin):
@@ -27,8 +26,7 @@ class PatientDataMixin(LoginRequiredMixin):
 
     def get_object(self, queryset=None):
         obj = super().get_object(queryset)
-        patient = obj if isinstance(obj, Patient) else obj.patient
-        if self.required_action != "view" and not can(self.request.user, self.required_action, patient):
+        if self.required_action != "view" and not can(self.request.user, self.required_action, patient_of(obj)):
             raise PermissionDenied("You can read this record but not change it.")
         return obj
 

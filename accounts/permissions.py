@@ -41,9 +41,9 @@ def desired_grants(patient: Patient) -> set[tuple[object, str]]:
 
 
 @transaction.atomic
-def sync_patient_access(patient: Patient) -> None:
+def sync_patient_access(patient: Patient, perm_ids: dict[str, int] | None = None) -> None:
     """Make the grant rows on `patient` equal to what the rule gives."""
-    perm_ids = _permission_ids()
+    perm_ids = perm_ids or _permission_ids()
     codename_by_id = {v: k for k, v in perm_ids.items()}
     existing = {
         (row.user_id, codename_by_id[row.permission_id]): row.pk
@@ -67,5 +67,6 @@ def sync_access_for_clinicians(users: Iterable[User]) -> None:
     patients = Patient.objects.filter(primary_therapist_id__in=user_ids) | Patient.objects.filter(
         care_team__in=user_ids
     )
+    perm_ids = _permission_ids()
     for patient in patients.distinct():
-        sync_patient_access(patient)
+        sync_patient_access(patient, perm_ids)

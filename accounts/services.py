@@ -7,10 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from accounts.audit import Action, AuditContext, audit_record, diff, snapshot
-from accounts.models import DEMOGRAPHIC_FIELDS, CareTeamMembership, Patient, Practice, Role, User
+from accounts.models import CLINICAL_ROLES, DEMOGRAPHIC_FIELDS, CareTeamMembership, Patient, Practice, Role, User
 from accounts.permissions import sync_access_for_clinicians, sync_patient_access
-
-CLINICAL_ROLES = (Role.THERAPIST, Role.SUPERVISOR)
 
 
 def _check_clinician(user: User | None, practice: Practice, field: str) -> None:
@@ -149,6 +147,7 @@ def staff_save(
     password: str | None = None,
     full_name: str | None = None,
     credentials: str | None = None,
+    license_number: str | None = None,
     supervisor: User | None = None,
     is_active: bool | None = None,
     user: User | None = None,
@@ -177,6 +176,8 @@ def staff_save(
         user.full_name = full_name
     if credentials is not None:
         user.credentials = credentials
+    if license_number is not None:
+        user.license_number = license_number
     if is_active is not None:
         user.is_active = is_active
     if password:

@@ -9,13 +9,8 @@ from rest_framework import permissions, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from accounts.access import can
+from accounts.access import can, patient_of
 from accounts.audit import Action, AuditContext, audit_record, audit_record_many
-from accounts.models import Patient
-
-
-def patient_of(obj) -> Patient:
-    return obj if isinstance(obj, Patient) else obj.patient
 
 
 class PatientDataViewSet(viewsets.GenericViewSet):

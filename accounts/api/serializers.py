@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from accounts.models import DEMOGRAPHIC_FIELDS, AuditEvent, Patient, Role, User
+from accounts.models import DEMOGRAPHIC_FIELDS, AuditEvent, Patient, User
 
 
 class StaffSummarySerializer(serializers.ModelSerializer):
@@ -39,9 +39,7 @@ class PracticeStaffField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         user = self.context["request"].user
-        return User.objects.filter(
-            practice_id=user.practice_id, is_active=True, role__in=[Role.THERAPIST, Role.SUPERVISOR]
-        )
+        return User.objects.clinicians(user.practice_id)
 
 
 class PatientSerializer(serializers.ModelSerializer):

@@ -13,6 +13,10 @@ class Role(models.TextChoices):
     PRACTICE_ADMIN = "practice_admin", "Practice admin"
 
 
+#: The roles that treat patients (a supervisor may carry a caseload; an admin never does).
+CLINICAL_ROLES = (Role.THERAPIST, Role.SUPERVISOR)
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -34,6 +38,11 @@ class UserManager(BaseUserManager):
 
     def get_by_natural_key(self, username):
         return self.get(email__iexact=username)
+
+    def clinicians(self, practice_id=None):
+        """Active staff who can treat patients, in one practice when given."""
+        staff = self.filter(is_active=True, role__in=CLINICAL_ROLES)
+        return staff if practice_id is None else staff.filter(practice_id=practice_id)
 
 
 class User(AbstractBaseUser, PermissionsMixin):
