@@ -198,6 +198,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "PatientStatusEnum": "accounts.models.Patient.Status",
+        "PlanStatusEnum": "treatment.models.PlanStatus",
+        "GoalStatusEnum": "treatment.models.GoalStatus",
+        "ReviewStatusEnum": "treatment.models.ReviewStatus",
+    },
 }
 
 # --- Celery -----------------------------------------------------------------------------------

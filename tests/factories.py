@@ -61,3 +61,53 @@ class PatientFactory(factory.Factory):
         )
 
     _build = _create
+
+
+class _ServiceFactory(factory.Factory):
+    """Builds through a service, as production does (grants, audit, rollup)."""
+
+    class Meta:
+        model = dict
+        abstract = True
+
+    _build = classmethod(lambda cls, model_class, *args, **kwargs: cls._create(model_class, *args, **kwargs))
+
+
+class PlanFactory(_ServiceFactory):
+    patient = None
+    title = factory.Sequence(lambda n: f"Treatment plan {n}")
+    diagnosis_codes = factory.LazyFunction(lambda: [{"code": "F41.1"}])
+    presenting_problems = factory.LazyFunction(lambda: ["chronic worry", "sleep difficulties"])
+    start_date = datetime.date(2026, 9, 1)
+    review_frequency_days = 90
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from accounts.audit import AuditContext
+        from treatment.services import plan_create
+
+        return plan_create(by=AuditContext.system("tests"), **kwargs)
+
+
+class GoalFactory(_ServiceFactory):
+    plan = None
+    goal_type = "long_term"
+    parent_goal = None
+    description = factory.Sequence(lambda n: f"Goal {n}: reduce anxiety to a manageable level")
+    priority = 1
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from accounts.audit import AuditContext
+        from treatment.services import goal_add
+
+        if kwargs.get("parent_goal") is not None and kwargs.get("plan") is None:
+            kwargs["plan"] = kwargs["parent_goal"].plan
+        return goal_add(by=AuditContext.system("tests"), **kwargs)
+
+
+def intervention(name: str):
+    """A system library intervention by name (the library is loaded by a migration)."""
+    from interventions.models import Intervention
+
+    return Intervention.objects.get(name=name, is_system=True)

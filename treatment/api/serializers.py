@@ -1,0 +1,354 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.api.fields import VisibleRelatedField
+from accounts.api.serializers import PracticeStaffField, StaffSummarySerializer
+from interventions.api.serializers import AvailableInterventionField, InterventionSummarySerializer
+from treatment.models import (
+    GoalIntervention,
+    GoalProgress,
+    GoalStatus,
+    PlanStatus,
+    ReviewStatus,
+    TherapySession,
+    TreatmentGoal,
+    TreatmentPlan,
+)
+from treatment.models.goal import SMART_TEMPLATE
+from treatment.selectors import summary_from_annotations
+from treatment.services import smart_missing
+
+
+class DiagnosisSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=10, help_text="An ICD-10-CM code, e.g. F41.1.")
+    description = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, help_text="Filled from ICD-10-CM when left out."
+    )
+
+
+class DiagnosisCodeSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    description = serializers.CharField()
+    billable = serializers.BooleanField(help_text="Only billable codes (the leaves) can be a plan's diagnosis.")
+
+
+class ProgressSummarySerializer(serializers.Serializer):
+    total_goals = serializers.IntegerField()
+    not_started = serializers.IntegerField()
+    in_progress = serializers.IntegerField()
+    achieved = serializers.IntegerField()
+    modified = serializers.IntegerField()
+    discontinued = serializers.IntegerField()
+    overall_progress = serializers.IntegerField()
+
+
+class SmartField(serializers.JSONField):
+    """Answers to the spec's SMART template: {"specific": {"what": "...", ...}, ...}."""
+
+
+SMART_SCHEMA = {
+    "type": "object",
+    "properties": {
+        part: {"type": "object", "properties": {q: {"type": "string", "description": text} for q, text in qs.items()}}
+        for part, qs in SMART_TEMPLATE.items()
+    },
+}
+extend_schema_field(SMART_SCHEMA)(SmartField)
+
+
+# --- plans -------------------------------------------------------------------------------------
+
+
+class PlanWriteSerializer(serializers.ModelSerializer):
+    """The body of POST .../treatment-plans and of PUT/PATCH /treatment-plans/{id}."""
+
+    diagnosis_codes = DiagnosisSerializer(many=True, required=False)
+    presenting_problems = serializers.ListField(child=serializers.CharField(max_length=200), required=False)
+    therapist_id = PracticeStaffField(
+        source="therapist",
+        required=False,
+        help_text="The clinician who owns the plan (on the patient's care team); defaults to the caller "
+        "when a clinician, else the patient's primary therapist.",
+    )
+    review_frequency_days = serializers.IntegerField(
+        min_value=1, max_value=365, required=False, help_text="Defaults to the practice's (90 days)."
+    )
+    status = serializers.ChoiceField(choices=PlanStatus.choices, required=False)
+
+    class Meta:
+        model = TreatmentPlan
+        fields = [
+            "title",
+            "diagnosis_codes",
+            "presenting_problems",
+            "start_date",
+            "target_end_date",
+            "actual_end_date",
+            "status",
+            "review_frequency_days",
+            "next_review_date",
+            "notes",
+            "therapist_id",
+        ]
+        extra_kwargs = {"notes": {"required": False}}
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    """A plan without its goal tree (lists)."""
+
+    patient_id = serializers.UUIDField(read_only=True)
+    therapist = StaffSummarySerializer(read_only=True)
+    diagnosis_codes = DiagnosisSerializer(many=True, read_only=True)
+    review_status = serializers.SerializerMethodField()
+    progress_summary = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TreatmentPlan
+        fields = [
+            "id",
+            "patient_id",
+            "therapist",
+            "title",
+            "status",
+            "diagnosis_codes",
+            "presenting_problems",
+            "start_date",
+            "target_end_date",
+            "actual_end_date",
+            "review_frequency_days",
+            "next_review_date",
+            "review_status",
+            "version",
+            "notes",
+            "progress_summary",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=ReviewStatus.choices))
+    def get_review_status(self, plan) -> str:
+        return plan.review_status(self.context.get("today"))
+
+    @extend_schema_field(ProgressSummarySerializer)
+    def get_progress_summary(self, plan) -> dict:
+        if hasattr(plan, "progress_summary"):
+            return plan.progress_summary
+        return summary_from_annotations(plan)
+
+
+# --- goals -------------------------------------------------------------------------------------
+
+
+class GoalInterventionSerializer(serializers.ModelSerializer):
+    goal_id = serializers.UUIDField(read_only=True)
+    intervention = InterventionSummarySerializer(read_only=True)
+    intervention_id = AvailableInterventionField(source="intervention", write_only=True)
+    effectiveness_rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+
+    class Meta:
+        model = GoalIntervention
+        fields = [
+            "id",
+            "goal_id",
+            "intervention",
+            "intervention_id",
+            "frequency",
+            "notes",
+            "effectiveness_rating",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        validators = []
+
+
+class GoalInterventionUpdateSerializer(GoalInterventionSerializer):
+    """PATCH/PUT of a goal's intervention: how often, notes, effectiveness. The intervention is fixed."""
+
+    intervention_id = serializers.UUIDField(read_only=True)
+
+
+class GoalInterventionInputSerializer(serializers.Serializer):
+    intervention_id = AvailableInterventionField()
+    frequency = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class GoalSerializer(serializers.ModelSerializer):
+    """A goal with its interventions and its sub-goals (short-term under long-term, objectives under those)."""
+
+    plan_id = serializers.UUIDField(read_only=True)
+    parent_goal_id = VisibleRelatedField(
+        source="parent_goal", queryset=TreatmentGoal.objects.all(), required=False, allow_null=True
+    )
+    priority = serializers.IntegerField(min_value=1, max_value=10, required=False, help_text="1 is the highest.")
+    progress_percentage = serializers.IntegerField(
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text="Set by progress ratings and calculated for goals with sub-goals; settable on a leaf goal.",
+    )
+    smart = SmartField(required=False)
+    smart_missing = serializers.SerializerMethodField()
+    interventions = serializers.SerializerMethodField()
+    sub_goals = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TreatmentGoal
+        fields = [
+            "id",
+            "plan_id",
+            "parent_goal_id",
+            "goal_type",
+            "description",
+            "measurable_criteria",
+            "baseline_value",
+            "target_value",
+            "current_value",
+            "target_date",
+            "status",
+            "progress_percentage",
+            "priority",
+            "smart",
+            "smart_missing",
+            "interventions",
+            "sub_goals",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_smart_missing(self, goal) -> list[str]:
+        return smart_missing(goal)
+
+    @extend_schema_field(GoalInterventionSerializer(many=True))
+    def get_interventions(self, goal):
+        links = getattr(goal, "tree_interventions", None)
+        if links is None:
+            links = goal.goal_interventions.select_related("intervention")
+        return GoalInterventionSerializer(links, many=True, context=self.context).data
+
+    @extend_schema_field({"type": "array", "items": {"$ref": "#/components/schemas/Goal"}})
+    def get_sub_goals(self, goal):
+        children = getattr(goal, "tree_children", None)
+        if children is None:
+            return []
+        return GoalSerializer(children, many=True, context=self.context).data
+
+
+class GoalCreateSerializer(GoalSerializer):
+    """The body of POST /treatment-plans/{id}/goals: the goal and the interventions that serve it."""
+
+    goal_type = serializers.ChoiceField(choices=TreatmentGoal._meta.get_field("goal_type").choices)
+    status = serializers.ChoiceField(choices=GoalStatus.choices, required=False)
+    interventions = GoalInterventionInputSerializer(many=True, required=False, write_only=True)
+
+    class Meta(GoalSerializer.Meta):
+        fields = [f for f in GoalSerializer.Meta.fields if f not in ("smart_missing", "sub_goals")]
+
+
+class PlanDetailSerializer(PlanSerializer):
+    """A plan with its whole goal tree: long-term goals, their short-term goals, their objectives."""
+
+    goals = serializers.SerializerMethodField()
+
+    class Meta(PlanSerializer.Meta):
+        fields = [*PlanSerializer.Meta.fields, "overall_progress", "goals"]
+        read_only_fields = fields
+
+    @extend_schema_field(GoalSerializer(many=True))
+    def get_goals(self, plan):
+        return GoalSerializer(plan.tree_roots, many=True, context=self.context).data
+
+
+# --- progress and sessions -------------------------------------------------------------------
+
+
+class ProgressSerializer(serializers.ModelSerializer):
+    """A progress entry (POST /goals/{id}/progress; GET /goals/{id}/history)."""
+
+    goal_id = serializers.UUIDField(read_only=True)
+    session_id = VisibleRelatedField(
+        source="session",
+        queryset=TherapySession.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="A session of the same patient.",
+    )
+    rating = serializers.IntegerField(min_value=1, max_value=10, required=False, allow_null=True)
+    recorded_by = StaffSummarySerializer(read_only=True)
+    recorded_at = serializers.DateTimeField(required=False, help_text="Defaults to now; cannot be in the future.")
+
+    class Meta:
+        model = GoalProgress
+        fields = [
+            "id",
+            "goal_id",
+            "session_id",
+            "progress_note",
+            "progress_value",
+            "rating",
+            "recorded_by",
+            "recorded_at",
+        ]
+        read_only_fields = ["id"]
+
+
+class SessionProgressSerializer(ProgressSerializer):
+    goal_id = VisibleRelatedField(source="goal", queryset=TreatmentGoal.objects.all())
+
+    class Meta(ProgressSerializer.Meta):
+        fields = ["goal_id", "progress_note", "progress_value", "rating"]
+
+
+class SessionInterventionSerializer(serializers.Serializer):
+    intervention_id = AvailableInterventionField(source="intervention")
+    goal_id = VisibleRelatedField(source="goal", queryset=TreatmentGoal.objects.all(), required=False, allow_null=True)
+
+
+class SessionInterventionReadSerializer(serializers.Serializer):
+    intervention_id = serializers.UUIDField()
+    intervention_name = serializers.CharField(source="intervention.name")
+    goal_id = serializers.UUIDField(allow_null=True)
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    """A therapy session with the goals it addressed, the interventions delivered and the progress recorded."""
+
+    patient_id = serializers.UUIDField(read_only=True)
+    plan_id = VisibleRelatedField(source="plan", queryset=TreatmentPlan.objects.all(), required=False, allow_null=True)
+    therapist = StaffSummarySerializer(read_only=True)
+    therapist_id = PracticeStaffField(source="therapist", required=False, write_only=True)
+    goal_ids = VisibleRelatedField(
+        source="goals_addressed", queryset=TreatmentGoal.objects.all(), many=True, required=False
+    )
+    interventions = SessionInterventionSerializer(many=True, required=False, write_only=True)
+    interventions_delivered = SessionInterventionReadSerializer(
+        source="session_interventions", many=True, read_only=True
+    )
+    progress = SessionProgressSerializer(many=True, required=False, write_only=True)
+    progress_entries = ProgressSerializer(many=True, read_only=True)
+    duration_minutes = serializers.IntegerField(min_value=1, max_value=600)
+
+    class Meta:
+        model = TherapySession
+        fields = [
+            "id",
+            "patient_id",
+            "plan_id",
+            "therapist",
+            "therapist_id",
+            "session_date",
+            "duration_minutes",
+            "notes",
+            "goal_ids",
+            "interventions",
+            "interventions_delivered",
+            "progress",
+            "progress_entries",
+            "created_at",
+        ]
+        read_only_fields = ["id", "created_at"]
+        extra_kwargs = {"notes": {"required": False}}

@@ -1,0 +1,24 @@
+from django.urls import re_path
+
+from accounts.api.routers import OptionalSlashRouter
+from treatment.api import views
+from treatment.api.views import UUID
+
+router = OptionalSlashRouter()
+router.register(f"patients/(?P<patient_pk>{UUID})/treatment-plans", views.PatientPlanViewSet, basename="patient-plan")
+router.register(f"patients/(?P<patient_pk>{UUID})/sessions", views.PatientSessionViewSet, basename="patient-session")
+router.register("treatment-plans", views.TreatmentPlanViewSet, basename="plan")
+router.register(f"treatment-plans/(?P<plan_pk>{UUID})/goals", views.PlanGoalViewSet, basename="plan-goal")
+router.register("goals", views.GoalViewSet, basename="goal")
+router.register(f"goals/(?P<goal_pk>{UUID})/interventions", views.GoalInterventionViewSet, basename="goal-intervention")
+router.register("sessions", views.SessionViewSet, basename="session")
+
+urlpatterns = [
+    re_path(r"^diagnosis-codes/?$", views.DiagnosisCodeListView.as_view(), name="diagnosis-code-list"),
+    re_path(
+        r"^diagnosis-codes/(?P<code>[A-Za-z0-9.]{3,8})/?$",
+        views.DiagnosisCodeDetailView.as_view(),
+        name="diagnosis-code-detail",
+    ),
+    *router.urls,
+]

@@ -1,0 +1,407 @@
+"""The treatment-plan API of the spec: plans, goals, goal interventions, progress, sessions, diagnoses.
+
+Access comes from `PatientDataViewSet`: what the caller may not see is a 404, what they may see but
+not change is a 403. Nested paths look their parent up the same way (`parent()`).
+"""
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.access import can, patient_of
+from accounts.api.base import PatientDataViewSet
+from accounts.audit import Action, audit_record, audit_record_many
+from accounts.models import Patient
+from accounts.services import primary_therapist_for
+from treatment import diagnoses, services
+from treatment.api.serializers import (
+    DiagnosisCodeSerializer,
+    GoalCreateSerializer,
+    GoalInterventionSerializer,
+    GoalInterventionUpdateSerializer,
+    GoalSerializer,
+    PlanDetailSerializer,
+    PlanSerializer,
+    PlanWriteSerializer,
+    ProgressSerializer,
+    SessionSerializer,
+)
+from treatment.filters import PlanFilter, SessionFilter
+from treatment.models import (
+    GoalIntervention,
+    GoalProgress,
+    PlanStatus,
+    SessionIntervention,
+    TherapySession,
+    TreatmentGoal,
+    TreatmentPlan,
+)
+from treatment.selectors import goal_subtree, plan_tree, with_progress_summary
+
+UUID = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The ETag of the state you edited; a stale one answers 412 and changes nothing.",
+)
+
+
+def _if_match(request) -> str | None:
+    return request.headers.get("If-Match")
+
+
+def _with_etag(response: Response, obj) -> Response:
+    response["ETag"] = obj.etag
+    return response
+
+
+class NestedMixin:
+    """For paths under a parent record (`parent_model`, looked up by `parent_kwarg`)."""
+
+    parent_model = None
+    parent_kwarg = ""
+    parent_select: tuple[str, ...] = ()
+
+    def parent(self):
+        if not hasattr(self, "_parent"):
+            parents = self.parent_model.objects.restrict(self.request.user, "view").select_related(*self.parent_select)
+            self._parent = get_object_or_404(parents, pk=self.kwargs[self.parent_kwarg])
+        return self._parent
+
+    def require_change(self, obj):
+        if not can(self.request.user, "change", patient_of(obj)):
+            raise PermissionDenied("You can read this record but not change it.")
+
+
+# --- plans -------------------------------------------------------------------------------------
+
+
+def _plan_fields(data: dict) -> dict:
+    data = dict(data)
+    if "diagnosis_codes" in data:
+        data["diagnosis_codes"] = [dict(d) for d in data["diagnosis_codes"]]
+    return data
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List a patient's treatment plans"),
+    create=extend_schema(
+        summary="Create a treatment plan", request=PlanWriteSerializer, responses={201: PlanDetailSerializer}
+    ),
+)
+class PatientPlanViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelMixin):
+    """`/patients/{patient_id}/treatment-plans`: the patient's plans, newest first; POST starts one."""
+
+    queryset = TreatmentPlan.objects.select_related("therapist", "patient__practice")
+    serializer_class = PlanSerializer
+    parent_model = Patient
+    parent_kwarg = "patient_pk"
+    parent_select = ("practice",)
+
+    def get_queryset(self):
+        return with_progress_summary(super().get_queryset().filter(patient=self.parent()))
+
+    def get_serializer_class(self):
+        return PlanWriteSerializer if self.action == "create" else PlanSerializer
+
+    def create(self, request, *args, **kwargs):
+        patient = self.parent()
+        self.require_change(patient)
+        body = PlanWriteSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        data = _plan_fields(body.validated_data)
+        if data.pop("status", PlanStatus.ACTIVE) != PlanStatus.ACTIVE:
+            raise serializers.ValidationError({"status": ["A new plan starts active."]})
+        if data.pop("actual_end_date", None):
+            raise serializers.ValidationError({"actual_end_date": ["A new plan has no end date yet."]})
+        data["therapist"] = primary_therapist_for(
+            actor=request.user, requested=data.get("therapist"), field="therapist_id"
+        )
+        plan = services.plan_create(by=self.audit, patient=patient, **data)
+        plan.tree_roots = plan_tree(plan)
+        response = Response(PlanDetailSerializer(plan, context=self.get_serializer_context()).data, status=201)
+        return _with_etag(response, plan)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the treatment plans the caller may see"),
+    retrieve=extend_schema(summary="Get a treatment plan with its goal tree", responses=PlanDetailSerializer),
+    update=extend_schema(
+        summary="Update a treatment plan",
+        parameters=[IF_MATCH],
+        request=PlanWriteSerializer,
+        responses=PlanDetailSerializer,
+    ),
+    partial_update=extend_schema(
+        summary="Update part of a treatment plan",
+        parameters=[IF_MATCH],
+        request=PlanWriteSerializer,
+        responses=PlanDetailSerializer,
+    ),
+)
+class TreatmentPlanViewSet(PatientDataViewSet, mixins.UpdateModelMixin):
+    """`/treatment-plans/{id}`: the plan with its goals; PUT/PATCH with If-Match for safe edits."""
+
+    queryset = TreatmentPlan.objects.select_related("therapist", "patient__practice")
+    serializer_class = PlanDetailSerializer
+    filterset_class = PlanFilter
+    lookup_value_regex = UUID
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        return with_progress_summary(queryset) if self.action == "list" else queryset
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return PlanSerializer
+        if self.action in ("update", "partial_update"):
+            return PlanWriteSerializer
+        return PlanDetailSerializer
+
+    def _detail(self, plan) -> Response:
+        plan.tree_roots = plan_tree(plan)
+        return _with_etag(Response(PlanDetailSerializer(plan, context=self.get_serializer_context()).data), plan)
+
+    def retrieve(self, request, *args, **kwargs):
+        plan = self.get_object()
+        audit_record(self.audit, Action.VIEW, plan)
+        return self._detail(plan)
+
+    def update(self, request, *args, **kwargs):
+        plan = self.get_object()
+        body = PlanWriteSerializer(
+            plan, data=request.data, partial=kwargs.get("partial", False), context=self.get_serializer_context()
+        )
+        body.is_valid(raise_exception=True)
+        plan = services.plan_update(
+            by=self.audit, plan=plan, if_match=_if_match(request), **_plan_fields(body.validated_data)
+        )
+        return self._detail(self.get_queryset().get(pk=plan.pk))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List a plan's goals (flat, every level)", responses=GoalSerializer(many=True)),
+    create=extend_schema(summary="Add a goal to a plan", request=GoalCreateSerializer, responses={201: GoalSerializer}),
+)
+class PlanGoalViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelMixin):
+    """`/treatment-plans/{plan_id}/goals`: add a goal (with its interventions) anywhere in the tree."""
+
+    queryset = TreatmentGoal.objects.all()
+    serializer_class = GoalSerializer
+    parent_model = TreatmentPlan
+    parent_kwarg = "plan_pk"
+    parent_select = ("patient__practice",)
+    pagination_class = None
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .filter(plan=self.parent())
+            .prefetch_related(
+                Prefetch("goal_interventions", queryset=GoalIntervention.objects.select_related("intervention"))
+            )
+        )
+
+    def create(self, request, *args, **kwargs):
+        plan = self.parent()
+        self.require_change(plan)
+        body = GoalCreateSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        data["interventions"] = [dict(i) for i in data.get("interventions", [])]
+        goal = services.goal_add(by=self.audit, plan=plan, **data)
+        goal = goal_subtree(goal)
+        return _with_etag(Response(GoalSerializer(goal, context=self.get_serializer_context()).data, status=201), goal)
+
+
+# --- goals -------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    retrieve=extend_schema(summary="Get a goal with its sub-goals and interventions"),
+    update=extend_schema(summary="Update a goal", parameters=[IF_MATCH]),
+    partial_update=extend_schema(summary="Update part of a goal", parameters=[IF_MATCH]),
+)
+class GoalViewSet(PatientDataViewSet, mixins.UpdateModelMixin):
+    """`/goals/{id}`: read and change a goal; record progress; read its history."""
+
+    queryset = TreatmentGoal.objects.select_related("plan__patient__practice")
+    serializer_class = GoalSerializer
+    lookup_value_regex = UUID
+
+    def retrieve(self, request, *args, **kwargs):
+        goal = self.get_object()
+        audit_record(self.audit, Action.VIEW, goal)
+        goal = goal_subtree(goal)
+        return _with_etag(Response(self.get_serializer(goal).data), goal)
+
+    def update(self, request, *args, **kwargs):
+        goal = self.get_object()
+        body = GoalSerializer(
+            goal, data=request.data, partial=kwargs.get("partial", False), context=self.get_serializer_context()
+        )
+        body.is_valid(raise_exception=True)
+        goal = services.goal_update(by=self.audit, goal=goal, if_match=_if_match(request), **body.validated_data)
+        goal = goal_subtree(self.get_queryset().get(pk=goal.pk))
+        return _with_etag(Response(self.get_serializer(goal).data), goal)
+
+    @extend_schema(summary="Record a progress entry", request=ProgressSerializer, responses={201: ProgressSerializer})
+    @action(detail=True, methods=["post"])
+    def progress(self, request, pk=None):
+        goal = self.get_object()
+        body = ProgressSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        entry = services.progress_record(by=self.audit, goal=goal, **body.validated_data)
+        return Response(ProgressSerializer(entry, context=self.get_serializer_context()).data, status=201)
+
+    @extend_schema(summary="A goal's progress history, oldest first", responses=ProgressSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def history(self, request, pk=None):
+        goal = self.get_object()
+        entries = list(goal.progress_entries.select_related("recorded_by").order_by("recorded_at", "id"))
+        audit_record_many(self.audit, Action.VIEW, [_with_patient(e, goal) for e in entries])
+        return Response(ProgressSerializer(entries, many=True, context=self.get_serializer_context()).data)
+
+
+def _with_patient(entry: GoalProgress, goal: TreatmentGoal) -> GoalProgress:
+    entry.goal = goal  # the audit reads entry.patient through the goal already loaded
+    return entry
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List a goal's interventions"),
+    create=extend_schema(summary="Link an intervention to a goal", responses={201: GoalInterventionSerializer}),
+    retrieve=extend_schema(summary="Get a goal's intervention"),
+    update=extend_schema(summary="Update a goal's intervention", request=GoalInterventionUpdateSerializer),
+    partial_update=extend_schema(
+        summary="Update frequency, notes or effectiveness rating", request=GoalInterventionUpdateSerializer
+    ),
+)
+class GoalInterventionViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin):
+    """`/goals/{goal_id}/interventions[/{id}]`: what serves the goal, how often, and how well (1-5)."""
+
+    queryset = GoalIntervention.objects.select_related("intervention", "goal__plan__patient__practice")
+    serializer_class = GoalInterventionSerializer
+    parent_model = TreatmentGoal
+    parent_kwarg = "goal_pk"
+    parent_select = ("plan__patient__practice",)
+    lookup_value_regex = UUID
+    pagination_class = None
+
+    def get_queryset(self):
+        return super().get_queryset().filter(goal=self.parent())
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return GoalInterventionUpdateSerializer
+        return GoalInterventionSerializer
+
+    def perform_create(self, serializer):
+        goal = self.parent()
+        self.require_change(goal)
+        serializer.instance = services.goal_intervention_add(by=self.audit, goal=goal, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.goal_intervention_update(
+            by=self.audit, link=serializer.instance, **serializer.validated_data
+        )
+
+
+# --- sessions ----------------------------------------------------------------------------------
+
+
+def _sessions(queryset):
+    return queryset.select_related("therapist").prefetch_related(
+        "goals_addressed",
+        Prefetch("session_interventions", queryset=SessionIntervention.objects.select_related("intervention")),
+        Prefetch("progress_entries", queryset=GoalProgress.objects.select_related("recorded_by")),
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List a patient's sessions, newest first"),
+    create=extend_schema(summary="Record a session (goals, interventions and progress in one transaction)"),
+)
+class PatientSessionViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelMixin):
+    """`/patients/{patient_id}/sessions`: the sessions that carry out the patient's plans."""
+
+    queryset = TherapySession.objects.all()
+    serializer_class = SessionSerializer
+    parent_model = Patient
+    parent_kwarg = "patient_pk"
+    parent_select = ("practice",)
+
+    def get_queryset(self):
+        return _sessions(super().get_queryset().filter(patient=self.parent()))
+
+    def perform_create(self, serializer):
+        patient = self.parent()
+        self.require_change(patient)
+        data = dict(serializer.validated_data)
+        session = services.session_record(
+            by=self.audit,
+            patient=patient,
+            session_date=data["session_date"],
+            duration_minutes=data["duration_minutes"],
+            plan=data.get("plan"),
+            therapist=primary_therapist_for(
+                actor=self.request.user, requested=data.get("therapist"), field="therapist_id"
+            ),
+            goals=data.get("goals_addressed", []),
+            interventions=[dict(i) for i in data.get("interventions", [])],
+            progress=[dict(p) for p in data.get("progress", [])],
+            notes=data.get("notes", ""),
+        )
+        serializer.instance = _sessions(TherapySession.objects.filter(pk=session.pk)).get()
+
+
+class SessionViewSet(PatientDataViewSet):
+    """`/sessions/{id}`, and every session the caller may see (filter by patient, plan, dates)."""
+
+    queryset = TherapySession.objects.all()
+    serializer_class = SessionSerializer
+    filterset_class = SessionFilter
+    lookup_value_regex = UUID
+
+    def get_queryset(self):
+        return _sessions(super().get_queryset())
+
+
+# --- diagnoses ---------------------------------------------------------------------------------
+
+
+class DiagnosisSearchSerializer(serializers.Serializer):
+    search = serializers.CharField(min_length=2, max_length=100, help_text="Words of the description, or a code.")
+    limit = serializers.IntegerField(min_value=1, max_value=50, default=20)
+    billable = serializers.BooleanField(default=False, help_text="Only codes a plan can take as a diagnosis.")
+
+
+class DiagnosisCodeListView(APIView):
+    """ICD-10-CM codes matching `search` (for diagnosis autocomplete); mental-health codes first."""
+
+    @extend_schema(parameters=[DiagnosisSearchSerializer], responses=DiagnosisCodeSerializer(many=True))
+    def get(self, request):
+        query = DiagnosisSearchSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        results = diagnoses.search(params["search"], limit=params["limit"], billable_only=params["billable"])
+        return Response(DiagnosisCodeSerializer(results, many=True).data)
+
+
+class DiagnosisCodeDetailView(APIView):
+    """One ICD-10-CM code (with or without its dot): its description and whether it is billable."""
+
+    @extend_schema(responses=DiagnosisCodeSerializer)
+    def get(self, request, code):
+        entry = diagnoses.lookup(code)
+        if entry is None:
+            return Response({"detail": f"{code} is not an ICD-10-CM code."}, status=status.HTTP_404_NOT_FOUND)
+        return Response(DiagnosisCodeSerializer(entry).data)

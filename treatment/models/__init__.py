@@ -1,0 +1,16 @@
+from .goal import GoalIntervention, GoalProgress, GoalStatus, GoalType, TreatmentGoal
+from .plan import PlanStatus, ReviewStatus, TreatmentPlan
+from .session import SessionIntervention, TherapySession
+
+__all__ = [
+    "GoalIntervention",
+    "GoalProgress",
+    "GoalStatus",
+    "GoalType",
+    "PlanStatus",
+    "ReviewStatus",
+    "SessionIntervention",
+    "TherapySession",
+    "TreatmentGoal",
+    "TreatmentPlan",
+]

@@ -1,0 +1,150 @@
+import datetime
+import hashlib
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.access import PatientScopedQuerySet
+
+#: A plan is "due soon" this many days before its review date (the spec's 7-day reminder).
+DUE_SOON_DAYS = 7
+
+
+class PlanStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    ON_HOLD = "on_hold", "On hold"
+    COMPLETED = "completed", "Completed"
+    DISCONTINUED = "discontinued", "Discontinued"
+
+
+#: Statuses a plan never leaves: its record is closed.
+CLOSED_STATUSES = (PlanStatus.COMPLETED, PlanStatus.DISCONTINUED)
+
+#: Which status may follow which; anything else is refused.
+PLAN_TRANSITIONS = {
+    PlanStatus.ACTIVE: {PlanStatus.ON_HOLD, PlanStatus.COMPLETED, PlanStatus.DISCONTINUED},
+    PlanStatus.ON_HOLD: {PlanStatus.ACTIVE, PlanStatus.COMPLETED, PlanStatus.DISCONTINUED},
+    PlanStatus.COMPLETED: set(),
+    PlanStatus.DISCONTINUED: set(),
+}
+
+
+class ReviewStatus(models.TextChoices):
+    CURRENT = "current", "Current"
+    DUE_SOON = "due_soon", "Due soon"
+    DUE = "due", "Due today"
+    OVERDUE = "overdue", "Overdue"
+    NOT_REQUIRED = "not_required", "Not required (plan closed)"
+
+
+class TreatmentPlanQuerySet(PatientScopedQuerySet):
+    patient_lookup = "patient"
+
+    def open(self):
+        return self.exclude(status__in=CLOSED_STATUSES)
+
+
+class TreatmentPlan(models.Model):
+    """One patient's treatment plan: diagnoses, presenting problems, dates, status and review schedule."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey("accounts.Patient", on_delete=models.PROTECT, related_name="treatment_plans")
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="treatment_plans")
+    title = models.CharField(max_length=200)
+    diagnosis_codes = models.JSONField(
+        default=list, blank=True, help_text='ICD-10-CM diagnoses: [{"code": "F41.1", "description": "..."}].'
+    )
+    presenting_problems = models.JSONField(default=list, blank=True, help_text="A list of short phrases.")
+    start_date = models.DateField()
+    target_end_date = models.DateField(null=True, blank=True)
+    actual_end_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=PlanStatus.choices, default=PlanStatus.ACTIVE)
+    review_frequency_days = models.PositiveIntegerField(
+        default=90, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    next_review_date = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    notes = models.TextField(blank=True)
+    overall_progress = models.PositiveSmallIntegerField(
+        default=0, help_text="Weighted average of the long-term goals' progress (weight 1/priority)."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TreatmentPlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date", "-created_at"]
+        indexes = [
+            models.Index(fields=["patient", "status"]),
+            models.Index(fields=["therapist", "status"]),
+            # The review sweep and the "due for review" lists: open plans by review date.
+            models.Index(fields=["status", "next_review_date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=PlanStatus.values), name="plan_status_valid"),
+            models.CheckConstraint(
+                condition=Q(review_frequency_days__gte=1, review_frequency_days__lte=365),
+                name="plan_review_frequency_range",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="plan_version_positive"),
+            models.CheckConstraint(
+                condition=Q(overall_progress__gte=0, overall_progress__lte=100), name="plan_overall_progress_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(target_end_date__isnull=True) | Q(target_end_date__gte=F("start_date")),
+                name="plan_target_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(actual_end_date__isnull=True) | Q(actual_end_date__gte=F("start_date")),
+                name="plan_actual_end_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("plan-detail", args=[self.pk])
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED_STATUSES
+
+    @property
+    def etag(self) -> str:
+        """Changes with every write to the plan, so a client can say which state it edited."""
+        return _etag(self.pk, self.updated_at)
+
+    def local_today(self) -> datetime.date:
+        return timezone.now().astimezone(self.patient.practice.zoneinfo).date()
+
+    def review_status(self, today: datetime.date | None = None) -> str:
+        """Where the plan stands against its review date, by the calendar of the practice's time zone."""
+        if self.is_closed:
+            return ReviewStatus.NOT_REQUIRED
+        if self.next_review_date is None:
+            return ReviewStatus.CURRENT
+        today = today or self.local_today()
+        days = (self.next_review_date - today).days
+        if days < 0:
+            return ReviewStatus.OVERDUE
+        if days == 0:
+            return ReviewStatus.DUE
+        if days <= DUE_SOON_DAYS:
+            return ReviewStatus.DUE_SOON
+        return ReviewStatus.CURRENT
+
+
+def _etag(pk, updated_at) -> str:
+    digest = hashlib.sha256(f"{pk}:{updated_at.isoformat() if updated_at else ''}".encode()).hexdigest()
+    return f'"{digest[:32]}"'

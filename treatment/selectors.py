@@ -1,0 +1,53 @@
+"""Reads of the plan tree: a constant number of queries, however many goals a plan has."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Count, Q
+
+from treatment.models import GoalIntervention, GoalStatus, TreatmentGoal, TreatmentPlan
+from treatment.progress import summarize
+
+
+def plan_tree(plan: TreatmentPlan) -> list[TreatmentGoal]:
+    """The plan's goals, each with `tree_children` and `tree_interventions` attached; returns the roots.
+
+    Two queries: every goal of the plan (each carries its plan id), and every goal's interventions.
+    Also sets `plan.all_goals` and `plan.progress_summary`.
+    """
+    goals = list(TreatmentGoal.objects.filter(plan_id=plan.pk).order_by("priority", "created_at"))
+    links = defaultdict(list)
+    for link in (
+        GoalIntervention.objects.filter(goal__plan_id=plan.pk).select_related("intervention").order_by("created_at")
+    ):
+        links[link.goal_id].append(link)
+    children = defaultdict(list)
+    for goal in goals:
+        goal.tree_interventions = links[goal.pk]
+        children[goal.parent_goal_id].append(goal)
+    for goal in goals:
+        goal.tree_children = children[goal.pk]
+    plan.all_goals = goals
+    plan.progress_summary = summarize(goals, plan.overall_progress)
+    return children[None]
+
+
+def goal_subtree(goal: TreatmentGoal) -> TreatmentGoal:
+    """The goal with its sub-goals and interventions attached, loaded with its whole plan's tree."""
+    plan_tree(goal.plan)
+    return next(g for g in goal.plan.all_goals if g.pk == goal.pk)
+
+
+def with_progress_summary(plans):
+    """Annotate a plan queryset with goal counts by status, for lists (one query, no tree)."""
+    counts = {f"n_{status}": Count("goals", filter=Q(goals__status=status)) for status in GoalStatus.values}
+    return plans.annotate(n_total=Count("goals"), **counts)
+
+
+def summary_from_annotations(plan: TreatmentPlan) -> dict:
+    return {
+        "total_goals": plan.n_total,
+        **{status: getattr(plan, f"n_{status}") for status in GoalStatus.values},
+        "overall_progress": plan.overall_progress,
+    }

@@ -1,0 +1,299 @@
+"""Adding and changing goals, their interventions, and their progress entries."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.audit import Action, AuditContext, audit_record, diff, snapshot
+from accounts.concurrency import check_if_match
+from interventions.models import Intervention
+from treatment.models import GoalIntervention, GoalProgress, GoalStatus, GoalType, TreatmentGoal, TreatmentPlan
+from treatment.models.goal import PARENT_TYPE, SMART_TEMPLATE
+from treatment.progress import rating_to_percentage
+
+from .common import check_intervention, require_change, require_open
+from .plans import plan_recalculate
+
+#: What a client writes on a goal (the API, the forms and the audit diff use this list).
+GOAL_FIELDS = (
+    "goal_type",
+    "parent_goal",
+    "description",
+    "measurable_criteria",
+    "baseline_value",
+    "target_value",
+    "current_value",
+    "target_date",
+    "status",
+    "priority",
+    "progress_percentage",
+    "smart",
+)
+GOAL_INTERVENTION_FIELDS = ("frequency", "notes", "effectiveness_rating")
+
+
+def clean_smart(answers) -> dict:
+    """Keep the SMART template's parts and questions only, as trimmed strings."""
+    if answers in (None, ""):
+        return {}
+    if not isinstance(answers, dict):
+        raise ValidationError({"smart": "Send an object of SMART parts, each an object of answers."})
+    cleaned, errors = {}, []
+    for part, questions in answers.items():
+        if part not in SMART_TEMPLATE:
+            errors.append(f"Unknown SMART part {part!r}; use {', '.join(SMART_TEMPLATE)}.")
+            continue
+        if not isinstance(questions, dict):
+            errors.append(f"{part}: send an object of answers.")
+            continue
+        for question, answer in questions.items():
+            if question not in SMART_TEMPLATE[part]:
+                errors.append(f"Unknown question {part}.{question}; use {', '.join(SMART_TEMPLATE[part])}.")
+            elif answer not in (None, "") and not isinstance(answer, str):
+                errors.append(f"{part}.{question}: the answer must be text.")
+            elif answer and answer.strip():
+                cleaned.setdefault(part, {})[question] = answer.strip()[:2000]
+    if errors:
+        raise ValidationError({"smart": errors})
+    return cleaned
+
+
+def smart_missing(goal: TreatmentGoal) -> list[str]:
+    """Which of the five SMART parts the goal leaves empty (the form's completeness hint).
+
+    A part counts as answered by its template answers or by the goal field that carries it.
+    """
+    smart = goal.smart or {}
+    covered = {
+        "specific": bool(goal.description.strip()),
+        "measurable": bool(goal.measurable_criteria.strip() or goal.target_value.strip()),
+        "achievable": False,
+        "relevant": False,
+        "time_bound": goal.target_date is not None,
+    }
+    return [part for part in SMART_TEMPLATE if not (covered[part] or any(smart.get(part, {}).values()))]
+
+
+def _check_parent(plan: TreatmentPlan, goal_type: str, parent: TreatmentGoal | None, goal=None) -> None:
+    if goal_type not in GoalType.values:
+        raise ValidationError({"goal_type": f"Choose one of: {', '.join(GoalType.values)}."})
+    wanted = PARENT_TYPE[GoalType(goal_type)]
+    if wanted is None:
+        if parent is not None:
+            raise ValidationError({"parent_goal_id": "A long-term goal has no parent goal."})
+        return
+    label = {GoalType.LONG_TERM: "a long-term goal", GoalType.SHORT_TERM: "a short-term goal"}[wanted]
+    if parent is None:
+        raise ValidationError({"parent_goal_id": f"A {goal_type.replace('_', '-')} goal needs {label} as parent."})
+    if parent.plan_id != plan.pk:
+        raise ValidationError({"parent_goal_id": "The parent goal belongs to another plan."})
+    if parent.goal_type != wanted:
+        raise ValidationError({"parent_goal_id": f"The parent of a {goal_type.replace('_', '-')} must be {label}."})
+    if goal is not None and parent.pk == goal.pk:
+        raise ValidationError({"parent_goal_id": "A goal cannot be its own parent."})
+
+
+def _link(by, goal: TreatmentGoal, plan: TreatmentPlan, intervention: Intervention, field: str, **fields):
+    check_intervention(intervention, plan.patient, field)
+    if GoalIntervention.objects.filter(goal=goal, intervention=intervention).exists():
+        raise ValidationError({field: f"{intervention.name} is already linked to this goal."})
+    link = GoalIntervention(goal=goal, intervention=intervention, **fields)
+    link.full_clean(exclude=["goal", "intervention"], validate_constraints=False)
+    link.save()
+    audit_record(
+        by, Action.CREATE, link, patient=plan.patient, changes=diff({}, snapshot(link, ("intervention", *fields)))
+    )
+    return link
+
+
+@transaction.atomic
+def goal_add(
+    *,
+    by: AuditContext,
+    plan: TreatmentPlan,
+    goal_type: str,
+    description: str,
+    parent_goal: TreatmentGoal | None = None,
+    interventions: list[dict] | None = None,
+    **fields,
+) -> TreatmentGoal:
+    """Add a goal to a plan's tree, with the interventions that serve it.
+
+    `interventions` is a list of {"intervention": Intervention, "frequency", "notes"}.
+    """
+    require_change(by, plan.patient)
+    require_open(plan)
+    unknown = set(fields) - set(GOAL_FIELDS)
+    if unknown:
+        raise ValueError(f"Not goal fields: {sorted(unknown)}")
+    _check_parent(plan, goal_type, parent_goal)
+    fields["smart"] = clean_smart(fields.get("smart"))
+    goal = TreatmentGoal(
+        plan=plan,
+        goal_type=goal_type,
+        parent_goal=parent_goal,
+        description=(description or "").strip(),
+        created_by=by.user,
+        **fields,
+    )
+    if goal.status == GoalStatus.ACHIEVED:
+        goal.progress_percentage = 100
+    goal.full_clean(exclude=["plan", "parent_goal"], validate_constraints=False)
+    goal.save()
+    audit_record(by, Action.CREATE, goal, patient=plan.patient, changes=diff({}, snapshot(goal, GOAL_FIELDS)))
+    for position, item in enumerate(interventions or []):
+        item = dict(item)
+        _link(by, goal, plan, item.pop("intervention"), f"interventions[{position}].intervention_id", **item)
+    plan_recalculate(plan)
+    goal.refresh_from_db()
+    return goal
+
+
+@transaction.atomic
+def goal_update(*, by: AuditContext, goal: TreatmentGoal, if_match: str | None = None, **fields) -> TreatmentGoal:
+    """Change a goal; moving it keeps the hierarchy rules; discontinuing it takes it out of the rollup."""
+    unknown = set(fields) - set(GOAL_FIELDS)
+    if unknown:
+        raise ValueError(f"Not goal fields: {sorted(unknown)}")
+    goal = TreatmentGoal.objects.select_for_update().get(pk=goal.pk)
+    plan = TreatmentPlan.objects.select_related("patient__practice").get(pk=goal.plan_id)
+    require_change(by, plan.patient)
+    check_if_match(goal.etag, if_match)
+    require_open(plan)
+    before = snapshot(goal, GOAL_FIELDS)
+    goal_type = fields.pop("goal_type", goal.goal_type)
+    if goal_type != goal.goal_type:
+        raise ValidationError({"goal_type": "A goal's type is fixed; add a new goal of the other type instead."})
+    if "parent_goal" in fields:
+        _check_parent(plan, goal.goal_type, fields["parent_goal"], goal)
+    if "smart" in fields:
+        fields["smart"] = clean_smart(fields["smart"])
+    if "description" in fields:
+        fields["description"] = (fields["description"] or "").strip()
+    has_sub_goals = goal.sub_goals.exists()
+    if "progress_percentage" in fields and fields["progress_percentage"] != goal.progress_percentage and has_sub_goals:
+        raise ValidationError({"progress_percentage": "This goal's progress is calculated from its sub-goals."})
+    was_achieved = goal.status == GoalStatus.ACHIEVED
+    for name, value in fields.items():
+        setattr(goal, name, value)
+    if goal.status == GoalStatus.ACHIEVED:
+        goal.progress_percentage = 100
+    elif was_achieved and "progress_percentage" not in fields and not has_sub_goals:
+        # Reopened: back to what its last rated entry said.
+        latest = goal.progress_entries.exclude(rating=None).order_by("-recorded_at").first()
+        goal.progress_percentage = rating_to_percentage(latest.rating) if latest else 0
+    goal.full_clean(exclude=["plan", "parent_goal"], validate_constraints=False)
+    goal.save()
+    changes = diff(before, snapshot(goal, GOAL_FIELDS))
+    if changes:
+        audit_record(by, Action.UPDATE, goal, patient=plan.patient, changes=changes)
+    plan_recalculate(plan)
+    goal.refresh_from_db()
+    return goal
+
+
+@transaction.atomic
+def goal_intervention_add(
+    *, by: AuditContext, goal: TreatmentGoal, intervention: Intervention, **fields
+) -> GoalIntervention:
+    """Link an intervention to a goal, with its frequency and notes."""
+    plan = TreatmentPlan.objects.select_related("patient__practice").get(pk=goal.plan_id)
+    require_change(by, plan.patient)
+    require_open(plan)
+    unknown = set(fields) - set(GOAL_INTERVENTION_FIELDS)
+    if unknown:
+        raise ValueError(f"Not goal-intervention fields: {sorted(unknown)}")
+    return _link(by, goal, plan, intervention, "intervention_id", **fields)
+
+
+@transaction.atomic
+def goal_intervention_update(*, by: AuditContext, link: GoalIntervention, **fields) -> GoalIntervention:
+    """Change how often an intervention is used for a goal, its notes, or its effectiveness (1-5)."""
+    unknown = set(fields) - set(GOAL_INTERVENTION_FIELDS)
+    if unknown:
+        raise ValueError(f"Not goal-intervention fields: {sorted(unknown)}")
+    link = GoalIntervention.objects.select_for_update().get(pk=link.pk)
+    plan = TreatmentPlan.objects.select_related("patient__practice").get(goals__pk=link.goal_id)
+    require_change(by, plan.patient)
+    require_open(plan)
+    before = snapshot(link, GOAL_INTERVENTION_FIELDS)
+    for name, value in fields.items():
+        setattr(link, name, value)
+    link.full_clean(exclude=["goal", "intervention"], validate_constraints=False)
+    link.save()
+    changes = diff(before, snapshot(link, GOAL_INTERVENTION_FIELDS))
+    if changes:
+        audit_record(by, Action.UPDATE, link, patient=plan.patient, changes=changes)
+    return link
+
+
+def _progress_entry(
+    *,
+    by: AuditContext,
+    goal: TreatmentGoal,
+    plan: TreatmentPlan,
+    progress_note: str,
+    progress_value: str = "",
+    rating: int | None = None,
+    session=None,
+    recorded_at: datetime.datetime | None = None,
+) -> GoalProgress:
+    note = (progress_note or "").strip()
+    if not note:
+        raise ValidationError({"progress_note": "Write what was observed."})
+    if goal.status == GoalStatus.DISCONTINUED:
+        raise ValidationError({"goal_id": "This goal is discontinued; reopen it before recording progress."})
+    if session is not None and session.patient_id != plan.patient_id:
+        raise ValidationError({"session_id": "This session is another patient's."})
+    if recorded_at is not None and recorded_at > timezone.now():
+        raise ValidationError({"recorded_at": "Progress cannot be recorded in the future."})
+    entry = GoalProgress(
+        goal=goal,
+        session=session,
+        progress_note=note,
+        progress_value=(progress_value or "").strip(),
+        rating=rating,
+        recorded_by=by.user,
+        recorded_at=recorded_at or timezone.now(),
+    )
+    entry.full_clean(exclude=["goal", "session", "recorded_by"], validate_constraints=False)
+    entry.save()
+    audit_record(
+        by,
+        Action.CREATE,
+        entry,
+        patient=plan.patient,
+        changes=diff({}, snapshot(entry, ("goal", "session", "progress_value", "rating"))),
+    )
+    # The leaf rule (a goal with sub-goals is overwritten by the rollup): the latest observation
+    # speaks for the goal, so a backdated entry does not overrule a newer one.
+    newer = goal.progress_entries.filter(recorded_at__gt=entry.recorded_at)
+    if rating is not None and not newer.exclude(rating=None).exists():
+        goal.progress_percentage = rating_to_percentage(rating)
+    if entry.progress_value and not newer.exclude(progress_value="").exists():
+        goal.current_value = entry.progress_value
+    if goal.status == GoalStatus.NOT_STARTED:
+        goal.status = GoalStatus.IN_PROGRESS
+    if goal.status == GoalStatus.ACHIEVED:
+        goal.progress_percentage = 100
+    goal.save(update_fields=["progress_percentage", "current_value", "status", "updated_at"])
+    return entry
+
+
+@transaction.atomic
+def progress_record(*, by: AuditContext, goal: TreatmentGoal, **entry) -> GoalProgress:
+    """Record an observation of a goal: note, value and rating 1-10; the goal and plan roll up.
+
+    `entry`: progress_note, progress_value, rating, session, recorded_at.
+    """
+    goal = TreatmentGoal.objects.select_for_update().get(pk=goal.pk)
+    plan = TreatmentPlan.objects.select_related("patient__practice").get(pk=goal.plan_id)
+    require_change(by, plan.patient)
+    require_open(plan)
+    progress = _progress_entry(by=by, goal=goal, plan=plan, **entry)
+    plan_recalculate(plan)
+    return progress

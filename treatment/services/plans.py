@@ -1,0 +1,194 @@
+"""Creating and changing treatment plans, and keeping their progress rolled up."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.audit import Action, AuditContext, audit_record, diff, snapshot
+from accounts.concurrency import check_if_match
+from accounts.models import CareTeamMembership, Patient, User
+from treatment import diagnoses
+from treatment.models import GoalStatus, PlanStatus, TreatmentGoal, TreatmentPlan
+from treatment.models.plan import PLAN_TRANSITIONS
+from treatment.progress import rollup
+
+from .common import is_clinician, practice_today, require_change, require_open
+
+#: The fields of a plan a client writes (the API, the forms and the audit diff use this list).
+PLAN_FIELDS = (
+    "title",
+    "therapist",
+    "diagnosis_codes",
+    "presenting_problems",
+    "start_date",
+    "target_end_date",
+    "actual_end_date",
+    "status",
+    "review_frequency_days",
+    "next_review_date",
+    "notes",
+)
+MAX_PROBLEMS = 20
+
+
+def clean_problems(problems) -> list[str]:
+    if problems is None:
+        return []
+    if not isinstance(problems, list) or not all(isinstance(p, str) for p in problems):
+        raise ValidationError({"presenting_problems": "Send a list of short phrases."})
+    cleaned, seen = [], set()
+    for problem in problems:
+        text = " ".join(problem.split())
+        if not text or text.lower() in seen:
+            continue
+        if len(text) > 200:
+            raise ValidationError({"presenting_problems": "Keep each presenting problem under 200 characters."})
+        seen.add(text.lower())
+        cleaned.append(text)
+    if len(cleaned) > MAX_PROBLEMS:
+        raise ValidationError({"presenting_problems": f"List at most {MAX_PROBLEMS} presenting problems."})
+    return cleaned
+
+
+def _check_therapist(therapist: User, patient: Patient, field: str = "therapist_id") -> None:
+    if therapist.practice_id != patient.practice_id or not therapist.is_active or not is_clinician(therapist):
+        raise ValidationError({field: "Choose an active therapist of the patient's practice."})
+    if not CareTeamMembership.objects.filter(patient=patient, user=therapist).exists():
+        raise ValidationError({field: "This therapist is not on the patient's care team."})
+
+
+def _check_dates(plan: TreatmentPlan) -> None:
+    errors = {}
+    if plan.target_end_date and plan.target_end_date < plan.start_date:
+        errors["target_end_date"] = "The target end date cannot be before the start date."
+    if plan.actual_end_date and plan.actual_end_date < plan.start_date:
+        errors["actual_end_date"] = "The end date cannot be before the start date."
+    if plan.next_review_date and plan.next_review_date < plan.start_date:
+        errors["next_review_date"] = "The next review cannot be before the plan starts."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def plan_create(
+    *,
+    by: AuditContext,
+    patient: Patient,
+    title: str,
+    start_date: datetime.date,
+    therapist: User | None = None,
+    diagnosis_codes=None,
+    presenting_problems=None,
+    target_end_date: datetime.date | None = None,
+    review_frequency_days: int | None = None,
+    next_review_date: datetime.date | None = None,
+    notes: str = "",
+) -> TreatmentPlan:
+    """Start a plan for a patient; its first review falls `review_frequency_days` after the start."""
+    require_change(by, patient)
+    if patient.status == Patient.Status.DISCHARGED:
+        raise ValidationError({"patient": "This patient is discharged; readmit them before starting a plan."})
+    if therapist is None:
+        therapist = by.user if is_clinician(by.user) else patient.primary_therapist
+    if therapist is None:
+        raise ValidationError({"therapist_id": "Name the therapist who owns this plan."})
+    _check_therapist(therapist, patient)
+    frequency = review_frequency_days or patient.practice.default_review_frequency_days
+    plan = TreatmentPlan(
+        patient=patient,
+        therapist=therapist,
+        title=(title or "").strip(),
+        diagnosis_codes=diagnoses.clean_diagnoses(diagnosis_codes),
+        presenting_problems=clean_problems(presenting_problems),
+        start_date=start_date,
+        target_end_date=target_end_date,
+        review_frequency_days=frequency,
+        next_review_date=next_review_date or start_date + datetime.timedelta(days=frequency),
+        notes=notes or "",
+        created_by=by.user,
+    )
+    _check_dates(plan)
+    plan.full_clean(validate_constraints=False)
+    plan.save()
+    audit_record(by, Action.CREATE, plan, changes=diff({}, snapshot(plan, PLAN_FIELDS)))
+    return plan
+
+
+def _check_transition(plan: TreatmentPlan, new_status: str) -> None:
+    if new_status == plan.status:
+        return
+    if new_status not in PlanStatus.values:
+        raise ValidationError({"status": f"Choose one of: {', '.join(PlanStatus.values)}."})
+    if new_status not in PLAN_TRANSITIONS[PlanStatus(plan.status)]:
+        if plan.is_closed:
+            raise ValidationError({"status": f"This plan is {plan.status}; that is final."})
+        raise ValidationError({"status": f"A plan cannot go from {plan.status} to {new_status}."})
+
+
+@transaction.atomic
+def plan_update(*, by: AuditContext, plan: TreatmentPlan, if_match: str | None = None, **fields) -> TreatmentPlan:
+    """Change a plan's fields or status; a closed (completed or discontinued) plan is final."""
+    unknown = set(fields) - set(PLAN_FIELDS)
+    if unknown:
+        raise ValueError(f"Not plan fields: {sorted(unknown)}")
+    plan = TreatmentPlan.objects.select_for_update().select_related("patient__practice").get(pk=plan.pk)
+    require_change(by, plan.patient)
+    check_if_match(plan.etag, if_match)
+    require_open(plan)
+    before = snapshot(plan, PLAN_FIELDS)
+    new_status = fields.pop("status", plan.status)
+    _check_transition(plan, new_status)
+    if "diagnosis_codes" in fields:
+        fields["diagnosis_codes"] = diagnoses.clean_diagnoses(fields["diagnosis_codes"])
+    if "presenting_problems" in fields:
+        fields["presenting_problems"] = clean_problems(fields["presenting_problems"])
+    if "title" in fields:
+        fields["title"] = (fields["title"] or "").strip()
+    if fields.get("therapist") is not None and fields["therapist"].pk != plan.therapist_id:
+        _check_therapist(fields["therapist"], plan.patient)
+    elif "therapist" in fields:
+        fields.pop("therapist")
+    for name, value in fields.items():
+        setattr(plan, name, value)
+    if new_status != plan.status:
+        plan.status = new_status
+        if plan.is_closed and plan.actual_end_date is None:
+            plan.actual_end_date = max(practice_today(plan.patient), plan.start_date)
+    if plan.actual_end_date and not plan.is_closed:
+        raise ValidationError({"actual_end_date": "Only a completed or discontinued plan has an end date."})
+    _check_dates(plan)
+    plan.full_clean(validate_constraints=False)
+    plan.save()
+    changes = diff(before, snapshot(plan, PLAN_FIELDS))
+    if changes:
+        audit_record(by, Action.UPDATE, plan, changes=changes)
+    return plan
+
+
+def plan_recalculate(plan: TreatmentPlan) -> TreatmentPlan:
+    """Roll progress up the plan's goal tree and store each goal's and the plan's figure.
+
+    One read of the tree, one bulk write of the goals that changed. Neither the goals' nor the
+    plan's `updated_at` moves: derived figures are not an edit, so clients' ETags stay valid.
+    """
+    goals = list(TreatmentGoal.objects.filter(plan_id=plan.pk))
+    computed, overall = rollup(goals)
+    parents = {g.parent_goal_id for g in goals}
+    changed = []
+    for goal in goals:
+        started = goal.id in parents and computed[goal.id] > 0 and goal.status == GoalStatus.NOT_STARTED
+        if goal.progress_percentage != computed[goal.id] or started:
+            goal.progress_percentage = computed[goal.id]
+            if started:
+                # Work on a sub-goal is work on the goal it serves.
+                goal.status = GoalStatus.IN_PROGRESS
+            changed.append(goal)
+    if changed:
+        TreatmentGoal.objects.bulk_update(changed, ["progress_percentage", "status"])
+    if plan.overall_progress != overall:
+        TreatmentPlan.objects.filter(pk=plan.pk).update(overall_progress=overall)
+        plan.overall_progress = overall
+    return plan
