@@ -42,7 +42,8 @@ def goal_subtree(goal: TreatmentGoal) -> TreatmentGoal:
 def with_progress_summary(plans):
     """Annotate a plan queryset with goal counts by status, for lists (one query, no tree)."""
     counts = {f"n_{status}": Count("goals", filter=Q(goals__status=status)) for status in GoalStatus.values}
-    return plans.annotate(n_total=Count("goals"), **counts)
+    # A GROUP BY query drops Meta.ordering, so the order is spelled out for stable pages.
+    return plans.annotate(n_total=Count("goals"), **counts).order_by("-start_date", "-created_at", "pk")
 
 
 def summary_from_annotations(plan: TreatmentPlan) -> dict:
