@@ -44,3 +44,4 @@ clean:
 
 bench: install
 	$(BIN)/python -m tests.benchmarks.patients
+	$(BIN)/python -m tests.benchmarks.plans

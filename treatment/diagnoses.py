@@ -103,7 +103,8 @@ def _index() -> list[tuple[str, str, str, bool]]:
     return rows
 
 
-def search(query: str, limit: int = 20, billable_only: bool = False) -> list[dict]:
+@functools.lru_cache(maxsize=1024)
+def _search(query: str, limit: int, billable_only: bool) -> tuple[tuple[str, str, bool], ...]:
     """Codes whose code or description contains every word of `query`.
 
     Mental and behavioural disorders (chapter F) come first, then Z codes (social and
@@ -112,7 +113,7 @@ def search(query: str, limit: int = 20, billable_only: bool = False) -> list[dic
     """
     words = [w for w in (query or "").lower().split() if w]
     if not words:
-        return []
+        return ()
     phrase = " ".join(words)
     compact = phrase.replace(".", "")
     hits = []
@@ -126,4 +127,10 @@ def search(query: str, limit: int = 20, billable_only: bool = False) -> list[dic
             rank = (prefix_rank, chapter_rank, lead_rank, len(description), code)
             hits.append((rank, code, description, billable))
     hits.sort(key=lambda h: h[0])
-    return [{"code": c, "description": d, "billable": b} for _, c, d, b in hits[:limit]]
+    return tuple((c, d, b) for _, c, d, b in hits[:limit])
+
+
+def search(query: str, limit: int = 20, billable_only: bool = False) -> list[dict]:
+    """Codes matching `query` (see `_search`); repeated queries, as autocomplete sends, are cached."""
+    normalized = " ".join((query or "").lower().split())
+    return [{"code": c, "description": d, "billable": b} for c, d, b in _search(normalized, limit, billable_only)]

@@ -228,14 +228,14 @@ class GoalSerializer(serializers.ModelSerializer):
         links = getattr(goal, "tree_interventions", None)
         if links is None:
             links = goal.goal_interventions.select_related("intervention")
-        return GoalInterventionSerializer(links, many=True, context=self.context).data
+        # One serializer reused for every row: building serializers per goal dominates a big tree.
+        if "_link_serializer" not in self.context:
+            self.context["_link_serializer"] = GoalInterventionSerializer(context=self.context)
+        return [self.context["_link_serializer"].to_representation(link) for link in links]
 
     @extend_schema_field({"type": "array", "items": {"$ref": "#/components/schemas/Goal"}})
     def get_sub_goals(self, goal):
-        children = getattr(goal, "tree_children", None)
-        if children is None:
-            return []
-        return GoalSerializer(children, many=True, context=self.context).data
+        return [self.to_representation(child) for child in getattr(goal, "tree_children", None) or []]
 
 
 class GoalCreateSerializer(GoalSerializer):
