@@ -9,6 +9,7 @@ from django.db import transaction
 from accounts.audit import Action, AuditContext, audit_record, diff, snapshot
 from accounts.models import CLINICAL_ROLES, DEMOGRAPHIC_FIELDS, CareTeamMembership, Patient, Practice, Role, User
 from accounts.permissions import sync_access_for_clinicians, sync_patient_access
+from accounts.signals import patient_transferred
 
 
 def _check_clinician(user: User | None, practice: Practice, field: str) -> None:
@@ -135,6 +136,8 @@ def patient_transfer(*, by: AuditContext, patient: Patient, therapist: User) -> 
         patient,
         changes={"primary_therapist": [str(previous_id) if previous_id else None, str(therapist.pk)]},
     )
+    # Treatment moves the open plans along with the care (it may import us; we may not import it).
+    patient_transferred.send(sender=Patient, by=by, patient=patient, previous_id=previous_id, therapist=therapist)
     return patient
 
 

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from accounts.audit import Action, AuditContext, audit_record, diff, snapshot
 from accounts.concurrency import check_if_match
-from accounts.models import CareTeamMembership, Patient, User
+from accounts.models import CareTeamMembership, Patient, Role, User
 from treatment import diagnoses
 from treatment.models import GoalStatus, PlanStatus, TreatmentGoal, TreatmentPlan
 from treatment.models.plan import PLAN_TRANSITIONS
@@ -148,6 +148,9 @@ def plan_update(*, by: AuditContext, plan: TreatmentPlan, if_match: str | None =
     if "title" in fields:
         fields["title"] = (fields["title"] or "").strip()
     if fields.get("therapist") is not None and fields["therapist"].pk != plan.therapist_id:
+        actor = by.user
+        if actor is not None and not (actor.is_superuser or actor.role == Role.PRACTICE_ADMIN):
+            raise ValidationError({"therapist_id": "Only a practice admin can hand a plan to another therapist."})
         _check_therapist(fields["therapist"], plan.patient)
     elif "therapist" in fields:
         fields.pop("therapist")
@@ -192,3 +195,14 @@ def plan_recalculate(plan: TreatmentPlan) -> TreatmentPlan:
         TreatmentPlan.objects.filter(pk=plan.pk).update(overall_progress=overall)
         plan.overall_progress = overall
     return plan
+
+
+def plans_follow_transfer(*, by: AuditContext, patient: Patient, previous_id, therapist: User, **kwargs) -> int:
+    """On a transfer of care, the open plans the previous therapist owned pass to the new one."""
+    moved = 0
+    for plan in TreatmentPlan.objects.open().filter(patient=patient, therapist_id=previous_id):
+        plan.therapist = therapist
+        plan.save(update_fields=["therapist", "updated_at"])
+        audit_record(by, Action.UPDATE, plan, changes={"therapist": [str(previous_id), str(therapist.pk)]})
+        moved += 1
+    return moved
