@@ -257,7 +257,8 @@ def _progress_entry(
         progress_note=note,
         progress_value=(progress_value or "").strip(),
         rating=rating,
-        recorded_by=by.user,
+        # System work (an import, the demo) records in the name of the clinician who held the session.
+        recorded_by=by.user or (session.therapist if session is not None else plan.therapist),
         recorded_at=recorded_at or timezone.now(),
     )
     entry.full_clean(exclude=["goal", "session", "recorded_by"], validate_constraints=False)
