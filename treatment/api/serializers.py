@@ -170,7 +170,7 @@ class GoalInterventionUpdateSerializer(GoalInterventionSerializer):
 
 
 class GoalInterventionInputSerializer(serializers.Serializer):
-    intervention_id = AvailableInterventionField()
+    intervention_id = AvailableInterventionField(source="intervention")
     frequency = serializers.CharField(max_length=50, required=False, allow_blank=True)
     notes = serializers.CharField(required=False, allow_blank=True)
 

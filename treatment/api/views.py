@@ -79,6 +79,11 @@ class NestedMixin:
         if not can(self.request.user, "change", patient_of(obj)):
             raise PermissionDenied("You can read this record but not change it.")
 
+    def create(self, request, *args, **kwargs):
+        # Access is decided before the body is read: 404/403 come before any 400.
+        self.require_change(self.parent())
+        return super().create(request, *args, **kwargs)
+
 
 # --- plans -------------------------------------------------------------------------------------
 
