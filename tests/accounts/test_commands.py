@@ -1,9 +1,13 @@
-"""manage.py create_staff and seed_demo: safe to re-run, and they write nothing when they refuse."""
+"""manage.py create_staff and the demo's people (seed_demo's first half): safe to re-run; refusals write nothing.
+
+The whole seed_demo command, plans included, is tested in tests/treatment/test_seed_demo.py.
+"""
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.management.commands.seed_demo import DEMO_PASSWORD, DEMO_STAFF
+from accounts.audit import AuditContext
+from accounts.demo import DEMO_PASSWORD, DEMO_STAFF, seed_people
 from accounts.models import Patient, PatientUserObjectPermission, Practice, Role, User
 from tests.factories import PatientFactory
 
@@ -113,12 +117,16 @@ def test_rerunning_create_staff_without_supervisor_keeps_the_supervisor(owner, s
     assert Patient.objects.visible_to(supervisor).get() == patient
 
 
-def test_seed_demo_is_idempotent():
-    call_command("seed_demo")
+def seed():
+    seed_people(AuditContext.system("tests"))
+
+
+def test_demo_people_are_idempotent():
+    seed()
     first = (User.objects.count(), Patient.objects.count(), Practice.objects.count())
     grants = set(PatientUserObjectPermission.objects.values_list("user_id", "content_object_id", "permission_id"))
 
-    call_command("seed_demo")
+    seed()
 
     assert first == (len(DEMO_STAFF), 8, 2)
     assert (User.objects.count(), Patient.objects.count(), Practice.objects.count()) == first
@@ -129,14 +137,14 @@ def test_seed_demo_is_idempotent():
 
 @pytest.mark.parametrize("email", [row[0] for row in DEMO_STAFF])
 def test_demo_logins_work(client, email):
-    call_command("seed_demo")
+    seed()
 
     assert signs_in(client, email, DEMO_PASSWORD)
     assert client.get("/patients/").status_code == 200
 
 
 def test_demo_access_follows_the_rules():
-    call_command("seed_demo")
+    seed()
 
     def visible(email):
         return set(Patient.objects.visible_to(User.objects.get(email=email)).values_list("external_id", flat=True))

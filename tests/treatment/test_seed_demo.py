@@ -1,0 +1,249 @@
+"""manage.py seed_demo: realistic treatment plans for the demo patients, written through the services.
+
+Covers: which patients get a plan (every active demo patient, not the discharged one), the shape of each
+plan (real billable diagnoses, >= 2 long-term goals each with short-term goals each with objectives,
+SMART fields, priorities, linked library interventions, months of weekly sessions with progress), the
+trends (ratings improve, a few goals achieved, one discontinued), the variety the demo must show (every
+review status, one plan on hold, one completed after its sessions), nothing dated in the future,
+idempotence (a re-run creates and changes nothing), the audit trail, and practice isolation; and that
+system work such as the seed (an AuditContext without a user) can record session progress.
+"""
+
+import datetime
+import io
+import itertools
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
+from django.utils import timezone
+
+from accounts.audit import AuditContext
+from accounts.models import AuditEvent, Patient, User
+from treatment.diagnoses import lookup
+from treatment.models import (
+    GoalIntervention,
+    GoalProgress,
+    GoalStatus,
+    GoalType,
+    PlanStatus,
+    ReviewStatus,
+    SessionIntervention,
+    TherapySession,
+    TreatmentGoal,
+    TreatmentPlan,
+)
+from treatment.services import session_record
+
+pytestmark = pytest.mark.django_db
+MD5 = "django.contrib.auth.hashers.MD5PasswordHasher"
+
+WITH_PLANS = {"RCC-1001", "RCC-1002", "RCC-1003", "RCC-1004", "RCC-1005", "RCC-1006", "HFT-2001"}
+RIVERSIDE_STAFF = [
+    "admin@riverside.example",
+    "rivera@riverside.example",
+    "lee@riverside.example",
+    "patel@riverside.example",
+]
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """Seeded once for the module (a run costs seconds), inside a transaction rolled back at the end.
+
+    Each test runs in a savepoint within it, so what a test writes is undone before the next.
+    """
+    out = io.StringIO()
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=[MD5]), transaction.atomic():
+        call_command("seed_demo", stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
+
+
+def plans():
+    return {p.patient.external_id: p for p in TreatmentPlan.objects.select_related("patient__practice")}
+
+
+def children(goal, goal_type):
+    return [g for g in goal.sub_goals.all() if g.goal_type == goal_type]
+
+
+def test_every_active_demo_patient_gets_a_plan_and_the_discharged_one_none(seeded):
+    by_mrn = plans()
+
+    assert set(by_mrn) == WITH_PLANS
+    assert TreatmentPlan.objects.count() == len(WITH_PLANS)
+    assert not TreatmentPlan.objects.filter(patient__status=Patient.Status.DISCHARGED).exists()
+    for plan in by_mrn.values():
+        assert plan.therapist == plan.patient.primary_therapist
+        assert plan.created_by == plan.therapist
+
+
+@pytest.mark.parametrize("mrn", sorted(WITH_PLANS))
+def test_each_plan_is_a_full_clinical_plan(seeded, mrn):
+    plan = plans()[mrn]
+
+    assert plan.diagnosis_codes and plan.presenting_problems and plan.title
+    for diagnosis in plan.diagnosis_codes:
+        assert lookup(diagnosis["code"])["billable"], diagnosis
+        assert diagnosis["description"]
+    long_term = plan.goals.filter(goal_type=GoalType.LONG_TERM)
+    assert 2 <= long_term.count() <= 3
+    for goal in long_term:
+        short_term = children(goal, GoalType.SHORT_TERM)
+        assert 1 <= len(short_term) <= 2
+        for short in short_term:
+            objectives = children(short, GoalType.OBJECTIVE)
+            assert 1 <= len(objectives) <= 3
+            for objective in objectives:
+                assert objective.measurable_criteria and objective.baseline_value and objective.target_value
+                assert objective.target_date is not None
+                assert objective.goal_interventions.exists()
+                assert objective.progress_entries.exclude(rating=None).count() >= 3
+    priorities = {g.parent_goal_id: [] for g in plan.goals.all()}
+    for goal in plan.goals.all():
+        priorities[goal.parent_goal_id].append(goal.priority)
+    assert all(sorted(p) == list(range(1, len(p) + 1)) for p in priorities.values())
+    assert plan.goals.exclude(smart={}).exists()
+    assert GoalIntervention.objects.filter(goal__plan=plan).exclude(effectiveness_rating=None).exists()
+
+
+@pytest.mark.parametrize("mrn", sorted(WITH_PLANS))
+def test_each_plan_has_months_of_weekly_sessions_with_progress_and_nothing_in_the_future(seeded, mrn):
+    plan = plans()[mrn]
+    today = plan.local_today()
+    sessions = list(plan.sessions.order_by("session_date"))
+
+    assert 8 <= len(sessions) <= 20
+    assert 7 * 7 <= (sessions[-1].session_date - sessions[0].session_date).days <= 5 * 31
+    assert sessions[0].session_date == plan.start_date
+    assert sessions[-1].session_date < today
+    for earlier, later in itertools.pairwise(sessions):
+        assert (later.session_date - earlier.session_date).days in (7, 14)
+    for session in sessions:
+        assert session.patient == plan.patient and session.therapist == plan.therapist
+        assert session.progress_entries.exists()
+        assert session.goals_addressed.exists()
+        assert SessionIntervention.objects.filter(session=session).exists()
+    entries = GoalProgress.objects.filter(goal__plan=plan)
+    assert not entries.filter(recorded_at__gt=timezone.now()).exists()
+    assert not entries.filter(session=None).exists()
+    assert set(entries.values_list("recorded_by", flat=True)) == {plan.therapist.pk}
+
+
+def test_progress_improves_and_rolls_up(seeded):
+    by_mrn = plans()
+
+    for plan in by_mrn.values():
+        if plan.status == PlanStatus.ACTIVE:
+            assert plan.overall_progress > 0, plan
+        for objective in plan.goals.filter(goal_type=GoalType.OBJECTIVE).exclude(status=GoalStatus.DISCONTINUED):
+            ratings = list(objective.progress_entries.exclude(rating=None).values_list("rating", flat=True))
+            half = len(ratings) // 2
+            assert sum(ratings[half:]) / (len(ratings) - half) > sum(ratings[:half]) / half, objective
+            assert objective.progress_percentage == (
+                100 if objective.status == GoalStatus.ACHIEVED else ratings[-1] * 10
+            )
+    statuses = list(TreatmentGoal.objects.values_list("status", flat=True))
+    assert statuses.count(GoalStatus.ACHIEVED) >= 3
+    assert statuses.count(GoalStatus.DISCONTINUED) == 1
+    dropped = TreatmentGoal.objects.get(status=GoalStatus.DISCONTINUED)
+    assert dropped.progress_entries.exists()
+    assert "discontinued" in dropped.plan.notes
+
+
+def test_every_review_status_and_a_plan_on_hold_and_one_completed(seeded):
+    by_mrn = plans()
+    open_plans = [p for p in by_mrn.values() if not p.is_closed]
+
+    assert {p.review_status() for p in open_plans} >= {
+        ReviewStatus.CURRENT,
+        ReviewStatus.DUE_SOON,
+        ReviewStatus.DUE,
+        ReviewStatus.OVERDUE,
+    }
+    assert [p.status for p in by_mrn.values()].count(PlanStatus.ON_HOLD) == 1
+    completed = TreatmentPlan.objects.get(status=PlanStatus.COMPLETED)
+    last_session = completed.sessions.order_by("-session_date").first().session_date
+    assert completed.actual_end_date == last_session
+    assert completed.review_status() == ReviewStatus.NOT_REQUIRED
+    assert completed.goals.filter(status=GoalStatus.ACHIEVED).count() >= 3
+
+
+def snapshot():
+    return {
+        "plans": set(TreatmentPlan.objects.values_list("id", "updated_at", "status", "overall_progress", "notes")),
+        "goals": set(TreatmentGoal.objects.values_list("id", "updated_at", "status", "progress_percentage")),
+        "links": set(GoalIntervention.objects.values_list("id", "updated_at", "effectiveness_rating")),
+        "sessions": set(TherapySession.objects.values_list("id", "updated_at")),
+        "progress": set(GoalProgress.objects.values_list("id", "rating")),
+        "session_interventions": SessionIntervention.objects.count(),
+        "treatment_audit": AuditEvent.objects.filter(object_type__startswith="treatment.").count(),
+    }
+
+
+def test_rerunning_creates_and_changes_nothing(seeded):
+    first = snapshot()
+    out = io.StringIO()
+
+    call_command("seed_demo", stdout=out)
+
+    assert snapshot() == first
+    assert len(first["plans"]) == len(WITH_PLANS)
+    assert "7 treatment plans" in seeded
+    assert "0 patients, 0 treatment plans, 0 goals, 0 sessions, 0 progress entries" in out.getvalue()
+
+
+def test_plans_are_written_through_the_services_with_an_audit_trail(seeded):
+    events = AuditEvent.objects.filter(user_agent="manage.py seed_demo")
+
+    assert events.filter(object_type="treatment.treatmentplan", action="create").count() == len(WITH_PLANS)
+    assert events.filter(object_type="treatment.therapysession").count() == TherapySession.objects.count()
+    assert events.filter(object_type="treatment.goalprogress").count() == GoalProgress.objects.count()
+    assert (
+        events.filter(object_type="treatment.treatmentgoal", action="create").count() == TreatmentGoal.objects.count()
+    )
+
+
+@pytest.mark.parametrize("email", RIVERSIDE_STAFF)
+def test_the_harbor_plan_is_invisible_to_riverside_staff(seeded, email):
+    user = User.objects.get(email=email)
+    harbor = TreatmentPlan.objects.get(patient__external_id="HFT-2001")
+
+    visible = TreatmentPlan.objects.restrict(user, "view")
+
+    assert harbor not in visible
+    assert visible.exists()
+    assert not TherapySession.objects.restrict(user, "view").filter(plan=harbor).exists()
+
+
+@pytest.mark.parametrize("email", ["admin@harbor.example", "nguyen@harbor.example"])
+def test_harbor_staff_see_only_the_harbor_plan(seeded, email):
+    visible = TreatmentPlan.objects.restrict(User.objects.get(email=email), "view")
+
+    assert list(visible.values_list("patient__external_id", flat=True)) == ["HFT-2001"]
+
+
+def test_lee_sees_the_plans_of_her_own_patients(seeded):
+    visible = TreatmentPlan.objects.restrict(User.objects.get(email="lee@riverside.example"), "view")
+
+    assert set(visible.values_list("patient__external_id", flat=True)) == {"RCC-1001", "RCC-1002", "RCC-1003"}
+
+
+def test_progress_recorded_by_system_work_is_attributed_to_the_sessions_therapist(tree, patient):
+    """A system context has no user; GoalProgress.recorded_by is required, so it must fall back.
+
+    session_record already falls back to the primary therapist for the session itself; the
+    progress entries it writes must name the same person instead of failing on a NULL.
+    """
+    session = session_record(
+        by=AuditContext.system("partner import"),
+        patient=patient,
+        session_date=datetime.date(2026, 10, 1),
+        duration_minutes=50,
+        progress=[{"goal": tree["objective"], "progress_note": "Practiced daily", "rating": 6}],
+    )
+
+    entry = GoalProgress.objects.get(session=session)
+    assert entry.recorded_by == session.therapist == patient.primary_therapist
