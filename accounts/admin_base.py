@@ -1,6 +1,14 @@
-"""What every Trellis ModelAdmin shares: practice scoping, no deletes, audited reads of patient data."""
+"""What every Trellis ModelAdmin shares: practice scoping, no deletes, audited reads of patient data,
+and service refusals shown as form errors."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from accounts.audit import Action, AuditContext, audit_record, audit_record_many
 from accounts.models import Patient, Practice, User
@@ -76,3 +84,32 @@ class ReadOnlyAdmin(PracticeScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class _Rehearsal(Exception):
+    """Raised at the end of a rehearsed write to roll it back."""
+
+
+def rehearse(write: Callable[[], object]) -> ValidationError | None:
+    """Run `write` in a savepoint that is always rolled back; return the ValidationError it raised, if any."""
+    try:
+        with transaction.atomic():
+            write()
+            raise _Rehearsal
+    except _Rehearsal:
+        return None
+    except ValidationError as error:
+        return error
+
+
+def add_service_error(form: forms.BaseForm, error: ValidationError, aliases: dict[str, str] | None = None) -> None:
+    """Put a service's refusal on the form: on the field it names when the form shows it, else above the form.
+
+    `aliases` maps the API's names the services use (`parent_goal_id`) to the form's fields (`parent_goal`).
+    """
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for key, errors in error.error_dict.items():
+        field = (aliases or {}).get(key, key)
+        form.add_error(field if field in form.fields else None, errors)

@@ -227,7 +227,8 @@ class GoalSerializer(serializers.ModelSerializer):
     def get_interventions(self, goal):
         links = getattr(goal, "tree_interventions", None)
         if links is None:
-            links = goal.goal_interventions.select_related("intervention")
+            # Lists prefetch these with their interventions (`.all()` uses the prefetch).
+            links = goal.goal_interventions.all()
         # One serializer reused for every row: building serializers per goal dominates a big tree.
         if "_link_serializer" not in self.context:
             self.context["_link_serializer"] = GoalInterventionSerializer(context=self.context)
