@@ -210,6 +210,7 @@ class PlanGoalViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelMixin):
             super()
             .get_queryset()
             .filter(plan=self.parent())
+            .select_related("plan__patient")
             .prefetch_related(
                 Prefetch("goal_interventions", queryset=GoalIntervention.objects.select_related("intervention"))
             )
@@ -324,7 +325,8 @@ class GoalInterventionViewSet(NestedMixin, PatientDataViewSet, mixins.CreateMode
 
 
 def _sessions(queryset):
-    return queryset.select_related("therapist").prefetch_related(
+    # The patient comes along: the audit names it for every session listed.
+    return queryset.select_related("therapist", "patient").prefetch_related(
         "goals_addressed",
         Prefetch("session_interventions", queryset=SessionIntervention.objects.select_related("intervention")),
         Prefetch("progress_entries", queryset=GoalProgress.objects.select_related("recorded_by")),
