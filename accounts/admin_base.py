@@ -76,6 +76,21 @@ class PracticeScopedAdmin(admin.ModelAdmin):
         return response
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """Related rows shown on a page for reading; they are written elsewhere (the app, the API)."""
+
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ReadOnlyAdmin(PracticeScopedAdmin):
     """For derived or append-only records: listed and inspected, never written through the admin."""
 

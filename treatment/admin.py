@@ -10,7 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 
-from accounts.admin_base import PracticeScopedAdmin, ReadOnlyAdmin, add_service_error, rehearse
+from accounts.admin_base import PracticeScopedAdmin, ReadOnlyAdmin, ReadOnlyInline, add_service_error, rehearse
 from accounts.audit import AuditContext
 from accounts.models import User
 from treatment import services
@@ -180,22 +180,12 @@ class TreatmentPlanAdmin(PracticeScopedAdmin):
         formset.new_objects, formset.changed_objects, formset.deleted_objects = new, changed, []
 
 
-class GoalInterventionInline(admin.TabularInline):
+class GoalInterventionInline(ReadOnlyInline):
     """The interventions a goal uses, shown on the goal's page; they are managed in the app and the API."""
 
     model = GoalIntervention
     fields = ["intervention", "frequency", "notes", "effectiveness_rating", "created_at"]
     readonly_fields = fields
-    extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TreatmentGoal)
@@ -259,20 +249,10 @@ class GoalProgressAdmin(ReadOnlyAdmin):
     list_select_related = ["goal__plan__patient", "recorded_by"]
 
 
-class SessionInterventionInline(admin.TabularInline):
+class SessionInterventionInline(ReadOnlyInline):
     model = SessionIntervention
     fields = ["intervention", "goal"]
     readonly_fields = fields
-    extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TherapySession)

@@ -16,7 +16,7 @@ from treatment.models import (
 )
 from treatment.models.goal import SMART_TEMPLATE
 from treatment.selectors import summary_from_annotations
-from treatment.services import smart_missing
+from treatment.services import PLAN_FIELDS, smart_missing
 
 
 class DiagnosisSerializer(serializers.Serializer):
@@ -77,19 +77,8 @@ class PlanWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TreatmentPlan
-        fields = [
-            "title",
-            "diagnosis_codes",
-            "presenting_problems",
-            "start_date",
-            "target_end_date",
-            "actual_end_date",
-            "status",
-            "review_frequency_days",
-            "next_review_date",
-            "notes",
-            "therapist_id",
-        ]
+        # What the service accepts, the therapist by id.
+        fields = ["therapist_id" if name == "therapist" else name for name in PLAN_FIELDS]
         extra_kwargs = {"notes": {"required": False}}
 
 
