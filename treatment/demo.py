@@ -28,7 +28,6 @@ from accounts.models import Patient, User
 from interventions.models import Intervention
 from treatment import services
 from treatment.models import GoalStatus, GoalType, PlanStatus, TreatmentPlan
-from treatment.services.common import practice_today
 
 PLANS = {
     "RCC-1001": """
@@ -307,7 +306,7 @@ def seed_plans(by: AuditContext, staff: dict[str, User], patients: dict[str, Pat
 
 
 def _seed_plan(by: AuditContext, patient: Patient, spec: dict, goals: list[dict], rng: random.Random) -> TreatmentPlan:
-    today = practice_today(patient)
+    today = patient.practice.today()
     dates = _session_dates(rng, today, spec["sessions"], spec["last"])
     start = dates[0]
     plan = services.plan_create(

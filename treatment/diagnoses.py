@@ -26,13 +26,6 @@ def _cm():
     return simple_icd_10_cm
 
 
-def code_set_version() -> str:
-    """The release of ICD-10-CM the package ships (its data file names it)."""
-    from importlib import metadata
-
-    return f"ICD-10-CM via simple-icd-10-cm {metadata.version('simple-icd-10-cm')}"
-
-
 def normalize(code: str) -> str:
     """'f411' and ' F41.1 ' -> 'F41.1'."""
     raw = (code or "").strip().upper().replace(" ", "")

@@ -1,8 +1,10 @@
+import datetime
 import uuid
 import zoneinfo
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 
 def _time_zone_choices():
@@ -30,3 +32,7 @@ class Practice(models.Model):
     @property
     def zoneinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    def today(self) -> datetime.date:
+        """The date on the practice's calendar: review dates and session dates are the practice's days."""
+        return timezone.now().astimezone(self.zoneinfo).date()

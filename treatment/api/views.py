@@ -18,7 +18,6 @@ from accounts.access import can, patient_of
 from accounts.api.base import PatientDataViewSet
 from accounts.audit import Action, audit_record, audit_record_many
 from accounts.models import Patient
-from accounts.services import primary_therapist_for
 from treatment import diagnoses, services
 from treatment.api.serializers import (
     DiagnosisCodeSerializer,
@@ -126,9 +125,6 @@ class PatientPlanViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelMixi
             raise serializers.ValidationError({"status": ["A new plan starts active."]})
         if data.pop("actual_end_date", None):
             raise serializers.ValidationError({"actual_end_date": ["A new plan has no end date yet."]})
-        data["therapist"] = primary_therapist_for(
-            actor=request.user, requested=data.get("therapist"), field="therapist_id"
-        )
         plan = services.plan_create(by=self.audit, patient=patient, **data)
         plan.tree_roots = plan_tree(plan)
         response = Response(PlanDetailSerializer(plan, context=self.get_serializer_context()).data, status=201)
@@ -359,9 +355,7 @@ class PatientSessionViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelM
             session_date=data["session_date"],
             duration_minutes=data["duration_minutes"],
             plan=data.get("plan"),
-            therapist=primary_therapist_for(
-                actor=self.request.user, requested=data.get("therapist"), field="therapist_id"
-            ),
+            therapist=data.get("therapist"),
             goals=data.get("goals_addressed", []),
             interventions=[dict(i) for i in data.get("interventions", [])],
             progress=[dict(p) for p in data.get("progress", [])],

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 
 from accounts.access import PatientScopedQuerySet
 
@@ -126,7 +125,7 @@ class TreatmentPlan(models.Model):
         return _etag(self.pk, self.updated_at)
 
     def local_today(self) -> datetime.date:
-        return timezone.now().astimezone(self.patient.practice.zoneinfo).date()
+        return self.patient.practice.today()
 
     def review_status(self, today: datetime.date | None = None) -> str:
         """Where the plan stands against its review date, by the calendar of the practice's time zone."""

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
-from django.utils import timezone
 
 from accounts.access import can
 from accounts.audit import AuditContext
-from accounts.models import CLINICAL_ROLES, Patient
+from accounts.models import CLINICAL_ROLES, Patient, User
+from accounts.services import primary_therapist_for
 from interventions.models import Intervention
 from treatment.models import TreatmentPlan
 
@@ -26,10 +23,6 @@ def require_open(plan: TreatmentPlan, field: str = "status") -> None:
         raise ValidationError({field: f"This plan is {plan.status}; its record is closed to changes."})
 
 
-def practice_today(patient: Patient) -> datetime.date:
-    return timezone.now().astimezone(patient.practice.zoneinfo).date()
-
-
 def check_intervention(intervention: Intervention, patient: Patient, field: str, *, new_link: bool = True) -> None:
     """An intervention must be in the patient's practice's library (system or its own)."""
     if not (intervention.is_system or intervention.practice_id == patient.practice_id):
@@ -38,9 +31,15 @@ def check_intervention(intervention: Intervention, patient: Patient, field: str,
         raise ValidationError({field: f"{intervention.name} has been retired from the library."})
 
 
-def available_interventions(patient: Patient):
-    return Intervention.objects.filter(Q(is_system=True) | Q(practice_id=patient.practice_id))
-
-
 def is_clinician(user) -> bool:
     return user is not None and getattr(user, "role", None) in CLINICAL_ROLES
+
+
+def choose_clinician(by: AuditContext, patient: Patient, requested: User | None) -> User | None:
+    """Whose plan or session this is: a clinician acts for themselves; only a practice admin names
+    someone else (else the patient's primary therapist). System work names whom it likes."""
+    if by.user is not None:
+        requested = primary_therapist_for(actor=by.user, requested=requested, field="therapist_id")
+    if requested is None:
+        requested = by.user if is_clinician(by.user) else patient.primary_therapist
+    return requested

@@ -15,7 +15,7 @@ from treatment.models import GoalStatus, PlanStatus, TreatmentGoal, TreatmentPla
 from treatment.models.plan import PLAN_TRANSITIONS
 from treatment.progress import rollup
 
-from .common import is_clinician, practice_today, require_change, require_open
+from .common import choose_clinician, is_clinician, require_change, require_open
 
 #: The fields of a plan a client writes (the API, the forms and the audit diff use this list).
 PLAN_FIELDS = (
@@ -91,8 +91,7 @@ def plan_create(
     require_change(by, patient)
     if patient.status == Patient.Status.DISCHARGED:
         raise ValidationError({"patient": "This patient is discharged; readmit them before starting a plan."})
-    if therapist is None:
-        therapist = by.user if is_clinician(by.user) else patient.primary_therapist
+    therapist = choose_clinician(by, patient, therapist)
     if therapist is None:
         raise ValidationError({"therapist_id": "Name the therapist who owns this plan."})
     _check_therapist(therapist, patient)
@@ -159,7 +158,7 @@ def plan_update(*, by: AuditContext, plan: TreatmentPlan, if_match: str | None =
     if new_status != plan.status:
         plan.status = new_status
         if plan.is_closed and plan.actual_end_date is None:
-            plan.actual_end_date = max(practice_today(plan.patient), plan.start_date)
+            plan.actual_end_date = max(plan.patient.practice.today(), plan.start_date)
     if plan.actual_end_date and not plan.is_closed:
         raise ValidationError({"actual_end_date": "Only a completed or discontinued plan has an end date."})
     _check_dates(plan)

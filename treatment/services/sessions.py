@@ -13,7 +13,7 @@ from accounts.models import Patient, User
 from interventions.models import Intervention
 from treatment.models import SessionIntervention, TherapySession, TreatmentGoal, TreatmentPlan
 
-from .common import check_intervention, is_clinician, practice_today, require_change, require_open
+from .common import check_intervention, choose_clinician, require_change, require_open
 from .goals import _progress_entry
 from .plans import plan_recalculate
 
@@ -22,7 +22,7 @@ SESSION_FIELDS = ("session_date", "duration_minutes", "plan", "therapist", "note
 
 def _recorded_at(patient: Patient, session_date: datetime.date) -> datetime.datetime:
     """Progress from a session is dated to it: now for today's, midday local time for an earlier one."""
-    if session_date >= practice_today(patient):
+    if session_date >= patient.practice.today():
         return timezone.now()
     return datetime.datetime.combine(session_date, datetime.time(12), tzinfo=patient.practice.zoneinfo)
 
@@ -50,7 +50,7 @@ def session_record(
     goals = list(goals or [])
     interventions = list(interventions or [])
     progress = list(progress or [])
-    if session_date > practice_today(patient):
+    if session_date > patient.practice.today():
         raise ValidationError({"session_date": "A session is recorded after it happens; this date is in the future."})
     every_goal = goals + [i["goal"] for i in interventions if i.get("goal")] + [p["goal"] for p in progress]
     if plan is None and every_goal:
@@ -64,8 +64,7 @@ def session_record(
             goal = item if isinstance(item, TreatmentGoal) else item.get("goal")
             if goal is not None and goal.plan_id != plan.pk:
                 raise ValidationError({field: "Every goal must belong to the session's plan."})
-    if therapist is None:
-        therapist = by.user if is_clinician(by.user) else patient.primary_therapist
+    therapist = choose_clinician(by, patient, therapist)
     if therapist is None:
         raise ValidationError({"therapist_id": "Name the therapist who held the session."})
     session = TherapySession(
