@@ -12,4 +12,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("accounts.urls")),
+    path("", include("treatment.urls")),
+    path("", include("interventions.urls")),
+    path("", include("reviews.urls")),
 ]

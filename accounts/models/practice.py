@@ -20,6 +20,11 @@ class Practice(models.Model):
     default_review_frequency_days = models.PositiveIntegerField(
         default=90, validators=[MinValueValidator(1), MaxValueValidator(365)]
     )
+    review_reminder_lead_days = models.PositiveSmallIntegerField(
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="How many days before a plan's review date its therapist is reminded (and it shows as due soon).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

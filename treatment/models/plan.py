@@ -9,9 +9,6 @@ from django.db.models import F, Q
 
 from accounts.access import PatientScopedQuerySet
 
-#: A plan is "due soon" this many days before its review date (the spec's 7-day reminder).
-DUE_SOON_DAYS = 7
-
 
 class PlanStatus(models.TextChoices):
     ACTIVE = "active", "Active"
@@ -128,7 +125,10 @@ class TreatmentPlan(models.Model):
         return self.patient.practice.today()
 
     def review_status(self, today: datetime.date | None = None) -> str:
-        """Where the plan stands against its review date, by the calendar of the practice's time zone."""
+        """Where the plan stands against its review date, by the calendar of the practice's time zone.
+
+        "Due soon" starts the practice's reminder lead days before the date (7 by default, as the spec).
+        """
         if self.is_closed:
             return ReviewStatus.NOT_REQUIRED
         if self.next_review_date is None:
@@ -139,7 +139,7 @@ class TreatmentPlan(models.Model):
             return ReviewStatus.OVERDUE
         if days == 0:
             return ReviewStatus.DUE
-        if days <= DUE_SOON_DAYS:
+        if days <= self.patient.practice.review_reminder_lead_days:
             return ReviewStatus.DUE_SOON
         return ReviewStatus.CURRENT
 

@@ -1,0 +1,3 @@
+"""The interventions pages."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""The reviews API: reviews, versions, notifications, progress reports."""
+
+urlpatterns = []

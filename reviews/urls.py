@@ -1,0 +1,3 @@
+"""The reviews pages."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""The treatment pages."""
+
+urlpatterns = []
