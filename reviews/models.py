@@ -217,7 +217,7 @@ class ProgressReport(models.Model):
         ]
 
     def __str__(self):
-        return f"Progress report {self.period_start:%Y-%m-%d}–{self.period_end:%Y-%m-%d} for {self.plan}"
+        return f"Progress report {self.period_start:%Y-%m-%d} to {self.period_end:%Y-%m-%d} for {self.plan}"
 
     @property
     def patient(self):

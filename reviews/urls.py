@@ -1,3 +1,5 @@
-"""The reviews pages."""
+"""The reviews pages: the dashboard, reviews and versions, notifications, progress reports."""
 
-urlpatterns = []
+from reviews.views import dashboard, notifications, reports, reviews
+
+urlpatterns = [*dashboard.urlpatterns, *reviews.urlpatterns, *notifications.urlpatterns, *reports.urlpatterns]

@@ -1,3 +1,5 @@
-"""The reviews API: reviews, versions, notifications, progress reports."""
+"""The reviews API: each concern declares its own routes (reviews and versions, notifications, reports)."""
 
-urlpatterns = []
+from reviews.api import notifications, reports, reviews
+
+urlpatterns = [*reviews.urlpatterns, *notifications.urlpatterns, *reports.urlpatterns]

@@ -1,0 +1,3 @@
+"""Review reminder tasks."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Progress report tasks."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""notifications pages."""
+
+urlpatterns = []
