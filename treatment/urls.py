@@ -1,3 +1,5 @@
-"""The treatment pages."""
+"""The treatment pages: plans and the plan builder, the goal tree, recording sessions."""
 
-urlpatterns = []
+from treatment.views import goals, plans, sessions
+
+urlpatterns = [*plans.urlpatterns, *goals.urlpatterns, *sessions.urlpatterns]

@@ -1,0 +1,3 @@
+"""goals pages."""
+
+urlpatterns = []
