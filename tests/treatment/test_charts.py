@@ -1,0 +1,66 @@
+"""The server-drawn progress chart and the series it plots: one query, practice-local days."""
+
+import datetime
+import zoneinfo
+
+from accounts.audit import AuditContext
+from treatment.charts import progress_chart_svg
+from treatment.selectors import progress_series
+from treatment.services import progress_record
+
+START, END = datetime.date(2026, 10, 1), datetime.date(2026, 10, 31)
+
+
+def test_chart_plots_each_point_and_describes_itself():
+    svg = progress_chart_svg(
+        [(datetime.date(2026, 10, 20), 70), (datetime.date(2026, 10, 5), 30)], start=START, end=END, label="Sleep"
+    )
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert svg.count("<circle") == 2
+    assert "<polyline" in svg
+    # Sorted by date in the description: from the first rating to the last.
+    assert 'aria-label="Sleep: 2 ratings, from 30% on 2026-10-05 to 70% on 2026-10-20."' in svg
+    assert "2026-10-05: 30%" in svg and "2026-10-20: 70%" in svg
+    # Self-contained: nothing for a browser or WeasyPrint to fetch.
+    assert "href" not in svg and "url(" not in svg
+
+
+def test_chart_leaves_out_points_outside_the_period_and_says_when_empty():
+    svg = progress_chart_svg([(datetime.date(2026, 9, 30), 50)], start=START, end=END, label="Sleep")
+    assert "<circle" not in svg
+    assert "No progress recorded in this period" in svg
+    assert "no progress recorded between 2026-10-01 and 2026-10-31" in svg
+
+
+def test_chart_escapes_the_label():
+    svg = progress_chart_svg([], start=START, end=END, label='<script>"x"</script>')
+    assert "<script>" not in svg
+    assert "&lt;script&gt;" in svg
+
+
+def test_chart_clamps_values_and_survives_a_one_day_period():
+    svg = progress_chart_svg([(START, 140)], start=START, end=START, label="Mood")
+    assert "100%</title>" in svg
+
+
+def test_series_is_one_query_in_practice_days_latest_of_a_day(tree, owner, django_assert_num_queries):
+    by = AuditContext.system("tests", user=owner)
+    zone = zoneinfo.ZoneInfo("America/New_York")
+    objective, short_term = tree["objective"], tree["short_term"]
+    # 23:30 in New York on 10 Oct is 11 Oct in UTC: the practice's day is what the chart shows.
+    late = datetime.datetime(2026, 10, 10, 23, 30, tzinfo=zone)
+    progress_record(by=by, goal=objective, progress_note="a", rating=3, recorded_at=late - datetime.timedelta(hours=2))
+    progress_record(by=by, goal=objective, progress_note="b", rating=5, recorded_at=late)
+    progress_record(by=by, goal=objective, progress_note="c", rating=8, recorded_at=late + datetime.timedelta(days=5))
+    progress_record(by=by, goal=short_term, progress_note="no rating", recorded_at=late)
+    plan = objective.plan
+    plan.patient.practice  # loaded before counting: callers pass a plan with its practice
+    with django_assert_num_queries(1):
+        series = progress_series(plan)
+    assert series == {objective.pk: [(datetime.date(2026, 10, 10), 50), (datetime.date(2026, 10, 15), 80)]}
+    assert progress_series(plan, start=datetime.date(2026, 10, 11), end=datetime.date(2026, 10, 31)) == {
+        objective.pk: [(datetime.date(2026, 10, 15), 80)]
+    }
+    assert progress_series(plan, start=datetime.date(2026, 10, 1), end=datetime.date(2026, 10, 10)) == {
+        objective.pk: [(datetime.date(2026, 10, 10), 50)]
+    }

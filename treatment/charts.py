@@ -1,0 +1,85 @@
+"""Progress charts as SVG drawn on the server, so the plan page and the PDF report show the same chart.
+
+The SVG is self-contained (no CSS classes, fonts or external references): browsers and WeasyPrint
+render it alike, and it carries a text alternative for screen readers.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+Point = tuple[datetime.date, int]
+
+LINE = "#1d4e89"
+GRID = "#d2d6dc"
+TEXT = "#3e4c59"  # 9.6:1 on white
+
+
+def describe(points: Sequence[Point], label: str, start: datetime.date, end: datetime.date) -> str:
+    """The chart in words: its text alternative, and the caption a screen reader announces."""
+    if not points:
+        return f"{label}: no progress recorded between {start:%Y-%m-%d} and {end:%Y-%m-%d}."
+    first, last = points[0], points[-1]
+    if len(points) == 1:
+        return f"{label}: {first[1]}% on {first[0]:%Y-%m-%d}."
+    return (
+        f"{label}: {len(points)} ratings, from {first[1]}% on {first[0]:%Y-%m-%d} to {last[1]}% on {last[0]:%Y-%m-%d}."
+    )
+
+
+def progress_chart_svg(
+    points: Sequence[Point],
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    label: str,
+    width: int = 520,
+    height: int = 160,
+) -> SafeString:
+    """A line chart of progress (0-100 %) over `start`..`end`; points outside the period are left out."""
+    points = sorted((day, max(0, min(100, int(pct)))) for day, pct in points if start <= day <= end)
+    left, right, top, bottom = 40, 12, 10, 24
+    plot_w, plot_h = width - left - right, height - top - bottom
+    span = max((end - start).days, 1)
+
+    def x(day: datetime.date) -> float:
+        return round(left + plot_w * (day - start).days / span, 1)
+
+    def y(pct: int) -> float:
+        return round(top + plot_h * (100 - pct) / 100, 1)
+
+    alt = describe(points, label, start, end)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(alt)}" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'font-family="DejaVu Sans, Arial, sans-serif" font-size="11">',
+        f"<title>{escape(alt)}</title>",
+    ]
+    for pct in (0, 50, 100):
+        parts.append(
+            f'<line x1="{left}" y1="{y(pct)}" x2="{width - right}" y2="{y(pct)}" stroke="{GRID}" stroke-width="1"/>'
+            f'<text x="{left - 6}" y="{y(pct) + 4}" text-anchor="end" fill="{TEXT}">{pct}%</text>'
+        )
+    base = height - 6
+    parts.append(f'<text x="{left}" y="{base}" fill="{TEXT}">{start:%Y-%m-%d}</text>')
+    parts.append(f'<text x="{width - right}" y="{base}" text-anchor="end" fill="{TEXT}">{end:%Y-%m-%d}</text>')
+    if not points:
+        parts.append(
+            f'<text x="{left + plot_w / 2}" y="{top + plot_h / 2}" text-anchor="middle" fill="{TEXT}">'
+            "No progress recorded in this period</text>"
+        )
+    else:
+        coords = " ".join(f"{x(day)},{y(pct)}" for day, pct in points)
+        if len(points) > 1:
+            parts.append(f'<polyline points="{coords}" fill="none" stroke="{LINE}" stroke-width="2"/>')
+        for day, pct in points:
+            parts.append(
+                f'<circle cx="{x(day)}" cy="{y(pct)}" r="3.5" fill="{LINE}">'
+                f"<title>{day:%Y-%m-%d}: {pct}%</title></circle>"
+            )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 (every interpolated text is escaped above)
