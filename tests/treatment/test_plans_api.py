@@ -16,7 +16,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.audit import AuditContext
-from accounts.models import AuditEvent, Patient
+from accounts.models import AuditEvent, Patient, Practice
 from accounts.services import patient_update
 from tests.factories import GoalFactory, PatientFactory, PlanFactory, intervention
 from treatment.models import GoalStatus, TreatmentGoal, TreatmentPlan
@@ -473,7 +473,25 @@ def test_a_completed_plan_refuses_edits_goals_and_progress(api, owner, plan, tre
 )
 def test_review_status_against_a_given_today(days_ahead, expected):
     today = datetime.date(2026, 11, 22)
-    plan = TreatmentPlan(status="active", next_review_date=today + datetime.timedelta(days=days_ahead))
+    practice = Practice(name="Riverside")  # the default lead: due soon from 7 days before
+    plan = TreatmentPlan(
+        status="active",
+        patient=Patient(practice=practice),
+        next_review_date=today + datetime.timedelta(days=days_ahead),
+    )
+
+    assert plan.review_status(today=today) == expected
+
+
+@pytest.mark.parametrize(("days_ahead", "expected"), [(15, "current"), (14, "due_soon"), (8, "due_soon")])
+def test_due_soon_follows_the_practice_lead_days(days_ahead, expected):
+    today = datetime.date(2026, 11, 22)
+    practice = Practice(name="Riverside", review_reminder_lead_days=14)
+    plan = TreatmentPlan(
+        status="active",
+        patient=Patient(practice=practice),
+        next_review_date=today + datetime.timedelta(days=days_ahead),
+    )
 
     assert plan.review_status(today=today) == expected
 
