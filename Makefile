@@ -45,3 +45,4 @@ clean:
 bench: install
 	$(BIN)/python -m tests.benchmarks.patients
 	$(BIN)/python -m tests.benchmarks.plans
+	$(BIN)/python -m tests.benchmarks.pages

@@ -1,6 +1,6 @@
 """The demo practices, staff and patients: log in as any of DEMO_STAFF with DEMO_PASSWORD.
 
-`manage.py seed_demo` (in the treatment app, which adds the patients' treatment plans) calls
+`manage.py seed_demo` (in the reviews app: it adds treatment plans, reviews, reminders and a report) calls
 `seed_people`; it is idempotent: staff are brought up to date, existing patients are left alone.
 """
 

@@ -136,4 +136,4 @@ def healthz(request):
 def home(request):
     if not request.user.is_authenticated:
         return redirect(reverse("login"))
-    return redirect("patient-list")
+    return redirect("dashboard")

@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.session_timeout",
+                "reviews.context_processors.notifications",
             ],
         },
     },
@@ -226,6 +227,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Progress reports: a PDF render gets the soft limit (seconds) to finish, then is stopped at the hard
+# limit; a failed render is tried again this many times (with backoff) before the report is `failed`.
+REPORT_RENDER_SOFT_TIME_LIMIT = env.int("REPORT_RENDER_SOFT_TIME_LIMIT", default=100)
+REPORT_RENDER_TIME_LIMIT = env.int("REPORT_RENDER_TIME_LIMIT", default=120)
+REPORT_RENDER_MAX_RETRIES = env.int("REPORT_RENDER_MAX_RETRIES", default=2)
+# The report's status is one more "status" enum in the API schema: name it (belongs with the others above).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ReportStatusEnum"] = "reviews.models.ReportStatus"
 
 # --- Email ------------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

@@ -1,3 +1,299 @@
-"""reviews API."""
+"""The plan review API: record a review (which seals a version), list and read reviews, co-sign; read versions.
 
-urlpatterns = []
+- `POST /treatment-plans/{plan_id}/review` records a review (the spec's path); `GET` there lists them.
+- `/treatment-plans/{plan_id}/reviews[/{id}]` lists and reads reviews; `POST .../{id}/cosign` co-signs.
+- `/treatment-plans/{plan_id}/versions[/{n}]` lists and reads the sealed versions; `.../{n}/diff?against=m|current`
+  says what changed from version n to version m or to the live plan.
+
+Access follows the plan: not visible -> 404, visible but not changeable -> 403, decided before the body is read.
+Co-signing is the exception: the supervisor who may co-sign only reads the plan, so the service decides.
+"""
+
+from django.shortcuts import get_object_or_404
+from django.urls import re_path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from accounts.access import can
+from accounts.api.base import PatientDataViewSet
+from accounts.api.routers import OptionalSlashRouter
+from accounts.audit import Action, audit_record
+from accounts.models import User
+from reviews.models import PlanReview, PlanVersion
+from reviews.services.reviews import GOAL_CHANGE_FIELDS, review_cosign, review_record
+from reviews.snapshots import plan_snapshot, snapshot_diff
+from treatment.api.views import IF_MATCH, UUID
+from treatment.models import GoalStatus, TreatmentPlan
+
+# --- serializers -------------------------------------------------------------------------------
+
+
+class StaffNameSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="get_full_name", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class ReviewGoalChangeSerializer(serializers.Serializer):
+    """A goal the review updates while it looks at it (applied before the version is sealed)."""
+
+    goal_id = serializers.UUIDField(help_text="A goal of this plan.")
+    status = serializers.ChoiceField(choices=GoalStatus.choices, required=False)
+    progress_percentage = serializers.IntegerField(
+        min_value=0, max_value=100, required=False, help_text="Settable on a goal without sub-goals."
+    )
+    current_value = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class PlanReviewWriteSerializer(serializers.Serializer):
+    """The body of POST /treatment-plans/{plan_id}/review."""
+
+    review_date = serializers.DateField(help_text="Not in the future, not before the plan started.")
+    summary = serializers.CharField(help_text="What the review found.")
+    goals_reviewed = serializers.IntegerField(
+        min_value=0, required=False, help_text="Defaults to the plan's goals that are not discontinued."
+    )
+    goals_on_track = serializers.IntegerField(
+        min_value=0, required=False, help_text="Defaults to the achieved and in-progress goals."
+    )
+    modifications_made = serializers.CharField(required=False, allow_blank=True, default="")
+    next_review_date = serializers.DateField(
+        required=False, allow_null=True, help_text="Defaults to the review date plus the plan's review frequency."
+    )
+    goal_changes = ReviewGoalChangeSerializer(
+        many=True, required=False, help_text="Goals updated as part of the review."
+    )
+
+
+class PlanReviewSerializer(serializers.ModelSerializer):
+    plan_id = serializers.UUIDField(read_only=True)
+    reviewer = StaffNameSerializer(read_only=True)
+    cosigned_by = StaffNameSerializer(read_only=True, allow_null=True)
+    version = serializers.IntegerField(read_only=True, help_text="The plan version this review sealed.")
+
+    class Meta:
+        model = PlanReview
+        fields = [
+            "id",
+            "plan_id",
+            "review_date",
+            "reviewer",
+            "summary",
+            "goals_reviewed",
+            "goals_on_track",
+            "modifications_made",
+            "next_review_date",
+            "version",
+            "cosigned_by",
+            "cosigned_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class PlanVersionSerializer(serializers.ModelSerializer):
+    created_by = StaffNameSerializer(read_only=True, allow_null=True)
+    review_id = serializers.UUIDField(read_only=True, allow_null=True)
+    review_date = serializers.DateField(source="review.review_date", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = PlanVersion
+        fields = ["number", "created_at", "created_by", "review_id", "review_date"]
+        read_only_fields = fields
+
+
+class PlanVersionDetailSerializer(PlanVersionSerializer):
+    snapshot = serializers.JSONField(read_only=True, help_text="The plan and its goals as the review saw them.")
+
+    class Meta(PlanVersionSerializer.Meta):
+        fields = [*PlanVersionSerializer.Meta.fields, "snapshot"]
+        read_only_fields = fields
+
+
+class FieldChangesField(serializers.DictField):
+    """{field: [old, new]}"""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            child=serializers.ListField(child=serializers.JSONField(), min_length=2, max_length=2), **kwargs
+        )
+
+
+class VersionInterventionChangeSerializer(serializers.Serializer):
+    intervention_id = serializers.CharField()
+    name = serializers.CharField()
+    changes = FieldChangesField()
+
+
+class VersionGoalChangeSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    description = serializers.CharField()
+    goal_type = serializers.CharField()
+    changes = FieldChangesField()
+    interventions_added = serializers.ListField(child=serializers.DictField())
+    interventions_removed = serializers.ListField(child=serializers.DictField())
+    interventions_changed = VersionInterventionChangeSerializer(many=True)
+
+
+class PlanVersionDiffSerializer(serializers.Serializer):
+    """What changed from version `from_version` to `to_version` (a number, or "current": the live plan)."""
+
+    from_version = serializers.IntegerField()
+    to_version = serializers.CharField(help_text='A version number, or "current".')
+    plan = FieldChangesField()
+    goals_added = serializers.ListField(child=serializers.DictField())
+    goals_removed = serializers.ListField(child=serializers.DictField())
+    goals_changed = VersionGoalChangeSerializer(many=True)
+
+
+# --- views -------------------------------------------------------------------------------------
+
+
+class PlanChildMixin:
+    """For paths under a plan: the plan is looked up among those the caller may view (else 404)."""
+
+    def parent(self) -> TreatmentPlan:
+        if not hasattr(self, "_parent"):
+            plans = TreatmentPlan.objects.restrict(self.request.user, "view")
+            self._parent = get_object_or_404(
+                plans.select_related("patient__practice", "therapist"), pk=self.kwargs["plan_pk"]
+            )
+        return self._parent
+
+    def require_change(self, plan: TreatmentPlan) -> None:
+        if not can(self.request.user, "change", plan.patient):
+            raise PermissionDenied("You can read this record but not change it.")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List a plan's reviews, newest first"),
+    retrieve=extend_schema(summary="Get a plan review"),
+)
+class PlanReviewViewSet(PlanChildMixin, PatientDataViewSet):
+    """`/treatment-plans/{plan_id}/reviews[/{id}]`: the plan's reviews; a supervisor co-signs one."""
+
+    queryset = PlanReview.objects.select_related("plan__patient", "reviewer", "cosigned_by")
+    serializer_class = PlanReviewSerializer
+    lookup_value_regex = UUID
+
+    def get_queryset(self):
+        return super().get_queryset().filter(plan=self.parent())
+
+    def check_object_permissions(self, request, obj):
+        if self.action == "cosign":
+            # The supervisor who co-signs reads the plan but does not change it: review_cosign decides.
+            return super(PatientDataViewSet, self).check_object_permissions(request, obj)
+        return super().check_object_permissions(request, obj)
+
+    @extend_schema(summary="Co-sign a review (the clinical supervisor)", request=None, responses=PlanReviewSerializer)
+    @action(detail=True, methods=["post"])
+    def cosign(self, request, *args, **kwargs):
+        review = review_cosign(by=self.audit, review=self.get_object())
+        return Response(PlanReviewSerializer(review, context=self.get_serializer_context()).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List a plan's reviews, newest first"),
+    create=extend_schema(
+        summary="Record a plan review (seals the plan's current version)",
+        parameters=[IF_MATCH],
+        request=PlanReviewWriteSerializer,
+        responses={201: PlanReviewSerializer},
+    ),
+)
+class PlanReviewRecordViewSet(PlanReviewViewSet):
+    """`/treatment-plans/{plan_id}/review`: the spec's path; POST records a review, GET lists them."""
+
+    def create(self, request, *args, **kwargs):
+        plan = self.parent()
+        # Access is decided before the body is read: 404/403 come before any 400.
+        self.require_change(plan)
+        body = PlanReviewWriteSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        changes = {}
+        for item in data.pop("goal_changes", []):
+            item = dict(item)
+            changes[str(item.pop("goal_id"))] = {k: v for k, v in item.items() if k in GOAL_CHANGE_FIELDS}
+        review = review_record(
+            by=self.audit, plan=plan, goal_changes=changes, if_match=request.headers.get("If-Match"), **data
+        )
+        review = self.get_queryset().get(pk=review.pk)
+        response = Response(PlanReviewSerializer(review, context=self.get_serializer_context()).data, status=201)
+        response["Location"] = f"/api/v1/treatment-plans/{plan.pk}/reviews/{review.pk}"
+        return response
+
+
+AGAINST = OpenApiParameter(
+    "against",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    description='The version to compare with: a number, or "current" (the live plan; the default).',
+)
+
+
+NUMBER = OpenApiParameter("number", OpenApiTypes.INT, OpenApiParameter.PATH, description="The version number.")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List a plan's sealed versions, newest first"),
+    retrieve=extend_schema(summary="Get a sealed plan version with its snapshot", parameters=[NUMBER]),
+)
+class PlanVersionViewSet(PlanChildMixin, PatientDataViewSet):
+    """`/treatment-plans/{plan_id}/versions[/{number}]`: the immutable snapshots each review sealed."""
+
+    queryset = PlanVersion.objects.select_related("plan__patient", "created_by", "review")
+    serializer_class = PlanVersionSerializer
+    lookup_field = "number"
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        versions = super().get_queryset().filter(plan=self.parent()).order_by("-number")
+        return versions.defer("snapshot") if self.action == "list" else versions
+
+    def get_serializer_class(self):
+        return PlanVersionSerializer if self.action == "list" else PlanVersionDetailSerializer
+
+    @extend_schema(
+        summary="What changed from this version to another or to the live plan",
+        parameters=[NUMBER, AGAINST],
+        responses=PlanVersionDiffSerializer,
+    )
+    @action(detail=True, methods=["get"], serializer_class=PlanVersionDiffSerializer)
+    def diff(self, request, *args, **kwargs):
+        version = self.get_object()
+        plan = self.parent()
+        against = (request.query_params.get("against") or "current").strip().lower()
+        audit_record(self.audit, Action.VIEW, version)
+        if against == "current":
+            new = plan_snapshot(plan)
+            audit_record(self.audit, Action.VIEW, plan)
+        elif against.isdigit():
+            other = get_object_or_404(self.get_queryset(), number=int(against))
+            new = other.snapshot
+            audit_record(self.audit, Action.VIEW, other)
+        else:
+            raise serializers.ValidationError({"against": ['Give a version number or "current".']})
+        body = {"from_version": version.number, "to_version": against, **snapshot_diff(version.snapshot, new)}
+        return Response(PlanVersionDiffSerializer(body).data)
+
+
+router = OptionalSlashRouter()
+router.register(f"treatment-plans/(?P<plan_pk>{UUID})/reviews", PlanReviewViewSet, basename="plan-reviews")
+router.register(f"treatment-plans/(?P<plan_pk>{UUID})/versions", PlanVersionViewSet, basename="plan-versions")
+
+urlpatterns = [
+    re_path(
+        rf"^treatment-plans/(?P<plan_pk>{UUID})/review/?$",
+        PlanReviewRecordViewSet.as_view({"get": "list", "post": "create"}),
+        name="plan-review-record",
+    ),
+    *router.urls,
+]

@@ -1,3 +1,27 @@
-"""Review reminder tasks."""
+"""Review reminder tasks: the daily sweep celery-beat runs (`reviews/migrations/0003_beat_review_schedule.py`)."""
 
-__all__ = []
+import datetime
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from accounts.audit import AuditContext
+from reviews.services.reminders import review_reminders_send
+
+__all__ = ["send_review_reminders"]
+
+
+@shared_task(
+    name="reviews.send_review_reminders",
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=3,
+)
+def send_review_reminders(today: str | None = None) -> dict[str, int]:
+    """Daily: remind therapists of reviews due soon, due today and overdue (safe to run any number of times).
+
+    `today` (ISO date) replaces each practice's own date, for catching up by hand.
+    """
+    day = datetime.date.fromisoformat(today) if today else None
+    return review_reminders_send(today=day, by=AuditContext.system("celery reviews.send_review_reminders"))

@@ -1,3 +1,138 @@
-"""reports pages."""
+"""Progress report pages: ask for a PDF report of a plan, follow its status, download it.
 
-urlpatterns = []
+- `plan-report-create` (POST /plans/<pk>/reports/): asks for a report; back to the plan page with a
+  message, or (htmx) the new report's status item for the plan page's list.
+- `report-detail` (/reports/<pk>/): the report's status page; for htmx the status item alone, which
+  polls itself every 2 s while the report is queued or rendering.
+- `report-pdf` (/reports/<pk>/pdf/): the PDF as an attachment, audited as an export. A report that is
+  not ready answers 409 with its status page.
+
+Reading the plan is enough for all three (a supervisor may ask for a report).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views import View
+from django.views.generic import DetailView
+from django_htmx.http import reswap, retarget
+
+from accounts.admin_base import add_service_error
+from accounts.audit import Action, AuditContext, audit_record
+from accounts.mixins import AuditedDetailMixin, PatientDataMixin
+from reviews.models import ProgressReport, ReportStatus
+from reviews.reports.download import pdf_response
+from reviews.services.reports import report_request
+from treatment.models import TreatmentPlan
+
+#: A status item stops polling when its report has waited this long (a stopped worker): "check again later".
+POLL_WINDOW = datetime.timedelta(minutes=10)
+
+
+class ReportRequestForm(forms.Form):
+    period_start = forms.DateField(
+        label="Period start", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    period_end = forms.DateField(
+        label="Period end", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+
+def _reports(user):
+    return ProgressReport.objects.restrict(user, "view").select_related("plan__patient__practice", "requested_by")
+
+
+def _status_context(report: ProgressReport) -> dict:
+    waiting = report.status in (ReportStatus.PENDING, ReportStatus.RENDERING)
+    return {"report": report, "poll": waiting and timezone.now() - report.created_at < POLL_WINDOW}
+
+
+def _form_context(plan: TreatmentPlan, form: ReportRequestForm) -> dict:
+    return {"plan": plan, "report_form": form}
+
+
+class PlanReportCreateView(LoginRequiredMixin, View):
+    """POST: ask for a PDF progress report of the plan over the period given (default: the last 30 days)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        plans = TreatmentPlan.objects.restrict(request.user, "view").select_related("patient__practice")
+        plan = get_object_or_404(plans, pk=pk)
+        form = ReportRequestForm(request.POST)
+        if form.is_valid():
+            try:
+                report = report_request(by=AuditContext.from_request(request), plan=plan, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_error(form, error)
+            else:
+                return self.created(request, plan, report)
+        if request.htmx:
+            # The errors go where the form is, with what was typed kept.
+            response = render(request, "reviews/_report_form.html", _form_context(plan, form))
+            return reswap(retarget(response, "#report-form"), "outerHTML")
+        return render(request, "reviews/report_request.html", _form_context(plan, form), status=400)
+
+    def created(self, request, plan, report):
+        if request.htmx:
+            first = not plan.progress_reports.exclude(pk=report.pk).exists()
+            context = {**_status_context(report), "plan": plan, "first": first}
+            return render(request, "reviews/_report_created.html", context, status=201)
+        messages.success(
+            request,
+            f"The PDF report for {report.period_start:%Y-%m-%d} to {report.period_end:%Y-%m-%d} is being prepared; "
+            "it appears under Progress reports when ready.",
+        )
+        return redirect(f"{plan.get_absolute_url()}#plan-reports")
+
+
+class ReportDetailView(PatientDataMixin, AuditedDetailMixin, DetailView):
+    """A report's status: the page, or (htmx) the status item, which polls while the report is not final."""
+
+    model = ProgressReport
+    template_name = "reviews/report_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("plan__patient__practice", "requested_by")
+
+    def get_template_names(self):
+        return ["reviews/_report_status.html"] if self.request.htmx else [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **_status_context(self.object)}
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+
+
+class ReportPdfView(LoginRequiredMixin, View):
+    """The PDF of a ready report, as an attachment; 409 and the status page otherwise."""
+
+    def get(self, request, pk):
+        report = get_object_or_404(_reports(request.user), pk=pk)
+        audit = AuditContext.from_request(request)
+        if report.status != ReportStatus.READY:
+            audit_record(audit, Action.VIEW, report)
+            context = {"object": report, "progressreport": report, **_status_context(report), "not_ready": True}
+            return render(request, "reviews/report_detail.html", context, status=409)
+        response = pdf_response(report)
+        audit_record(audit, Action.EXPORT, report)
+        return response
+
+
+urlpatterns = [
+    path("plans/<uuid:pk>/reports/", PlanReportCreateView.as_view(), name="plan-report-create"),
+    path("reports/<uuid:pk>/", ReportDetailView.as_view(), name="report-detail"),
+    path("reports/<uuid:pk>/pdf/", ReportPdfView.as_view(), name="report-pdf"),
+]

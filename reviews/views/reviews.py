@@ -1,3 +1,436 @@
-"""reviews pages."""
+"""The review pages: record a review of a plan (goals updated in place), its sealed versions, compare two of them,
+and co-sign a review.
 
-urlpatterns = []
+Access as everywhere: the plan is looked up among those the user may view (else 404); recording a review needs
+`change` (else 403). Co-signing is decided by the service (the clinical supervisor only). Reads are audited.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views import View
+from django.views.generic.detail import SingleObjectMixin
+
+from accounts.audit import Action, AuditContext, audit_record, audit_record_many
+from accounts.concurrency import StaleWrite
+from accounts.mixins import PatientDataMixin
+from accounts.models import AuditEvent
+from reviews.models import PlanReview, PlanVersion
+from reviews.services.reviews import review_cosign, review_record
+from reviews.snapshots import (
+    PLAN_LABELS,
+    choice_label,
+    display_value,
+    field_rows,
+    plan_snapshot,
+    readable_diff,
+    readable_goals,
+    tree_order,
+)
+from treatment.models import GoalStatus, TreatmentPlan
+from treatment.selectors import plan_tree
+
+# --- the review form ---------------------------------------------------------------------------
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class ReviewForm(forms.Form):
+    """The review's own fields, and each goal's status and progress (`status_<id>`, `progress_<id>`).
+
+    The goal fields carry their loaded value in a hidden `initial-` twin, so the page knows what the user
+    changed (only that is sent to the service) and what someone else changed meanwhile.
+    """
+
+    # The service is the one place the rules live: fields it checks are not required here.
+    review_date = forms.DateField(label="Review date", widget=DateInput())
+    summary = forms.CharField(
+        label="Summary",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="What the review found: progress, barriers, what the client said.",
+    )
+    modifications_made = forms.CharField(
+        label="Modifications made",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Changes to goals, interventions or frequency agreed at the review.",
+    )
+    next_review_date = forms.DateField(
+        label="Next review date",
+        required=False,
+        widget=DateInput(),
+        help_text="Left empty: the review date plus the plan's review frequency.",
+    )
+    etag = forms.CharField(widget=forms.HiddenInput, required=False)
+    loaded_at = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, goals=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.goals = list(goals)
+        for goal in self.goals:
+            key = goal.pk.hex
+            self.fields[f"status_{key}"] = forms.ChoiceField(
+                label="Status",
+                choices=GoalStatus.choices,
+                required=False,
+                initial=goal.status,
+                show_hidden_initial=True,
+                widget=forms.Select(attrs={"aria-label": f"Status: {goal.description}"}),
+            )
+            if not goal.tree_children:
+                # A goal with sub-goals has its progress calculated from them.
+                self.fields[f"progress_{key}"] = forms.IntegerField(
+                    label="Progress (%)",
+                    min_value=0,
+                    max_value=100,
+                    required=False,
+                    initial=goal.progress_percentage,
+                    show_hidden_initial=True,
+                    widget=forms.NumberInput(attrs={"aria-label": f"Progress (%): {goal.description}"}),
+                )
+
+    def goal_rows(self) -> list[dict]:
+        depths, rows = {}, []
+        for goal in self.goals:  # in tree order: a parent comes before its sub-goals
+            depth = depths[goal.parent_goal_id] + 1 if goal.parent_goal_id in depths else 0
+            depths[goal.pk] = depth
+            key = goal.pk.hex
+            rows.append(
+                {
+                    "goal": goal,
+                    "depth": depth,
+                    "status": self[f"status_{key}"],
+                    "progress": self[f"progress_{key}"] if f"progress_{key}" in self.fields else None,
+                }
+            )
+        return rows
+
+    def goal_changes(self) -> dict:
+        """{goal id: {field: value}} of what the user changed on the page."""
+        changed = set(self.changed_data)
+        changes = {}
+        for goal in self.goals:
+            key = goal.pk.hex
+            fields = {}
+            if f"status_{key}" in changed and self.cleaned_data.get(f"status_{key}"):
+                fields["status"] = self.cleaned_data[f"status_{key}"]
+            if f"progress_{key}" in changed and self.cleaned_data.get(f"progress_{key}") is not None:
+                fields["progress_percentage"] = self.cleaned_data[f"progress_{key}"]
+            if fields:
+                changes[str(goal.pk)] = fields
+        return changes
+
+    def loaded_value(self, name):
+        """The value the page showed when it was loaded (from the hidden initial twin), or None."""
+        field = self.fields[name]
+        raw = field.hidden_widget().value_from_datadict(self.data, self.files, self.add_initial_prefix(name))
+        if raw in (None, ""):
+            return None
+        try:
+            return field.to_python(raw)
+        except ValidationError:
+            return None
+
+    def add_service_error(self, error: ValidationError) -> None:
+        """Put the service's refusal on the field it names (a goal's change on that goal's input)."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        by_key = {str(goal.pk): goal for goal in self.goals}
+        for key, messages_ in error.message_dict.items():
+            target = key if key in self.fields and key not in ("etag", "loaded_at") else None
+            if key.startswith("goal_changes["):
+                goal_id, _, field = key[len("goal_changes[") :].partition("]")
+                goal = by_key.get(goal_id)
+                name = {".status": "status", ".progress_percentage": "progress"}.get(field)
+                if goal is not None and name and f"{name}_{goal.pk.hex}" in self.fields:
+                    target = f"{name}_{goal.pk.hex}"
+                elif goal is not None:
+                    messages_ = [f"{goal.description}: {m}" for m in messages_]
+            self.add_error(target, messages_)
+
+
+# --- shared lookups ----------------------------------------------------------------------------
+
+
+class PlanPageMixin(PatientDataMixin, SingleObjectMixin):
+    """A page about one plan the user may view (404 otherwise); `required_action = "change"` for writes (403)."""
+
+    model = TreatmentPlan
+    context_object_name = "plan"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("patient__practice", "therapist")
+
+
+def _versions_of(plan: TreatmentPlan):
+    """The plan's sealed versions without their snapshots, each holding the plan already loaded."""
+    versions = list(
+        PlanVersion.objects.filter(plan=plan)
+        .defer("snapshot")
+        .select_related("created_by", "review__reviewer")
+        .order_by("-number")
+    )
+    for version in versions:
+        version.plan = plan
+    return versions
+
+
+def _version(plan: TreatmentPlan, number) -> PlanVersion:
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        raise Http404("No such version.") from None
+    version = get_object_or_404(
+        PlanVersion.objects.select_related("created_by", "review__reviewer"), plan=plan, number=number
+    )
+    version.plan = plan
+    return version
+
+
+# --- recording a review ------------------------------------------------------------------------
+
+
+class PlanReviewView(PlanPageMixin, View):
+    """`/plans/<pk>/review/`: every goal with its status and progress editable in place, and the review itself."""
+
+    required_action = "change"
+    template_name = "reviews/review_form.html"
+
+    def setup_plan(self):
+        self.object = plan = self.get_object()
+        self.roots = plan_tree(plan)
+        self.goals = tree_order(self.roots)
+        return plan
+
+    def initial(self, plan: TreatmentPlan) -> dict:
+        today = plan.patient.practice.today()
+        return {
+            "review_date": today,
+            "next_review_date": today + datetime.timedelta(days=plan.review_frequency_days),
+            "etag": plan.etag,
+            "loaded_at": timezone.now().isoformat(),
+        }
+
+    def render_page(self, form, *, status=200, stale=None):
+        plan = self.object
+        context = {
+            "plan": plan,
+            "patient": plan.patient,
+            "form": form,
+            "goal_rows": form.goal_rows(),
+            "stale": stale,
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request, *args, **kwargs):
+        plan = self.setup_plan()
+        audit_record(self.audit, Action.VIEW, plan)
+        return self.render_page(ReviewForm(initial=self.initial(plan), goals=self.goals))
+
+    def post(self, request, *args, **kwargs):
+        plan = self.setup_plan()
+        form = ReviewForm(request.POST, initial=self.initial(plan), goals=self.goals)
+        if not form.is_valid():
+            return self.render_page(form)
+        drift = self._goal_drift(form)
+        if drift:
+            return self._stale(form, drift)
+        data = form.cleaned_data
+        try:
+            review = review_record(
+                by=self.audit,
+                plan=plan,
+                review_date=data["review_date"],
+                summary=data["summary"],
+                modifications_made=data["modifications_made"],
+                next_review_date=data["next_review_date"],
+                goal_changes=form.goal_changes(),
+                if_match=data["etag"] or None,
+            )
+        except StaleWrite:
+            return self._stale(form, [])
+        except ValidationError as error:
+            form.add_service_error(error)
+            return self.render_page(form)
+        messages.success(request, f"Review recorded — version {review.version} sealed")
+        return redirect(plan.get_absolute_url())
+
+    def _goal_drift(self, form: ReviewForm) -> list[dict]:
+        """Goals whose status or progress someone else changed since the page was loaded (and goals added)."""
+        drift = []
+        loaded_at = parse_datetime(form.cleaned_data.get("loaded_at") or "")
+        for goal in self.goals:
+            key = goal.pk.hex
+            if loaded_at is not None and goal.created_at > loaded_at:
+                drift.append({"goal": goal, "field": "Added", "old": "—", "new": goal.get_status_display()})
+                continue
+            seen = form.loaded_value(f"status_{key}")
+            if seen and seen != goal.status:
+                drift.append(
+                    {
+                        "goal": goal,
+                        "field": "Status",
+                        "old": choice_label(GoalStatus, seen),
+                        "new": goal.get_status_display(),
+                    }
+                )
+            if f"progress_{key}" in form.fields:
+                seen = form.loaded_value(f"progress_{key}")
+                if seen is not None and seen != goal.progress_percentage:
+                    drift.append(
+                        {"goal": goal, "field": "Progress", "old": f"{seen}%", "new": f"{goal.progress_percentage}%"}
+                    )
+        return drift
+
+    def _stale(self, form: ReviewForm, drift: list[dict]):
+        """Show what changed meanwhile; keep what the user typed, on top of the current state."""
+        plan = TreatmentPlan.objects.select_related("patient__practice", "therapist").get(pk=self.object.pk)
+        self.object = plan
+        self.roots = plan_tree(plan)
+        self.goals = tree_order(self.roots)
+        changed_by_user = set(form.changed_data)
+        data = form.data.copy()
+        now = timezone.now()
+        for goal in self.goals:
+            key = goal.pk.hex
+            current = {f"status_{key}": goal.status}
+            if not goal.tree_children:
+                current[f"progress_{key}"] = goal.progress_percentage
+            for name, value in current.items():
+                data[form.add_initial_prefix(name)] = value
+                if name not in changed_by_user:
+                    data[name] = value
+        data["etag"] = plan.etag
+        data["loaded_at"] = now.isoformat()
+        fresh = ReviewForm(data, initial=self.initial(plan), goals=self.goals)
+        fresh.is_valid()
+        stale = {"goals": drift, "plan": _plan_changes_since(plan, form.cleaned_data.get("loaded_at"))}
+        return self.render_page(fresh, status=409, stale=stale)
+
+
+def _plan_changes_since(plan: TreatmentPlan, loaded_at: str | None) -> list[dict]:
+    """The writes to the plan since the page was loaded, from the audit trail: who, when, what."""
+    since = parse_datetime(loaded_at or "")
+    if since is None:
+        return []
+    events = AuditEvent.objects.filter(
+        object_type=TreatmentPlan._meta.label_lower,
+        object_id=str(plan.pk),
+        action__in=[Action.UPDATE, Action.CREATE],
+        occurred_at__gt=since,
+    ).order_by("occurred_at")[:20]
+    return [
+        {
+            "who": event.user_email or "the system",
+            "when": event.occurred_at,
+            "changes": field_rows(dict(sorted(event.changes.items())), PLAN_LABELS),
+        }
+        for event in events
+    ]
+
+
+# --- versions ----------------------------------------------------------------------------------
+
+
+class PlanVersionsView(PlanPageMixin, View):
+    """`/plans/<pk>/versions/`: the sealed versions, newest first, and a form to compare two."""
+
+    def get(self, request, *args, **kwargs):
+        plan = self.get_object()
+        versions = _versions_of(plan)
+        audit_record_many(self.audit, Action.VIEW, [plan, *versions])
+        return render(request, "reviews/versions.html", {"plan": plan, "patient": plan.patient, "versions": versions})
+
+
+class PlanVersionView(PlanPageMixin, View):
+    """`/plans/<pk>/versions/<n>/`: one sealed version, read-only, as its review saw the plan."""
+
+    def get(self, request, *args, **kwargs):
+        plan = self.get_object()
+        version = _version(plan, kwargs["number"])
+        audit_record(self.audit, Action.VIEW, version)
+        snapshot = version.snapshot
+        context = {
+            "plan": plan,
+            "patient": plan.patient,
+            "version": version,
+            "sealed": snapshot.get("plan", {}),
+            "fields": [
+                {"label": PLAN_LABELS[name], "value": display_value(name, snapshot.get("plan", {}).get(name))}
+                for name in PLAN_LABELS
+                if name not in ("title", "version")
+            ],
+            "goals": readable_goals(snapshot),
+        }
+        return render(request, "reviews/versions_detail.html", context)
+
+
+class PlanVersionCompareView(PlanPageMixin, View):
+    """`/plans/<pk>/versions/compare/?a=<n>&b=<n|current>`: what changed from version a to b (or the live plan)."""
+
+    def get(self, request, *args, **kwargs):
+        plan = self.get_object()
+        versions = _versions_of(plan)
+        context = {"plan": plan, "patient": plan.patient, "versions": versions}
+        if not versions:
+            audit_record(self.audit, Action.VIEW, plan)
+            return render(request, "reviews/versions_compare.html", context)
+        a = request.GET.get("a") or str(versions[0].number)
+        b = (request.GET.get("b") or "current").strip().lower()
+        old = _version(plan, a)
+        read = [old]
+        if b == "current":
+            new_snapshot = plan_snapshot(plan)
+            read.append(plan)
+        else:
+            new = _version(plan, b)
+            new_snapshot = new.snapshot
+            read.append(new)
+        audit_record_many(self.audit, Action.VIEW, read)
+        context.update({"a": old.number, "b": b, **readable_diff(old.snapshot, new_snapshot)})
+        return render(request, "reviews/versions_compare.html", context)
+
+
+# --- co-signing --------------------------------------------------------------------------------
+
+
+class ReviewCosignView(PatientDataMixin, View):
+    """`POST /reviews/<pk>/cosign/`: the clinical supervisor co-signs (others: 403; not visible: 404)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        reviews = PlanReview.objects.restrict(request.user, "view").select_related("plan")
+        review = get_object_or_404(reviews, pk=pk)
+        try:
+            review = review_cosign(by=AuditContext.from_request(request), review=review)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"Review of {review.review_date:%Y-%m-%d} co-signed.")
+        return redirect(review.plan.get_absolute_url())
+
+
+urlpatterns = [
+    path("plans/<uuid:pk>/review/", PlanReviewView.as_view(), name="plan-review"),
+    path("plans/<uuid:pk>/versions/", PlanVersionsView.as_view(), name="plan-versions"),
+    path("plans/<uuid:pk>/versions/compare/", PlanVersionCompareView.as_view(), name="plan-version-compare"),
+    path("plans/<uuid:pk>/versions/<int:number>/", PlanVersionView.as_view(), name="plan-version"),
+    path("reviews/<uuid:pk>/cosign/", ReviewCosignView.as_view(), name="review-cosign"),
+]

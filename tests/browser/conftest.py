@@ -58,6 +58,7 @@ def sign_in(page, password):
         page.get_by_label("Email").fill(user.email)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("**/patients/")
+        # Signing in lands on the dashboard (LOGIN_REDIRECT_URL is "home", which sends a user there).
+        page.wait_for_url("**/dashboard/")
 
     return sign_in_as

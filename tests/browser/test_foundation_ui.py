@@ -15,6 +15,7 @@ def test_a_therapist_signs_in_finds_a_patient_and_edits_the_record(page, sign_in
     page.goto("/accounts/login/")
     screenshot("login")
     sign_in(owner)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Patients").click()
 
     expect(page.get_by_role("heading", name="Patients")).to_be_visible()
     screenshot("patient-list")
@@ -35,6 +36,7 @@ def test_a_therapist_signs_in_finds_a_patient_and_edits_the_record(page, sign_in
 
 def test_a_colleague_gets_not_found_for_the_patient_page(page, sign_in, screenshot, colleague, patient):
     sign_in(colleague)
+    page.goto("/patients/")
     expect(page.get_by_text("Carter, Emily")).to_have_count(0)
 
     response = page.goto(f"/patients/{patient.pk}/")
@@ -47,6 +49,7 @@ def test_a_colleague_gets_not_found_for_the_patient_page(page, sign_in, screensh
 
 def test_a_form_error_keeps_what_was_typed(page, sign_in, owner):
     sign_in(owner)
+    page.goto("/patients/")
     page.get_by_role("link", name="New patient").click()
     page.get_by_label("First name").fill("Jonah")
     page.get_by_label("Date of birth").fill("1984-07-02")

@@ -1,12 +1,15 @@
-"""manage.py seed_demo: realistic treatment plans for the demo patients, written through the services.
+"""manage.py seed_demo: realistic treatment plans for the demo patients, written through the services, with
+reviews, review reminders and a progress report on top (the command lives in the reviews app since issue 4).
 
 Covers: which patients get a plan (every active demo patient, not the discharged one), the shape of each
 plan (real billable diagnoses, >= 2 long-term goals each with short-term goals each with objectives,
 SMART fields, priorities, linked library interventions, months of weekly sessions with progress), the
 trends (ratings improve, a few goals achieved, one discontinued), the variety the demo must show (every
 review status, one plan on hold, one completed after its sessions), nothing dated in the future,
-idempotence (a re-run creates and changes nothing), the audit trail, and practice isolation; and that
-system work such as the seed (an AuditContext without a user) can record session progress.
+idempotence (a re-run creates and changes nothing), the audit trail, and practice isolation; that
+system work such as the seed (an AuditContext without a user) can record session progress; and the reviews
+demo: two plans with the review that set their review date (one co-signed), the demo therapist's due-soon,
+due and overdue reminders (and her supervisor's overdue one), and one progress report asked for.
 """
 
 import datetime
@@ -21,6 +24,7 @@ from django.utils import timezone
 
 from accounts.audit import AuditContext
 from accounts.models import AuditEvent, Patient, User
+from reviews.models import Notification, PlanReview, PlanVersion, ProgressReport, ReportStatus, ReviewReminder
 from treatment.diagnoses import lookup
 from treatment.models import (
     GoalIntervention,
@@ -180,6 +184,12 @@ def snapshot():
         "progress": set(GoalProgress.objects.values_list("id", "rating")),
         "session_interventions": SessionIntervention.objects.count(),
         "treatment_audit": AuditEvent.objects.filter(object_type__startswith="treatment.").count(),
+        "reviews": set(PlanReview.objects.values_list("id", "cosigned_at")),
+        "versions": set(PlanVersion.objects.values_list("id", flat=True)),
+        "reminders": set(ReviewReminder.objects.values_list("id", "resolved_at")),
+        "notifications": set(Notification.objects.values_list("id", "read_at")),
+        "reports": set(ProgressReport.objects.values_list("id", flat=True)),
+        "reviews_audit": AuditEvent.objects.filter(object_type__startswith="reviews.").count(),
     }
 
 
@@ -192,7 +202,11 @@ def test_rerunning_creates_and_changes_nothing(seeded):
     assert snapshot() == first
     assert len(first["plans"]) == len(WITH_PLANS)
     assert "7 treatment plans" in seeded
-    assert "0 patients, 0 treatment plans, 0 goals, 0 sessions, 0 progress entries" in out.getvalue()
+    assert "2 plan reviews, 3 review reminders, 4 notifications, 1 progress reports." in seeded
+    assert (
+        "New: 0 patients, 0 treatment plans, 0 goals, 0 sessions, 0 progress entries, 0 plan reviews, "
+        "0 review reminders, 0 notifications, 0 progress reports." in out.getvalue()
+    )
 
 
 def test_plans_are_written_through_the_services_with_an_audit_trail(seeded):
@@ -247,3 +261,50 @@ def test_progress_recorded_by_system_work_is_attributed_to_the_sessions_therapis
 
     entry = GoalProgress.objects.get(session=session)
     assert entry.recorded_by == session.therapist == patient.primary_therapist
+
+
+def test_two_plans_carry_the_review_that_set_their_review_date(seeded):
+    by_mrn = plans()
+
+    reviewed = {review.plan.patient.external_id: review for review in PlanReview.objects.select_related("plan")}
+    assert set(reviewed) == {"RCC-1002", "RCC-1004"}
+    for mrn, review in reviewed.items():
+        plan = by_mrn[mrn]
+        assert review.reviewer == plan.therapist
+        assert review.next_review_date == plan.next_review_date
+        assert review.review_date == plan.next_review_date - datetime.timedelta(days=plan.review_frequency_days)
+        assert review.review_date >= plan.start_date
+        assert review.summary and review.modifications_made
+        assert plan.version == 2 and review.version == 1
+        assert PlanVersion.objects.get(plan=plan, number=1).review == review
+    assert reviewed["RCC-1002"].cosigned_by == User.objects.get(email="rivera@riverside.example")
+    assert reviewed["RCC-1004"].cosigned_by is None
+
+
+def test_the_demo_therapist_finds_her_review_reminders_at_once(seeded):
+    lee = User.objects.get(email="lee@riverside.example")
+    rivera = User.objects.get(email="rivera@riverside.example")
+    by_mrn = plans()
+
+    mine = {n.plan.patient.external_id: n for n in Notification.objects.for_user(lee).select_related("plan__patient")}
+    assert {mrn: n.kind for mrn, n in mine.items()} == {
+        "RCC-1001": "due",
+        "RCC-1002": "overdue",
+        "RCC-1003": "due_soon",
+    }
+    assert mine["RCC-1001"].title == "Plan review due today — E.C."
+    assert mine["RCC-1002"].title == "Plan review overdue — M.J."
+    assert mine["RCC-1003"].title.startswith("Plan review due in ")
+    assert all(n.link == f"/plans/{by_mrn[mrn].pk}/" and n.read_at is None for mrn, n in mine.items())
+    assert [n.kind for n in Notification.objects.for_user(rivera)] == ["overdue"]
+    assert not Notification.objects.exclude(recipient__in=[lee, rivera]).exists()
+    assert ReviewReminder.objects.filter(resolved_at=None).count() == 3
+
+
+def test_one_progress_report_is_asked_for(seeded):
+    report = ProgressReport.objects.get()
+
+    assert report.plan == plans()["RCC-1001"]
+    assert report.requested_by == report.plan.therapist
+    assert report.status == ReportStatus.PENDING  # rendered by the worker once the seed commits
+    assert report.period_end == report.plan.local_today()

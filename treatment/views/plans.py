@@ -1,3 +1,312 @@
-"""plans pages."""
+"""The plan page and the plan builder (create and edit), the status change, and the builder's helpers.
 
-urlpatterns = []
+The builder's lists (diagnoses chosen from the ICD-10-CM search, presenting problems) are repeated
+inputs of one form. Adding or removing an item is a submit button of that form: without JavaScript
+it re-renders the page with everything typed; with htmx the same button asks a small endpoint for
+just that part of the form.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.views import View
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.access import can
+from accounts.audit import Action, AuditContext, audit_record
+from accounts.concurrency import StaleWrite
+from accounts.models import Patient
+from treatment import diagnoses, services
+from treatment.forms import PlanForm, PlanStatusForm, diagnosis_chips, unique
+from treatment.models import ReviewStatus, TherapySession, TreatmentPlan
+from treatment.views.goals import add_service_errors, closed_response, plan_or_404, refresh_etag, tree_context
+
+PLAN_CONFLICT = (
+    "Someone else saved this plan first. What you typed is kept below but not saved: check it against the "
+    "current plan, then save again to replace it."
+)
+STATUS_CONFLICT = (
+    "Someone else saved this plan first, so its status was not changed. The page shows the plan as it is now: "
+    "change the status again if you still want to."
+)
+SEARCH_LIMIT = 15
+RECENT_SESSIONS = 5
+REVIEW_BADGE = {
+    ReviewStatus.CURRENT: "ok",
+    ReviewStatus.DUE_SOON: "warn",
+    ReviewStatus.DUE: "warn",
+    ReviewStatus.OVERDUE: "danger",
+    ReviewStatus.NOT_REQUIRED: "neutral",
+}
+
+
+def panel_prefetches() -> tuple:
+    """The reverse relations the reviews and reports panels read, by name: treatment never imports reviews.
+
+    The versions list needs no snapshot (a whole plan each), so it is left in the database.
+    """
+    versions = TreatmentPlan._meta.get_field("versions").related_model
+    return (
+        "reviews__reviewer",
+        "reviews__cosigned_by",
+        Prefetch("versions", queryset=versions._default_manager.defer("snapshot")),
+        "progress_reports",
+    )
+
+
+# Submit buttons of the builder that change the form, not the plan.
+BUILDER_ACTIONS = ("add_diagnosis", "remove_diagnosis", "search_diagnoses", "add_problem", "remove_problem")
+
+
+# --- the builder's lists ------------------------------------------------------------------------
+
+
+def search_results(query: str, chosen) -> list[dict]:
+    chosen = set(chosen)
+    return [
+        {**hit, "chosen": hit["code"] in chosen}
+        for hit in diagnoses.search(query, limit=SEARCH_LIMIT, billable_only=True)
+    ]
+
+
+def apply_builder_action(data) -> dict:
+    """What one builder button does to the lists the form holds: the new lists and what to show."""
+    codes = unique(c.strip() for c in data.getlist("diagnosis_codes") if c.strip())
+    problems = data.getlist("presenting_problems")
+    query = data.get("diagnosis_q", "").strip()
+    state = {"query": query, "results": None, "focus": "", "codes": codes, "problems": problems}
+    if "add_diagnosis" in data:
+        code = diagnoses.normalize(data["add_diagnosis"])
+        if diagnoses.lookup(code) and code not in codes:
+            codes.append(code)
+        state.update(query="", focus="diagnosis")
+    elif "remove_diagnosis" in data:
+        state["codes"] = [c for c in codes if c != data["remove_diagnosis"]]
+        state["focus"] = "diagnosis"
+    elif "search_diagnoses" in data:
+        state["results"] = search_results(query, codes)
+        state["focus"] = "results"
+    elif "add_problem" in data:
+        problems.append("")
+        state["focus"] = "problem"
+    elif "remove_problem" in data:
+        try:
+            del problems[int(data["remove_problem"])]
+        except (ValueError, IndexError):
+            pass
+        state["problems"] = problems or [""]
+        state["focus"] = "problem-list"
+    return state
+
+
+@login_required
+@require_GET
+def diagnosis_search(request):
+    """The builder's autocomplete: matching billable codes as buttons that add a chip."""
+    query = request.GET.get("diagnosis_q", "").strip()
+    results = search_results(query, request.GET.getlist("diagnosis_codes")) if query else None
+    return render(request, "treatment/_diagnosis_results.html", {"results": results, "query": query})
+
+
+@login_required
+@require_POST
+def diagnosis_picker(request):
+    """The builder's chosen diagnoses after an add or remove (htmx posts the whole form here)."""
+    state = apply_builder_action(request.POST)
+    picker = {"chips": diagnosis_chips(state["codes"]), "query": state["query"], "results": state["results"]}
+    return render(request, "treatment/_diagnosis_picker.html", {"picker": picker, "focus": state["focus"]})
+
+
+@login_required
+@require_POST
+def plan_problems(request):
+    """The builder's presenting problems after a row is added or removed."""
+    state = apply_builder_action(request.POST)
+    return render(request, "treatment/_plan_problems.html", {"problems": state["problems"], "focus": state["focus"]})
+
+
+# --- create and edit ----------------------------------------------------------------------------
+
+
+class PlanBuilderMixin(LoginRequiredMixin):
+    template_name = "treatment/plan_form.html"
+
+    @property
+    def audit(self) -> AuditContext:
+        return AuditContext.from_request(self.request)
+
+    def make_form(self, data=None, **kwargs) -> PlanForm:
+        return PlanForm(data, patient=self.patient, user=self.request.user, plan=self.plan, **kwargs)
+
+    def render_form(self, form, *, query: str = "", results=None, focus: str = "", status: int = 200):
+        picker = {"chips": form.chips, "query": query, "results": results}
+        context = {
+            "form": form,
+            "patient": self.patient,
+            "plan": self.plan,
+            "picker": picker,
+            "problems": form.problems,
+            "focus": focus,
+            "diagnosis_errors": form.errors.get("diagnosis_codes") if form.is_bound else None,
+            "problem_errors": form.errors.get("presenting_problems") if form.is_bound else None,
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request, *args, **kwargs):
+        if self.plan is not None:
+            audit_record(self.audit, Action.VIEW, self.plan)
+        return self.render_form(self.make_form())
+
+    def post(self, request, *args, **kwargs):
+        if any(name in request.POST for name in BUILDER_ACTIONS):
+            # A list button without JavaScript: show the form again with the lists changed, nothing saved.
+            state = apply_builder_action(request.POST)
+            initial = {name: request.POST.get(name, "") for name in PlanForm.base_fields}
+            form = self.make_form(initial=initial, codes=state["codes"], problems=state["problems"])
+            return self.render_form(form, query=state["query"], results=state["results"], focus=state["focus"])
+        form = self.make_form(request.POST)
+        if not form.is_valid():
+            return self.render_form(form)
+        try:
+            plan = self.save(form)
+        except StaleWrite as stale:
+            form.add_error(None, PLAN_CONFLICT)
+            refresh_etag(form, stale.current_etag)
+            return self.render_form(form)
+        except ValidationError as error:
+            add_service_errors(form, error, {"therapist_id": "therapist", "patient": None})
+            return self.render_form(form)
+        messages.success(request, self.success_message)
+        return redirect(plan)
+
+
+class PlanCreateView(PlanBuilderMixin, View):
+    """The plan builder for a new plan; the goal tree is built on the plan page after it is saved."""
+
+    success_message = "The plan was created. Add its goals below."
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        patients = Patient.objects.restrict(request.user, "view").select_related("practice")
+        self.patient = get_object_or_404(patients, pk=kwargs["patient_pk"])
+        if not can(request.user, "change", self.patient):
+            raise PermissionDenied("You can read this patient's record but not change it.")
+        self.plan = None
+        return super().dispatch(request, *args, **kwargs)
+
+    def save(self, form) -> TreatmentPlan:
+        return services.plan_create(by=self.audit, patient=self.patient, **form.service_fields())
+
+
+class PlanEditView(PlanBuilderMixin, View):
+    """The plan builder for an existing plan, saved with its ETag (If-Match)."""
+
+    success_message = "The plan was saved."
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.plan = plan_or_404(request, kwargs["pk"], "change")
+        self.patient = self.plan.patient
+        if self.plan.is_closed:
+            return closed_response(request, self.plan)
+        return super().dispatch(request, *args, **kwargs)
+
+    def save(self, form) -> TreatmentPlan:
+        return services.plan_update(
+            by=self.audit, plan=self.plan, if_match=form.cleaned_data["etag"] or None, **form.service_fields()
+        )
+
+
+# --- the plan page ------------------------------------------------------------------------------
+
+
+def plan_page_context(request, plan: TreatmentPlan, *, status_form=None) -> dict:
+    can_change = can(request.user, "change", plan.patient)
+    context = tree_context(plan, can_change=can_change)
+    review_status = plan.review_status()
+    sessions = (
+        TherapySession.objects.restrict(request.user, "view")
+        .filter(plan=plan)
+        .select_related("therapist")
+        .annotate(n_goals=Count("goals_addressed"))
+        .order_by("-session_date", "-created_at")[:RECENT_SESSIONS]
+    )
+    editable = context["editable"]
+    if status_form is None and editable:
+        status_form = PlanStatusForm(plan=plan)
+    context.update(
+        patient=plan.patient,
+        can_change=can_change,
+        review_status=review_status,
+        review_status_label=ReviewStatus(review_status).label,
+        review_badge=REVIEW_BADGE[ReviewStatus(review_status)],
+        recent_sessions=list(sessions),
+        status_form=status_form if editable and status_form.fields["status"].choices else None,
+    )
+    return context
+
+
+def plan_for_page(request, pk) -> TreatmentPlan:
+    plans = (
+        TreatmentPlan.objects.restrict(request.user, "view")
+        .select_related("patient__practice", "therapist")
+        .prefetch_related(*panel_prefetches())
+    )
+    return get_object_or_404(plans, pk=pk)
+
+
+@login_required
+@require_GET
+def plan_detail(request, pk):
+    plan = plan_for_page(request, pk)
+    context = plan_page_context(request, plan)
+    response = render(request, "treatment/plan_detail.html", context)
+    audit_record(AuditContext.from_request(request), Action.VIEW, plan)
+    return response
+
+
+@login_required
+@require_POST
+def plan_status(request, pk):
+    """Move the plan to another status (active, on hold, completed, discontinued); errors show on the page."""
+    plan = plan_or_404(request, pk, "change")
+    form = PlanStatusForm(request.POST, plan=plan)
+    if form.is_valid():
+        try:
+            plan = services.plan_update(
+                by=AuditContext.from_request(request),
+                plan=plan,
+                if_match=form.cleaned_data["etag"] or None,
+                status=form.cleaned_data["status"],
+            )
+        except StaleWrite as stale:
+            form.add_error(None, STATUS_CONFLICT)
+            refresh_etag(form, stale.current_etag)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"The plan is now {plan.get_status_display().lower()}.")
+            return redirect(plan)
+    plan = plan_for_page(request, pk)
+    if plan.is_closed:
+        return closed_response(request, plan)
+    return render(request, "treatment/plan_detail.html", plan_page_context(request, plan, status_form=form))
+
+
+urlpatterns = [
+    path("patients/<uuid:patient_pk>/plans/new/", PlanCreateView.as_view(), name="plan-create"),
+    path("plans/<uuid:pk>/", plan_detail, name="plan-detail"),
+    path("plans/<uuid:pk>/edit/", PlanEditView.as_view(), name="plan-edit"),
+    path("plans/<uuid:pk>/status/", plan_status, name="plan-status"),
+    path("diagnoses/search/", diagnosis_search, name="diagnosis-search"),
+    path("diagnoses/picker/", diagnosis_picker, name="diagnosis-picker"),
+    path("plans/builder/problems/", plan_problems, name="plan-problems"),
+]

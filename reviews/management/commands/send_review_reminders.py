@@ -1,0 +1,41 @@
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.audit import AuditContext
+from reviews.services.reminders import review_reminders_send
+
+
+class Command(BaseCommand):
+    help = (
+        "Send the plan review reminders that are due (the daily beat task, run by hand): due soon, due today and "
+        "overdue. Safe to re-run: a reminder already sent is not sent again."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--today",
+            metavar="YYYY-MM-DD",
+            help="Act as if this were the date in every practice (default: each practice's own date).",
+        )
+
+    def handle(self, *args, **opts):
+        today = None
+        if opts["today"]:
+            try:
+                today = datetime.date.fromisoformat(opts["today"])
+            except ValueError:
+                raise CommandError(
+                    f"--today must be a date written YYYY-MM-DD, such as 2026-10-08; {opts['today']!r} is not one."
+                ) from None
+        counts = review_reminders_send(today=today, by=AuditContext.system("manage.py send_review_reminders"))
+        total = sum(counts[kind] for kind in ("due_soon", "due", "overdue"))
+        self.stdout.write(
+            f"Sent {_count(total, 'review reminder')} ({counts['due_soon']} due soon, {counts['due']} due today, "
+            f"{counts['overdue']} overdue): {_count(counts['notifications'], 'notification')}, "
+            f"{_count(counts['emails'], 'email')}."
+        )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -1,0 +1,147 @@
+"""What a progress report shows, loaded in a fixed number of queries however many goals and sessions.
+
+Seven queries: the plan with its patient, practice, therapist and supervisor; the goals; their
+interventions; the rated progress of the period (the charts); the period's progress entries counted per
+goal; the period's sessions with their goal counts; the plan's reviews up to the period's end.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from reviews.models import PlanReview, ProgressReport
+from reviews.reports.pdf import static_url
+from treatment.charts import progress_chart_svg
+from treatment.models import GoalProgress, TherapySession, TreatmentGoal, TreatmentPlan
+from treatment.selectors import plan_tree, progress_series
+
+TEMPLATE = "reviews/report/report.html"
+
+
+@dataclass
+class GoalRow:
+    """One goal of the tree, in reading order, with what the report says about it."""
+
+    goal: TreatmentGoal
+    depth: int
+    number: str
+    interventions: list = field(default_factory=list)
+    chart: str = ""
+    points: list = field(default_factory=list)
+    entries_in_period: int = 0
+
+    @property
+    def change(self) -> int | None:
+        """Percentage points gained (or lost) between the period's first and last rating."""
+        if len(self.points) < 2:
+            return None
+        return self.points[-1][1] - self.points[0][1]
+
+
+def _flatten(roots: list[TreatmentGoal]) -> list[tuple[TreatmentGoal, int, str]]:
+    rows: list[tuple[TreatmentGoal, int, str]] = []
+
+    def walk(goals, depth, prefix):
+        for position, goal in enumerate(goals, start=1):
+            number = f"{prefix}{position}"
+            rows.append((goal, depth, number))
+            walk(goal.tree_children, depth + 1, f"{number}.")
+
+    walk(roots, 0, "")
+    return rows
+
+
+def _local_bounds(plan: TreatmentPlan, start: datetime.date, end: datetime.date):
+    zone = plan.patient.practice.zoneinfo
+    return (
+        datetime.datetime.combine(start, datetime.time.min, tzinfo=zone),
+        datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone),
+    )
+
+
+def report_context(report: ProgressReport) -> dict:
+    """Everything the report template shows. `report.plan` is reloaded with the people it names."""
+    plan = TreatmentPlan.objects.select_related("patient__practice", "therapist__supervisor").get(pk=report.plan_id)
+    start, end = report.period_start, report.period_end
+    roots = plan_tree(plan)
+    series = progress_series(plan, start=start, end=end)
+    after, before = _local_bounds(plan, start, end)
+    entry_counts = Counter(
+        dict(
+            GoalProgress.objects.filter(goal__plan_id=plan.pk, recorded_at__gte=after, recorded_at__lt=before)
+            .values_list("goal_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+    )
+    sessions = list(
+        TherapySession.objects.filter(plan_id=plan.pk, session_date__gte=start, session_date__lte=end)
+        .select_related("therapist")
+        .annotate(goal_count=Count("goals_addressed"))
+        .order_by("session_date", "created_at")
+    )
+    reviews = list(
+        PlanReview.objects.filter(plan_id=plan.pk, review_date__lte=end)
+        .select_related("reviewer", "cosigned_by")
+        .order_by("-review_date", "-created_at")
+    )
+
+    goals = []
+    for goal, depth, number in _flatten(roots):
+        points = series.get(goal.pk, [])
+        goals.append(
+            GoalRow(
+                goal=goal,
+                depth=min(depth, 2),
+                number=number,
+                interventions=goal.tree_interventions,
+                points=points,
+                entries_in_period=entry_counts.get(goal.pk, 0),
+                # A goal with sub-goals takes its progress from them: their charts tell its story.
+                chart=""
+                if goal.tree_children and not points
+                else progress_chart_svg(
+                    points, start=start, end=end, label=f"Goal {number} progress", width=480, height=140
+                ),
+            )
+        )
+
+    practice = plan.patient.practice
+    zone = practice.zoneinfo
+    return {
+        "report": report,
+        "plan": plan,
+        "patient": plan.patient,
+        "practice": practice,
+        "therapist": plan.therapist,
+        "supervisor": plan.therapist.supervisor,
+        "period_start": start,
+        "period_end": end,
+        "generated_at": timezone.now().astimezone(zone),
+        "diagnoses": [
+            {"code": d.get("code", ""), "description": d.get("description", "")} for d in plan.diagnosis_codes or []
+        ],
+        "presenting_problems": plan.presenting_problems or [],
+        "goals": goals,
+        "summary": plan.progress_summary,
+        "sessions": sessions,
+        "session_minutes": sum(s.duration_minutes for s in sessions),
+        "reviews": reviews,
+        "stylesheet_url": static_url("css/report.css"),
+    }
+
+
+def report_html(report: ProgressReport) -> str:
+    """The report as an HTML document, ready for WeasyPrint."""
+    return render_to_string(TEMPLATE, report_context(report))
+
+
+def report_filename(report: ProgressReport) -> str:
+    """`progress-report-<period end>-<short id>.pdf`: no patient name in a file name, ever."""
+    return f"progress-report-{report.period_end:%Y-%m-%d}-{report.pk.hex[:8]}.pdf"

@@ -1,0 +1,158 @@
+"""Reads for the dashboard and the notifications: each a fixed number of queries, however many plans."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import Patient, Role, User
+from reviews.models import Notification
+from treatment.models import PlanStatus, ReviewStatus, TreatmentPlan
+
+#: The review statuses that put a plan on the "Needs review" list.
+NEEDS_REVIEW = (ReviewStatus.OVERDUE, ReviewStatus.DUE, ReviewStatus.DUE_SOON)
+
+
+def today_for(user: User) -> datetime.date:
+    """The date on the user's practice's calendar (a superuser without a practice: the server's)."""
+    practice = getattr(user, "practice", None)
+    return practice.today() if practice is not None else timezone.localdate()
+
+
+# --- Notifications ---------------------------------------------------------------------------------
+
+
+def user_notifications(user: User) -> QuerySet[Notification]:
+    """The user's own notifications, unread first then newest; none about a plan they can no longer see.
+
+    (After a transfer of care the old therapist's reminders would only lead to a 404, and even their
+    initials are more than that therapist should now read.)
+    """
+    if not (user and user.is_authenticated):
+        return Notification.objects.none()
+    visible_plans = TreatmentPlan.objects.restrict(user, "view").values("pk")
+    return Notification.objects.for_user(user).filter(Q(plan__isnull=True) | Q(plan__in=visible_plans))
+
+
+def latest_unread_notifications(user: User, limit: int = 5) -> list[Notification]:
+    return list(user_notifications(user).unread()[:limit])
+
+
+# --- The caseload ----------------------------------------------------------------------------------
+
+
+@dataclass
+class TherapistGroup:
+    """One clinician's active plans, for a supervisor's or a practice admin's dashboard."""
+
+    therapist: User
+    plans: list[TreatmentPlan]
+
+    @property
+    def needing_review(self) -> int:
+        return sum(plan.review in NEEDS_REVIEW for plan in self.plans)
+
+
+@dataclass
+class Caseload:
+    """The active plans a dashboard shows: the user's own, the others' by therapist, and those due for review."""
+
+    today: datetime.date
+    #: "therapist", "supervisor" (own caseload + supervisees') or "practice" (a practice admin: everyone's).
+    scope: str
+    mine: list[TreatmentPlan] = field(default_factory=list)
+    groups: list[TherapistGroup] = field(default_factory=list)
+    needs_review: list[TreatmentPlan] = field(default_factory=list)
+
+    @property
+    def plans(self) -> list[TreatmentPlan]:
+        """Every plan shown, once."""
+        return [*self.mine, *(plan for group in self.groups for plan in group.plans)]
+
+
+def dashboard_scope(user: User) -> str:
+    if user.is_superuser or user.role == Role.PRACTICE_ADMIN:
+        return "practice"
+    if user.role == Role.SUPERVISOR:
+        return "supervisor"
+    return "therapist"
+
+
+def caseload_plans(user: User) -> QuerySet[TreatmentPlan]:
+    """The active plans in the user's scope, among those they may view.
+
+    A therapist: their own plans. A supervisor: theirs and their supervisees'. A practice admin: the
+    practice's (the access rule already narrows them to their practice).
+    """
+    plans = TreatmentPlan.objects.restrict(user, "view").filter(status=PlanStatus.ACTIVE)
+    scope = dashboard_scope(user)
+    if scope == "therapist":
+        plans = plans.filter(therapist=user)
+    elif scope == "supervisor":
+        plans = plans.filter(Q(therapist=user) | Q(therapist__supervisor=user))
+    return plans.select_related("patient__practice", "therapist")
+
+
+def caseload(user: User, today: datetime.date) -> Caseload:
+    """The dashboard's plans, in one query; each plan carries `review` (its review status on `today`)."""
+    scope = dashboard_scope(user)
+    plans = list(
+        caseload_plans(user).order_by(
+            "therapist__full_name", "therapist__email", "therapist_id", "patient__last_name", "patient__first_name"
+        )
+    )
+    for plan in plans:
+        plan.review = plan.review_status(today)
+        days = (plan.next_review_date - today).days if plan.next_review_date else None
+        plan.days_to_review = days
+        plan.days_overdue = -days if days is not None and days < 0 else 0
+
+    result = Caseload(today=today, scope=scope)
+    result.mine = [plan for plan in plans if plan.therapist_id == user.pk]
+    others = [plan for plan in plans if plan.therapist_id != user.pk]
+    result.groups = [
+        TherapistGroup(therapist=group[0].therapist, plans=group)
+        for group in (list(rows) for _, rows in groupby(others, key=lambda plan: plan.therapist_id))
+    ]
+    # Overdue first (the longest overdue at the top), then due today, then due soon: that is the date order.
+    result.needs_review = sorted(
+        (plan for plan in plans if plan.review in NEEDS_REVIEW),
+        key=lambda plan: (plan.next_review_date, plan.patient.last_name, plan.patient.first_name),
+    )
+    return result
+
+
+# --- Treatment Plan Currency -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Currency:
+    """How many active patients have a current plan: an active plan whose review is not overdue."""
+
+    current: int
+    total: int
+
+    @property
+    def percent(self) -> int | None:
+        """Rounded half up (85.7 -> 86, 12.5 -> 13); None when there are no active patients."""
+        if not self.total:
+            return None
+        return (200 * self.current + self.total) // (2 * self.total)
+
+
+def plan_currency(user: User, today: datetime.date) -> Currency:
+    """Treatment Plan Currency over the active patients the user may view (their caseload; a supervisor's
+    includes their supervisees'; a practice admin's is the practice), in one query."""
+    current_plan = TreatmentPlan.objects.filter(patient=OuterRef("pk"), status=PlanStatus.ACTIVE).filter(
+        Q(next_review_date__isnull=True) | Q(next_review_date__gte=today)
+    )
+    counts = (
+        Patient.objects.restrict(user, "view")
+        .filter(status=Patient.Status.ACTIVE)
+        .aggregate(total=Count("pk"), current=Count("pk", filter=Exists(current_plan)))
+    )
+    return Currency(current=counts["current"], total=counts["total"])

@@ -1,0 +1,210 @@
+"""Asking for a PDF progress report, and rendering it in the worker.
+
+A request writes a `pending` row and, once that row is committed, enqueues the render. The worker claims
+the row with a conditional UPDATE (pending -> rendering), so a message delivered twice renders once;
+it writes the PDF to storage and only then marks the row `ready`, so a half-written file is never
+served. A failed attempt puts the row back to `pending` with the reason (the task retries it with
+backoff); the last failed attempt leaves it `failed` with the reason.
+
+The monthly reports celery-beat asks for carry no requester; the unique constraint
+`scheduled_report_once_per_period` makes asking twice for the same plan and period one report.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.access import can
+from accounts.audit import Action, AuditContext, audit_record
+from reviews.models import ProgressReport, ReportStatus
+from reviews.reports import render_pdf, report_filename, report_html
+from treatment.models import PlanStatus, TreatmentPlan
+
+logger = logging.getLogger(__name__)
+
+#: A report without dates covers this many days, ending today (the practice's today).
+DEFAULT_PERIOD_DAYS = 30
+#: The longest period one report covers (five years): longer ones would make unwieldy documents.
+MAX_PERIOD_DAYS = 5 * 366
+#: What the error column keeps of a failure's message.
+MAX_ERROR_LENGTH = 2000
+
+
+class ReportRenderError(Exception):
+    """A render attempt failed; the row says why (and whether another attempt will follow)."""
+
+
+def _enqueue(report_id) -> None:
+    from reviews.tasks.reports import render_progress_report
+
+    render_progress_report.delay(str(report_id))
+
+
+def _period(
+    plan: TreatmentPlan, start: datetime.date | None, end: datetime.date | None
+) -> tuple[datetime.date, datetime.date]:
+    today = plan.patient.practice.today()
+    end = end or today
+    start = start or end - datetime.timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+    errors: dict[str, str] = {}
+    if end > today:
+        errors["period_end"] = f"The period cannot end in the future (today is {today:%Y-%m-%d})."
+    if start > end:
+        errors["period_start"] = "The period must start on or before its end."
+    elif (end - start).days >= MAX_PERIOD_DAYS:
+        errors["period_start"] = f"A report covers at most {MAX_PERIOD_DAYS} days; choose a later start."
+    if errors:
+        raise ValidationError(errors)
+    return start, end
+
+
+def report_request(
+    *,
+    by: AuditContext,
+    plan: TreatmentPlan,
+    period_start: datetime.date | None = None,
+    period_end: datetime.date | None = None,
+) -> ProgressReport:
+    """Ask for a PDF progress report of `plan` (by default over the last 30 days); it renders in the worker.
+
+    Reading the plan is enough to ask (a supervisor may). Without a user (the monthly run) the same plan
+    and period gives back the report already asked for, rendered or not.
+    """
+    if by.user is not None and not can(by.user, "view", plan.patient):
+        raise PermissionDenied("You cannot see this plan.")
+    period_start, period_end = _period(plan, period_start, period_end)
+    with transaction.atomic():
+        if by.user is None:
+            report, created = ProgressReport.objects.get_or_create(
+                plan=plan, period_start=period_start, period_end=period_end, requested_by=None
+            )
+        else:
+            report = ProgressReport.objects.create(
+                plan=plan, period_start=period_start, period_end=period_end, requested_by=by.user
+            )
+            created = True
+        if created:
+            audit_record(
+                by,
+                Action.CREATE,
+                report,
+                patient=plan.patient,
+                changes={"period_start": str(period_start), "period_end": str(period_end)},
+            )
+            report_id = report.pk
+            transaction.on_commit(lambda: _enqueue(report_id))
+    return report
+
+
+def report_retry(*, by: AuditContext, report: ProgressReport) -> ProgressReport:
+    """Render a report again that failed, or whose render was lost (a ready report is final)."""
+    if by.user is not None and not can(by.user, "view", report.plan.patient):
+        raise PermissionDenied("You cannot see this plan.")
+    if report.status == ReportStatus.READY:
+        raise ValidationError({"status": "This report is ready; ask for a new one instead."})
+    with transaction.atomic():
+        ProgressReport.objects.filter(pk=report.pk).exclude(status=ReportStatus.READY).update(
+            status=ReportStatus.PENDING
+        )
+        audit_record(by, Action.UPDATE, report, changes={"status": [report.status, ReportStatus.PENDING]})
+        report_id = report.pk
+        transaction.on_commit(lambda: _enqueue(report_id))
+    report.refresh_from_db()
+    return report
+
+
+def _claim(report_id) -> bool:
+    """pending -> rendering, for one worker only (a redelivered message finds nothing to claim)."""
+    return bool(
+        ProgressReport.objects.filter(pk=report_id, status=ReportStatus.PENDING).update(
+            status=ReportStatus.RENDERING, attempts=F("attempts") + 1
+        )
+    )
+
+
+def report_render(report_id, *, final_attempt: bool = True, by: AuditContext | None = None) -> ProgressReport | None:
+    """Render a pending report to PDF and store it. Returns the ready report, or None if there was nothing to do.
+
+    On failure the row goes back to `pending` with the reason (to be retried) or, on the `final_attempt`,
+    to `failed`, and `ReportRenderError` is raised. Runs in the worker: WeasyPrint is loaded here only.
+    """
+    by = by or AuditContext.system("reviews.render_progress_report")
+    if not _claim(report_id):
+        return None  # gone, already rendered, or being rendered by another worker
+    report = ProgressReport.objects.select_related("plan").get(pk=report_id)
+    started = time.monotonic()
+    try:
+        pdf = render_pdf(report_html(report))
+        report.file.save(report_filename(report), ContentFile(pdf), save=False)
+    except Exception as error:
+        reason = f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH]
+        status = ReportStatus.FAILED if final_attempt else ReportStatus.PENDING
+        ProgressReport.objects.filter(pk=report_id, status=ReportStatus.RENDERING).update(status=status, error=reason)
+        logger.warning("Progress report %s: attempt %s failed (%s): %s", report_id, report.attempts, status, reason)
+        raise ReportRenderError(reason) from error
+
+    with transaction.atomic():
+        # The file is complete before the row says so: nothing half-written is ever served.
+        finished = ProgressReport.objects.filter(pk=report_id, status=ReportStatus.RENDERING).update(
+            status=ReportStatus.READY, file=report.file.name, completed_at=timezone.now(), error=""
+        )
+        if finished:
+            audit_record(
+                by, Action.UPDATE, report, changes={"status": [ReportStatus.RENDERING.value, ReportStatus.READY.value]}
+            )
+    if not finished:
+        # Someone reset the row while it rendered (an admin's "render again"): that render stands.
+        report.file.storage.delete(report.file.name)
+        return None
+    logger.info("Progress report %s rendered in %.1f s (%d bytes)", report_id, time.monotonic() - started, len(pdf))
+    report.refresh_from_db()
+    return report
+
+
+def previous_month(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The first and last day of the calendar month before `today`'s."""
+    last = today.replace(day=1) - datetime.timedelta(days=1)
+    return last.replace(day=1), last
+
+
+def monthly_reports_request(*, by: AuditContext, today: datetime.date | None = None) -> dict[str, int]:
+    """Ask for last month's report of every active plan (the month before each practice's today).
+
+    Idempotent: a plan and month already asked for is counted as `existing`, not asked again. A plan
+    that started after that month has nothing to report and is `skipped`.
+    """
+    counts = {"created": 0, "existing": 0, "skipped": 0}
+    plans = (
+        TreatmentPlan.objects.filter(status=PlanStatus.ACTIVE)
+        .select_related("patient__practice")
+        .order_by("pk")
+        .iterator(chunk_size=500)
+    )
+    for plan in plans:
+        start, end = previous_month(today or plan.patient.practice.today())
+        if plan.start_date > end:
+            counts["skipped"] += 1
+            continue
+        before = ProgressReport.objects.filter(
+            plan=plan, period_start=start, period_end=end, requested_by__isnull=True
+        ).exists()
+        if before:
+            counts["existing"] += 1
+            continue
+        try:
+            report_request(by=by, plan=plan, period_start=start, period_end=end)
+        except ValidationError as error:  # a month not over yet where `today` was given: leave the plan out
+            logger.warning("Monthly progress report of plan %s not asked for: %s", plan.pk, error.messages)
+            counts["skipped"] += 1
+            continue
+        counts["created"] += 1
+    logger.info("Monthly progress reports: %s", counts)
+    return counts

@@ -1,0 +1,179 @@
+"""Benchmark: the clinical pages a therapist opens all day, as server time and queries per page.
+
+Builds a throwaway test database (on DATABASE_URL's server, else SQLite) with a plan of 30 goals (ten
+long-term goals, each with a short-term goal with an objective), every goal linked to an intervention
+and carrying 10 progress entries (300 in all), and a dozen sessions; then requests the plan page, the
+"Record a session" page, the patient page, the review page and the dashboard with Django's test Client
+as the plan's therapist, and prints the median and p95 server time and the number of queries of each.
+A page whose URL name does not resolve yet prints "not available"; one that fails prints its status.
+Run with `make bench`; it prints figures and asserts nothing.
+"""
+
+import datetime
+import logging
+import os
+import statistics
+import sys
+import time
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DEBUG", "true")
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+from django.urls import NoReverseMatch, reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+RUNS = int(os.environ.get("BENCH_RUNS", 30))
+CHAINS = 10  # x 3 goals
+ENTRIES_PER_GOAL = 10
+SESSIONS = 12
+
+
+def build(therapist, patient):
+    """The plan of 30 goals with 300 progress entries, and SESSIONS sessions addressing some of its goals."""
+    from accounts.audit import AuditContext
+    from interventions.models import Intervention
+    from treatment.models import GoalIntervention, GoalProgress, TreatmentGoal
+    from treatment.services import plan_create, plan_recalculate, session_record
+
+    by = AuditContext.system("bench")
+    today = patient.practice.today()
+    plan = plan_create(
+        by=by,
+        patient=patient,
+        therapist=therapist,
+        title="Anxiety and sleep plan",
+        diagnosis_codes=[{"code": "F41.1"}, {"code": "G47.00"}],
+        presenting_problems=["chronic worry", "sleep difficulties"],
+        start_date=today - datetime.timedelta(days=120),
+        next_review_date=today + datetime.timedelta(days=5),
+    )
+    library = list(Intervention.objects.filter(is_system=True).order_by("name")[:10])
+    goals = []
+    for i in range(CHAINS):
+        lt = TreatmentGoal(plan=plan, goal_type="long_term", description=f"Long-term goal {i}", priority=1 + i % 3)
+        st = TreatmentGoal(plan=plan, goal_type="short_term", parent_goal=lt, description=f"Short-term goal {i}")
+        ob = TreatmentGoal(plan=plan, goal_type="objective", parent_goal=st, description=f"Objective {i}")
+        goals += [lt, st, ob]
+    TreatmentGoal.objects.bulk_create(goals)
+    GoalIntervention.objects.bulk_create(
+        [GoalIntervention(goal=g, intervention=library[i % len(library)]) for i, g in enumerate(goals)]
+    )
+    now = timezone.now()
+    GoalProgress.objects.bulk_create(
+        [
+            GoalProgress(
+                goal=g,
+                progress_note="Practised the skill between sessions.",
+                progress_value=str(k),
+                rating=1 + (i + k) % 10,
+                recorded_by=therapist,
+                recorded_at=now - datetime.timedelta(days=7 * (ENTRIES_PER_GOAL - k)),
+            )
+            for i, g in enumerate(goals)
+            for k in range(ENTRIES_PER_GOAL)
+        ]
+    )
+    plan_recalculate(plan)
+    for n in range(SESSIONS):
+        session_record(
+            by=by,
+            patient=patient,
+            plan=plan,
+            therapist=therapist,
+            session_date=today - datetime.timedelta(days=7 * (n + 1)),
+            duration_minutes=50,
+            goals=goals[3 * (n % CHAINS) : 3 * (n % CHAINS) + 3],
+        )
+    return plan
+
+
+def url_or_none(name, *args):
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def measure(client, url) -> tuple[int, float, float, int]:
+    """(status, median ms, p95 ms, queries of one request)."""
+    client.get(url)  # warm: template loading, the session row
+    queries = []
+
+    def count(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        response = client.get(url)
+    samples = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        client.get(url)
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    p95 = samples[max(int(len(samples) * 0.95) - 1, 0)]
+    return response.status_code, statistics.median(samples), p95, len(queries)
+
+
+def main():
+    setup_test_environment()
+    old_name = connection.settings_dict["NAME"]
+    if connection.vendor != "sqlite":
+        connection.settings_dict["TEST"]["NAME"] = f"{old_name}_bench_pages"
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        from accounts.audit import AuditContext
+        from accounts.models import Practice, Role, User
+        from accounts.services import patient_create
+
+        practice = Practice.objects.create(name="Bench practice")
+        therapist = User.objects.create_user(
+            "t@bench.example", "x", practice=practice, role=Role.THERAPIST, full_name="Bench Therapist"
+        )
+        patient = patient_create(
+            by=AuditContext.system("bench"),
+            practice=practice,
+            primary_therapist=therapist,
+            first_name="Bench",
+            last_name="Patient",
+            date_of_birth=datetime.date(1990, 1, 1),
+        )
+        plan = build(therapist, patient)
+        # A page still being written answers 500: print that, not its traceback.
+        client = Client(raise_request_exception=False)
+        client.force_login(therapist)
+        logging.getLogger("django.request").setLevel(logging.CRITICAL)
+        pages = {
+            "plan page (plan-detail)": url_or_none("plan-detail", plan.pk),
+            "record a session (session-record)": url_or_none("session-record", plan.pk),
+            "patient page (patient-detail)": url_or_none("patient-detail", patient.pk),
+            "review page (plan-review)": url_or_none("plan-review", plan.pk),
+            "dashboard (dashboard)": url_or_none("dashboard"),
+        }
+        goals = CHAINS * 3
+        print(
+            f"{RUNS} runs per figure on {connection.vendor}; a plan of {goals} goals with "
+            f"{goals * ENTRIES_PER_GOAL} progress entries and {SESSIONS} sessions.\n"
+        )
+        print(f"{'page':<40}{'median ms':>10}{'p95 ms':>10}{'queries':>9}")
+        for label, url in pages.items():
+            if url is None:
+                print(f"{label:<40}{'not available':>29}")
+                continue
+            status, median, p95, queries = measure(client, url)
+            if status != 200:
+                print(f"{label:<40}{f'answered {status}':>29}")
+                continue
+            print(f"{label:<40}{median:>10.1f}{p95:>10.1f}{queries:>9}")
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

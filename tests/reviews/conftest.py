@@ -1,0 +1,218 @@
+"""Shared fixtures of the reviews tests: a plan with a goal tree, and Celery (eager, or a real worker).
+
+How the reviews tests run tasks (one way, everywhere):
+- A test that only needs a task's effect calls the service the task calls (`report_render(...)`).
+- A test that goes through the enqueue path uses `celery_eager` and wraps the request in
+  `django_capture_on_commit_callbacks(execute=True)`: the on_commit callback calls `.delay()`, which
+  runs the task in-process (retries included).
+- `celery_worker` starts a real worker on the real Redis broker; such tests must be
+  `django_db(transaction=True)` so the worker's thread sees committed rows.
+"""
+
+import logging
+import os
+
+import pytest
+
+from tests.factories import GoalFactory, PlanFactory, intervention
+
+#: The Redis database the worker tests use when REDIS_URL is not set (others use other numbers).
+TEST_REDIS_URL = "redis://127.0.0.1:6379/14"
+
+
+@pytest.fixture
+def plan(patient):
+    return PlanFactory(patient=patient, title="Anxiety Management Plan")
+
+
+@pytest.fixture
+def tree(plan):
+    """A long-term goal with a short-term goal with an objective; the objective uses Deep Breathing."""
+    long_term = GoalFactory(plan=plan, description="Reduce overall anxiety levels to a manageable state")
+    short_term = GoalFactory(
+        parent_goal=long_term, goal_type="short_term", description="Learn and practice 3 relaxation techniques"
+    )
+    objective = GoalFactory(
+        parent_goal=short_term,
+        goal_type="objective",
+        description="Practice deep breathing daily",
+        interventions=[{"intervention": intervention("Deep Breathing"), "frequency": "every session"}],
+    )
+    return {"long_term": long_term, "short_term": short_term, "objective": objective}
+
+
+def required_in_ci() -> bool:
+    """CI sets REQUIRE_BROWSER=1 (and CI=1): there a missing service is a failure, not a skip."""
+    return os.environ.get("REQUIRE_BROWSER") == "1" or os.environ.get("CI", "").lower() in ("1", "true")
+
+
+def skip_or_fail(reason: str):
+    if required_in_ci():
+        pytest.fail(f"{reason} (required when CI=1 or REQUIRE_BROWSER=1)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def celery_eager():
+    """Tasks enqueued with `.delay()` run in-process, at once, with their retries."""
+    from config.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, False
+    yield app
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+def _reset_broker_pools(app):
+    """Forget the broker connections made so far, so the next message goes to the broker now configured.
+
+    kombu keeps its pools in a registry keyed by broker URL, shared by the app: close and forget them all.
+    """
+    from kombu import pools
+
+    pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+def _redis_url(settings) -> str:
+    return settings.REDIS_URL or TEST_REDIS_URL
+
+
+@pytest.fixture
+def celery_worker(settings):
+    """A real Celery worker (solo pool, in a thread) consuming from the real Redis broker.
+
+    Skips when Redis does not answer, except in CI, where it fails. The app is pointed back at its
+    configured broker afterwards and the worker is stopped, so nothing leaks into other tests.
+    """
+    import redis
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    url = _redis_url(settings)
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2).ping()
+    except redis.RedisError as error:
+        skip_or_fail(f"Redis is not reachable at {url}: {error}")
+
+    saved = {
+        "broker_url": app.conf.broker_url,
+        "broker_transport_options": app.conf.broker_transport_options,
+        "task_always_eager": app.conf.task_always_eager,
+    }
+    # The embedded worker sets up Celery's logging on the root logger: put it back afterwards.
+    root = logging.getLogger()
+    root_handlers, root_level = list(root.handlers), root.level
+    app.conf.broker_url = url
+    app.conf.broker_transport_options = {}
+    app.conf.task_always_eager = False
+    _reset_broker_pools(app)
+    try:
+        with app.connection_for_write() as conn:
+            # Messages left from an earlier, interrupted run name rows that no longer exist.
+            conn.default_channel.queue_purge(app.conf.task_default_queue)
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as worker:
+            yield worker
+    finally:
+        for key, value in saved.items():
+            setattr(app.conf, key, value)
+        _reset_broker_pools(app)
+        root.handlers[:] = root_handlers
+        root.setLevel(root_level)
+
+
+@pytest.fixture
+def pdf_text():
+    """`pdf_text(path_or_bytes)`: the PDF's text as poppler's pdftotext reads it, whitespace collapsed."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    if shutil.which("pdftotext") is None:
+        skip_or_fail("pdftotext (poppler-utils) is not installed")
+
+    def read(pdf) -> str:
+        if isinstance(pdf, bytes):
+            with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+                handle.write(pdf)
+                handle.flush()
+                return read(handle.name)
+        result = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True, text=True)
+        return " ".join(result.stdout.split())
+
+    return read
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Rendered PDFs go to a temporary MEDIA_ROOT, not var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def report_plan(plan, owner, supervisor):
+    """A plan with a three-level tree, rated progress in the last month, two sessions and a review.
+
+    Progress: "Learn relaxation" 40%, "Sleep" 50%, so "Reduce anxiety" (their parent) 45%.
+    """
+    import datetime
+
+    from accounts.audit import AuditContext
+    from reviews.models import PlanReview
+    from treatment.services import goal_intervention_update, session_record
+
+    by = AuditContext.system("tests", user=owner)
+    today = plan.patient.practice.today()
+    anxiety = GoalFactory(
+        plan=plan,
+        description="Reduce overall anxiety levels to a manageable state",
+        baseline_value="GAD-7 16",
+        target_value="GAD-7 below 5",
+    )
+    relax = GoalFactory(
+        parent_goal=anxiety,
+        goal_type="short_term",
+        description="Learn and practice 3 relaxation techniques",
+        interventions=[{"intervention": intervention("Deep Breathing"), "frequency": "every session"}],
+    )
+    sleep = GoalFactory(parent_goal=anxiety, goal_type="short_term", description="Sleep seven hours on most nights")
+    breathing = GoalFactory(
+        parent_goal=relax, goal_type="objective", description="Practice deep breathing for ten minutes daily"
+    )
+    goal_intervention_update(by=by, link=relax.goal_interventions.get(), effectiveness_rating=4)
+    session_record(
+        by=by,
+        patient=plan.patient,
+        plan=plan,
+        session_date=today - datetime.timedelta(days=20),
+        duration_minutes=50,
+        goals=[relax, sleep],
+        progress=[
+            {"goal": breathing, "progress_note": "Practised twice this week", "rating": 3},
+            {"goal": sleep, "progress_note": "Six hours most nights", "rating": 5},
+        ],
+    )
+    session_record(
+        by=by,
+        patient=plan.patient,
+        plan=plan,
+        session_date=today - datetime.timedelta(days=6),
+        duration_minutes=45,
+        goals=[relax],
+        progress=[{"goal": breathing, "progress_note": "Daily practice most days", "rating": 4}],
+    )
+    PlanReview.objects.create(
+        plan=plan,
+        review_date=today - datetime.timedelta(days=2),
+        reviewer=owner,
+        summary="Engaged and practising; sleep is improving.",
+        goals_reviewed=4,
+        goals_on_track=3,
+        next_review_date=today + datetime.timedelta(days=88),
+        version=1,
+    )
+    plan.refresh_from_db()
+    return {"plan": plan, "anxiety": anxiety, "relax": relax, "sleep": sleep, "breathing": breathing}

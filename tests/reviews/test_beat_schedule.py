@@ -1,0 +1,71 @@
+"""The reviews app's schedule in celery-beat (migration reviews 0003): the daily reminder sweep and the monthly
+progress reports, as editable database rows naming tasks the worker knows; reversing the migration removes them.
+"""
+
+import importlib
+
+import pytest
+from django.apps import apps as django_apps
+from django_celery_beat.models import PeriodicTask
+
+from config.celery import app
+
+pytestmark = pytest.mark.django_db
+
+schedule = importlib.import_module("reviews.migrations.0003_beat_review_schedule")
+
+EXPECTED = {
+    "Send plan review reminders": ("reviews.send_review_reminders", ("0", "7", "*", "*", "*")),
+    "Generate monthly progress reports": ("reviews.generate_monthly_reports", ("30", "2", "*", "1", "*")),
+}
+
+
+def rows():
+    return {task.name: task for task in PeriodicTask.objects.filter(name__in=EXPECTED).select_related("crontab")}
+
+
+def test_after_migrate_both_tasks_are_scheduled_and_enabled():
+    found = rows()
+
+    assert set(found) == set(EXPECTED)
+    for name, (task, cron) in EXPECTED.items():
+        row = found[name]
+        assert row.task == task
+        assert row.enabled
+        assert row.crontab is not None and row.interval is None
+        crontab = row.crontab
+        assert (
+            crontab.minute,
+            crontab.hour,
+            crontab.day_of_week,
+            crontab.day_of_month,
+            crontab.month_of_year,
+        ) == cron
+        assert str(crontab.timezone) == "UTC"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_the_scheduled_tasks_are_registered_with_the_worker(name):
+    app.loader.import_default_modules()
+
+    assert EXPECTED[name][0] in app.tasks
+
+
+def test_reversing_the_migration_removes_the_rows_and_reapplying_restores_them():
+    schedule.remove(django_apps, None)
+    assert rows() == {}
+    assert PeriodicTask.objects.filter(name="Purge expired sessions and API tokens").exists()  # not ours: kept
+
+    schedule.create(django_apps, None)
+    schedule.create(django_apps, None)  # re-running changes nothing
+
+    assert set(rows()) == set(EXPECTED)
+    assert PeriodicTask.objects.filter(name__in=EXPECTED).count() == 2
+
+
+def test_an_admins_change_to_the_schedule_survives_a_rerun():
+    PeriodicTask.objects.filter(name="Send plan review reminders").update(enabled=False)
+
+    schedule.create(django_apps, None)
+
+    assert not rows()["Send plan review reminders"].enabled

@@ -1,0 +1,182 @@
+"""The permission matrix of progress reports: every API path and page x every member of the cast.
+
+Reading the plan is what a report asks for: the care team (`owner`), the supervisor and the practice admin
+read, ask for and download reports; a colleague off the care team and another practice's admin get 404 on
+every path (the report's existence is not disclosed), and a denied request writes nothing: no report, no
+audit event. Unauthenticated API calls are 401 and pages send to the login. API paths answer with and
+without a trailing slash.
+"""
+
+import pytest
+from django.core.files.base import ContentFile
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import AuditEvent
+from reviews.models import ProgressReport, ReportStatus
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
+
+ROLES = ["owner", "colleague", "supervisor", "practice_admin", "outsider_admin"]
+SEES = {"owner": True, "colleague": False, "supervisor": True, "practice_admin": True, "outsider_admin": False}
+SLASHES = pytest.mark.parametrize("slash", ["", "/"], ids=["no-slash", "slash"])
+FAKE_PDF = b"%PDF-1.7\n% a stand-in: access is what these tests are about\n%%EOF\n"
+
+
+@pytest.fixture
+def ready_report(plan, owner):
+    """A ready report of the owner's plan (its file is a stand-in: rendering is tested elsewhere)."""
+    report = ProgressReport(plan=plan, period_start=plan.start_date, period_end=plan.start_date, requested_by=owner)
+    report.file.save("progress-report-2026-09-01-abcdef12.pdf", ContentFile(FAKE_PDF), save=False)
+    report.status = ReportStatus.READY
+    report.save()
+    return report
+
+
+def _events(action):
+    return AuditEvent.objects.filter(action=action, object_type="reviews.progressreport")
+
+
+# --- API ---------------------------------------------------------------------------------------
+
+
+@SLASHES
+@pytest.mark.parametrize("role", ROLES)
+def test_api_list(role, slash, cast, api, plan, ready_report):
+    response = api.as_(cast[role]).get(f"/api/v1/treatment-plans/{plan.pk}/progress-reports{slash}")
+    if SEES[role]:
+        assert response.status_code == 200
+        assert [r["id"] for r in response.json()["results"]] == [str(ready_report.pk)]
+        assert _events(AuditEvent.Action.VIEW).filter(user=cast[role]).count() == 1
+    else:
+        assert response.status_code == 404
+        assert not _events(AuditEvent.Action.VIEW).exists()
+
+
+@SLASHES
+@pytest.mark.parametrize("role", ROLES)
+def test_api_ask(role, slash, cast, api, plan, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as queued:
+        response = api.as_(cast[role]).post(
+            f"/api/v1/treatment-plans/{plan.pk}/progress-reports{slash}", {}, format="json"
+        )
+    if SEES[role]:
+        assert response.status_code == 202
+        assert ProgressReport.objects.get().requested_by == cast[role]
+        assert len(queued) == 1
+    else:
+        assert response.status_code == 404
+        assert not ProgressReport.objects.exists()
+        assert not queued
+        assert not _events(AuditEvent.Action.CREATE).exists()
+
+
+@SLASHES
+@pytest.mark.parametrize("role", ROLES)
+def test_api_status(role, slash, cast, api, ready_report):
+    response = api.as_(cast[role]).get(f"/api/v1/progress-reports/{ready_report.pk}{slash}")
+    if SEES[role]:
+        assert response.status_code == 200
+        assert response.json()["status"] == "ready"
+        assert _events(AuditEvent.Action.VIEW).filter(user=cast[role], object_id=str(ready_report.pk)).exists()
+    else:
+        assert response.status_code == 404
+        assert not _events(AuditEvent.Action.VIEW).exists()
+
+
+@SLASHES
+@pytest.mark.parametrize("role", ROLES)
+def test_api_pdf(role, slash, cast, api, ready_report):
+    response = api.as_(cast[role]).get(f"/api/v1/progress-reports/{ready_report.pk}/pdf{slash}")
+    if SEES[role]:
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/pdf"
+        assert b"".join(response.streaming_content) == FAKE_PDF
+        assert _events(AuditEvent.Action.EXPORT).get().user == cast[role]
+    else:
+        assert response.status_code == 404
+        assert not _events(AuditEvent.Action.EXPORT).exists()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/treatment-plans/{plan}/progress-reports",
+        "/api/v1/progress-reports/{report}",
+        "/api/v1/progress-reports/{report}/pdf",
+    ],
+)
+def test_api_without_credentials_is_401(path, plan, ready_report):
+    from rest_framework.test import APIClient
+
+    response = APIClient().get(path.format(plan=plan.pk, report=ready_report.pk))
+    assert response.status_code == 401
+
+
+def test_api_unknown_ids_are_404(api, owner):
+    client = api.as_(owner)
+    missing = "00000000-0000-0000-0000-000000000000"
+    assert client.get(f"/api/v1/progress-reports/{missing}").status_code == 404
+    assert client.get(f"/api/v1/progress-reports/{missing}/pdf").status_code == 404
+    assert client.post(f"/api/v1/treatment-plans/{missing}/progress-reports", {}).status_code == 404
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_page_ask(role, cast, plan, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as queued:
+        response = _client(cast[role]).post(f"/plans/{plan.pk}/reports/", {"period_start": "", "period_end": ""})
+    if SEES[role]:
+        assert response.status_code == 302
+        assert response["Location"] == f"/plans/{plan.pk}/#plan-reports"
+        assert ProgressReport.objects.get().requested_by == cast[role]
+        assert len(queued) == 1
+    else:
+        assert response.status_code == 404
+        assert not ProgressReport.objects.exists()
+        assert not queued
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_page_status(role, cast, ready_report):
+    response = _client(cast[role]).get(f"/reports/{ready_report.pk}/")
+    assert response.status_code == (200 if SEES[role] else 404)
+    assert _events(AuditEvent.Action.VIEW).exists() == SEES[role]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_page_pdf(role, cast, ready_report):
+    response = _client(cast[role]).get(f"/reports/{ready_report.pk}/pdf/")
+    if SEES[role]:
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/pdf"
+        assert response["Content-Disposition"] == 'attachment; filename="progress-report-2026-09-01-abcdef12.pdf"'
+        assert _events(AuditEvent.Action.EXPORT).get().channel == "web"
+    else:
+        assert response.status_code == 404
+        assert not _events(AuditEvent.Action.EXPORT).exists()
+
+
+@pytest.mark.parametrize("path", ["/reports/{report}/", "/reports/{report}/pdf/"])
+def test_pages_send_strangers_to_the_login(path, ready_report):
+    response = Client().get(path.format(report=ready_report.pk))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_asking_without_logging_in_writes_nothing(plan):
+    response = Client().post(f"/plans/{plan.pk}/reports/", {})
+    assert response.status_code == 302
+    assert not ProgressReport.objects.exists()
+
+
+def test_the_ask_page_takes_only_post(owner, plan):
+    assert _client(owner).get(f"/plans/{plan.pk}/reports/").status_code == 405

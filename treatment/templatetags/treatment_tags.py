@@ -1,0 +1,68 @@
+"""Treatment panels for pages of the apps to the left (accounts' patient page must not import treatment)."""
+
+from __future__ import annotations
+
+from django import template
+from django.db.models import Case, Count, IntegerField, Value, When
+
+from accounts.access import can
+from accounts.audit import Action, AuditContext, audit_record_many
+from treatment.models import PlanStatus, ReviewStatus, TherapySession, TreatmentPlan
+
+register = template.Library()
+
+#: How many sessions the patient page lists.
+RECENT_SESSIONS = 10
+
+STATUS_ORDER = Case(
+    When(status=PlanStatus.ACTIVE, then=Value(0)),
+    When(status=PlanStatus.ON_HOLD, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+REVIEW_BADGE = {
+    ReviewStatus.CURRENT: "ok",
+    ReviewStatus.DUE_SOON: "warn",
+    ReviewStatus.DUE: "warn",
+    ReviewStatus.OVERDUE: "danger",
+    ReviewStatus.NOT_REQUIRED: "inactive",
+}
+
+
+@register.inclusion_tag("treatment/_patient_plans.html", takes_context=True)
+def patient_plans(context, patient, user):
+    """The patient's plans (active, on hold, then closed) and recent sessions, as far as `user` may see them.
+
+    Three queries whatever the number of plans and sessions: the plans, the sessions (with their plan
+    and a count of goals addressed) and one INSERT auditing every row shown.
+    """
+    plans = list(
+        TreatmentPlan.objects.restrict(user, "view")
+        .filter(patient_id=patient.pk)
+        .select_related("therapist")
+        .annotate(status_order=STATUS_ORDER)
+        .order_by("status_order", "-start_date", "-created_at")
+    )
+    sessions = list(
+        TherapySession.objects.restrict(user, "view")
+        .filter(patient_id=patient.pk)
+        .select_related("plan")
+        .annotate(n_goals=Count("goals_addressed"))
+        .order_by("-session_date", "-created_at")[:RECENT_SESSIONS]
+    )
+    today = patient.practice.today()
+    for plan in plans:
+        plan.patient = patient  # the page's patient, with its practice: no query per plan
+        plan.current_review_status = status = plan.review_status(today)
+        plan.review_status_label = ReviewStatus(status).label
+        plan.review_badge = REVIEW_BADGE[status]
+    for session in sessions:
+        session.patient = patient
+    request = context.get("request")
+    if request is not None and (plans or sessions):
+        audit_record_many(AuditContext.from_request(request), Action.VIEW, [*plans, *sessions])
+    can_change = context.get("can_change")
+    if can_change is None:
+        can_change = can(user, "change", patient)
+    return {"patient": patient, "plans": plans, "sessions": sessions, "can_change": can_change, "user": user}
