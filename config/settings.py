@@ -204,6 +204,7 @@ SPECTACULAR_SETTINGS = {
         "PlanStatusEnum": "treatment.models.PlanStatus",
         "GoalStatusEnum": "treatment.models.GoalStatus",
         "ReviewStatusEnum": "treatment.models.ReviewStatus",
+        "ReportStatusEnum": "reviews.models.ReportStatus",
     },
 }
 
@@ -233,8 +234,6 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 REPORT_RENDER_SOFT_TIME_LIMIT = env.int("REPORT_RENDER_SOFT_TIME_LIMIT", default=100)
 REPORT_RENDER_TIME_LIMIT = env.int("REPORT_RENDER_TIME_LIMIT", default=120)
 REPORT_RENDER_MAX_RETRIES = env.int("REPORT_RENDER_MAX_RETRIES", default=2)
-# The report's status is one more "status" enum in the API schema: name it (belongs with the others above).
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ReportStatusEnum"] = "reviews.models.ReportStatus"
 
 # --- Email ------------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -281,5 +280,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint logs every layout step at INFO.
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
 }

@@ -28,11 +28,11 @@ SMART_LABELS = {
 }
 EFFECTIVENESS_CHOICES = [
     ("", "Not rated yet"),
-    ("1", "1 – not effective"),
-    ("2", "2 – slightly effective"),
-    ("3", "3 – moderately effective"),
-    ("4", "4 – effective"),
-    ("5", "5 – very effective"),
+    ("1", "1: not effective"),
+    ("2", "2: slightly effective"),
+    ("3", "3: moderately effective"),
+    ("4", "4: effective"),
+    ("5", "5: very effective"),
 ]
 _CODE_SEPARATORS = re.compile(r"[\s,;]+")
 
@@ -83,7 +83,7 @@ class PlanForm(forms.Form):
         min_value=1,
         max_value=365,
         label="Review frequency (days)",
-        help_text="The plan is due for review this many days after it starts and after each review.",
+        help_text="Days between reviews.",
     )
     diagnosis_codes = forms.Field(required=False, widget=forms.MultipleHiddenInput)
     diagnosis_codes_text = forms.CharField(
@@ -115,6 +115,7 @@ class PlanForm(forms.Form):
             kwargs.setdefault(
                 "initial",
                 {
+                    "therapist": patient.primary_therapist_id,
                     "start_date": patient.practice.today(),
                     "review_frequency_days": patient.practice.default_review_frequency_days,
                 },
@@ -299,7 +300,7 @@ class GoalInterventionForm(forms.Form):
         coerce=int,
         empty_value=None,
         required=False,
-        label="Effectiveness (1–5)",
+        label="Effectiveness (1–5)",  # noqa: RUF001 (an en dash, as in print)
     )
 
     def __init__(self, *args, link=None, **kwargs):

@@ -5,15 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_beat_purge_expired_logins'),
+        ("accounts", "0003_beat_purge_expired_logins"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='practice',
-            name='review_reminder_lead_days',
-            field=models.PositiveSmallIntegerField(default=7, help_text="How many days before a plan's review date its therapist is reminded (and it shows as due soon).", validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(60)]),
+            model_name="practice",
+            name="review_reminder_lead_days",
+            field=models.PositiveSmallIntegerField(
+                default=7,
+                help_text="How many days before a plan's review date its therapist is reminded (and it shows as due soon).",
+                validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(60)],
+            ),
         ),
     ]

@@ -7,165 +7,314 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('treatment', '0001_initial'),
+        ("treatment", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PlanReview',
+            name="PlanReview",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('review_date', models.DateField()),
-                ('summary', models.TextField()),
-                ('goals_reviewed', models.PositiveIntegerField(default=0)),
-                ('goals_on_track', models.PositiveIntegerField(default=0)),
-                ('modifications_made', models.TextField(blank=True)),
-                ('next_review_date', models.DateField()),
-                ('version', models.PositiveIntegerField()),
-                ('cosigned_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('cosigned_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reviews', to='treatment.treatmentplan')),
-                ('reviewer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("review_date", models.DateField()),
+                ("summary", models.TextField()),
+                ("goals_reviewed", models.PositiveIntegerField(default=0)),
+                ("goals_on_track", models.PositiveIntegerField(default=0)),
+                ("modifications_made", models.TextField(blank=True)),
+                ("next_review_date", models.DateField()),
+                ("version", models.PositiveIntegerField()),
+                ("cosigned_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "cosigned_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reviews",
+                        to="treatment.treatmentplan",
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-review_date', '-created_at'],
+                "ordering": ["-review_date", "-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='PlanVersion',
+            name="PlanVersion",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('number', models.PositiveIntegerField()),
-                ('snapshot', models.JSONField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='treatment.treatmentplan')),
-                ('review', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='sealed_version', to='reviews.planreview')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("number", models.PositiveIntegerField()),
+                ("snapshot", models.JSONField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="versions",
+                        to="treatment.treatmentplan",
+                    ),
+                ),
+                (
+                    "review",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sealed_version",
+                        to="reviews.planreview",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['plan', '-number'],
+                "ordering": ["plan", "-number"],
             },
         ),
         migrations.CreateModel(
-            name='ProgressReport',
+            name="ProgressReport",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField()),
-                ('status', models.CharField(choices=[('pending', 'Queued'), ('rendering', 'Rendering'), ('ready', 'Ready'), ('failed', 'Failed')], default='pending', max_length=20)),
-                ('file', models.FileField(blank=True, upload_to='progress-reports/%Y/%m/')),
-                ('error', models.TextField(blank=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='progress_reports', to='treatment.treatmentplan')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Queued"),
+                            ("rendering", "Rendering"),
+                            ("ready", "Ready"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                    ),
+                ),
+                ("file", models.FileField(blank=True, upload_to="progress-reports/%Y/%m/")),
+                ("error", models.TextField(blank=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="progress_reports",
+                        to="treatment.treatmentplan",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ReviewReminder',
+            name="ReviewReminder",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('kind', models.CharField(choices=[('due_soon', 'Review due soon'), ('due', 'Review due today'), ('overdue', 'Review overdue')], max_length=20)),
-                ('due_date', models.DateField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='review_reminders', to='treatment.treatmentplan')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("due_soon", "Review due soon"),
+                            ("due", "Review due today"),
+                            ("overdue", "Review overdue"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("due_date", models.DateField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="review_reminders",
+                        to="treatment.treatmentplan",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('kind', models.CharField(max_length=30)),
-                ('title', models.CharField(max_length=200)),
-                ('body', models.TextField(blank=True)),
-                ('link', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('emailed_at', models.DateTimeField(blank=True, null=True)),
-                ('plan', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='treatment.treatmentplan')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
-                ('reminder', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='reviews.reviewreminder')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("kind", models.CharField(max_length=30)),
+                ("title", models.CharField(max_length=200)),
+                ("body", models.TextField(blank=True)),
+                ("link", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                ("emailed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="treatment.treatmentplan",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reminder",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to="reviews.reviewreminder",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='planreview',
-            index=models.Index(fields=['plan', 'review_date'], name='reviews_pla_plan_id_848939_idx'),
+            model_name="planreview",
+            index=models.Index(fields=["plan", "review_date"], name="reviews_pla_plan_id_848939_idx"),
         ),
         migrations.AddConstraint(
-            model_name='planreview',
-            constraint=models.CheckConstraint(condition=models.Q(('goals_on_track__lte', models.F('goals_reviewed'))), name='review_on_track_le_reviewed'),
+            model_name="planreview",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("goals_on_track__lte", models.F("goals_reviewed"))),
+                name="review_on_track_le_reviewed",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='planreview',
-            constraint=models.CheckConstraint(condition=models.Q(('next_review_date__gt', models.F('review_date'))), name='review_next_after_review'),
+            model_name="planreview",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("next_review_date__gt", models.F("review_date"))), name="review_next_after_review"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='planreview',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('cosigned_at__isnull', True), ('cosigned_by__isnull', True)), models.Q(('cosigned_at__isnull', False), ('cosigned_by__isnull', False)), _connector='OR'), name='review_cosign_complete'),
+            model_name="planreview",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("cosigned_at__isnull", True), ("cosigned_by__isnull", True)),
+                    models.Q(("cosigned_at__isnull", False), ("cosigned_by__isnull", False)),
+                    _connector="OR",
+                ),
+                name="review_cosign_complete",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='planreview',
-            constraint=models.UniqueConstraint(fields=('plan', 'version'), name='review_once_per_version'),
+            model_name="planreview",
+            constraint=models.UniqueConstraint(fields=("plan", "version"), name="review_once_per_version"),
         ),
         migrations.AddConstraint(
-            model_name='planversion',
-            constraint=models.UniqueConstraint(fields=('plan', 'number'), name='plan_version_number_once'),
+            model_name="planversion",
+            constraint=models.UniqueConstraint(fields=("plan", "number"), name="plan_version_number_once"),
         ),
         migrations.AddIndex(
-            model_name='progressreport',
-            index=models.Index(fields=['plan', 'created_at'], name='reviews_pro_plan_id_fd8320_idx'),
+            model_name="progressreport",
+            index=models.Index(fields=["plan", "created_at"], name="reviews_pro_plan_id_fd8320_idx"),
         ),
         migrations.AddConstraint(
-            model_name='progressreport',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'rendering', 'ready', 'failed'])), name='report_status_valid'),
+            model_name="progressreport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["pending", "rendering", "ready", "failed"])),
+                name="report_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='progressreport',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='report_period_ordered'),
+            model_name="progressreport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period_end__gte", models.F("period_start"))), name="report_period_ordered"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='progressreport',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'ready'), _negated=True), models.Q(('file', ''), _negated=True), _connector='OR'), name='report_ready_has_file'),
+            model_name="progressreport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "ready"), _negated=True), models.Q(("file", ""), _negated=True), _connector="OR"
+                ),
+                name="report_ready_has_file",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='progressreport',
-            constraint=models.UniqueConstraint(condition=models.Q(('requested_by__isnull', True)), fields=('plan', 'period_start', 'period_end'), name='scheduled_report_once_per_period'),
+            model_name="progressreport",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("requested_by__isnull", True)),
+                fields=("plan", "period_start", "period_end"),
+                name="scheduled_report_once_per_period",
+            ),
         ),
         migrations.AddIndex(
-            model_name='reviewreminder',
-            index=models.Index(fields=['plan', 'resolved_at'], name='reviews_rev_plan_id_7c3c03_idx'),
+            model_name="reviewreminder",
+            index=models.Index(fields=["plan", "resolved_at"], name="reviews_rev_plan_id_7c3c03_idx"),
         ),
         migrations.AddConstraint(
-            model_name='reviewreminder',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['due_soon', 'due', 'overdue'])), name='reminder_kind_valid'),
+            model_name="reviewreminder",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["due_soon", "due", "overdue"])), name="reminder_kind_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reviewreminder',
-            constraint=models.UniqueConstraint(fields=('plan', 'kind', 'due_date'), name='reminder_once_per_kind_and_due_date'),
+            model_name="reviewreminder",
+            constraint=models.UniqueConstraint(
+                fields=("plan", "kind", "due_date"), name="reminder_once_per_kind_and_due_date"
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['recipient', 'read_at', 'created_at'], name='reviews_not_recipie_84f297_idx'),
+            model_name="notification",
+            index=models.Index(fields=["recipient", "read_at", "created_at"], name="reviews_not_recipie_84f297_idx"),
         ),
         migrations.AddConstraint(
-            model_name='notification',
-            constraint=models.UniqueConstraint(condition=models.Q(('reminder__isnull', False)), fields=('reminder', 'recipient'), name='notification_once_per_reminder'),
+            model_name="notification",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("reminder__isnull", False)),
+                fields=("reminder", "recipient"),
+                name="notification_once_per_reminder",
+            ),
         ),
     ]

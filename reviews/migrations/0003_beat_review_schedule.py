@@ -3,6 +3,8 @@
 from django.db import migrations
 
 #: (name, task, crontab): an admin may change the times in Django admin; the names identify the rows.
+#: Monthly reports run at 12:30 UTC on the 1st: that is the 1st (or the 2nd) in every time zone, so each
+#: practice's "last month" is the month that just ended.
 SCHEDULE = [
     (
         "Send plan review reminders",
@@ -12,7 +14,7 @@ SCHEDULE = [
     (
         "Generate monthly progress reports",
         "reviews.generate_monthly_reports",
-        {"minute": "30", "hour": "2", "day_of_week": "*", "day_of_month": "1", "month_of_year": "*"},
+        {"minute": "30", "hour": "12", "day_of_week": "*", "day_of_month": "1", "month_of_year": "*"},
     ),
 ]
 

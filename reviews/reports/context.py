@@ -113,7 +113,6 @@ def report_context(report: ProgressReport) -> dict:
         )
 
     practice = plan.patient.practice
-    zone = practice.zoneinfo
     return {
         "report": report,
         "plan": plan,
@@ -123,7 +122,7 @@ def report_context(report: ProgressReport) -> dict:
         "supervisor": plan.therapist.supervisor,
         "period_start": start,
         "period_end": end,
-        "generated_at": timezone.now().astimezone(zone),
+        "generated_at": timezone.now(),
         "diagnoses": [
             {"code": d.get("code", ""), "description": d.get("description", "")} for d in plan.diagnosis_codes or []
         ],
@@ -138,8 +137,10 @@ def report_context(report: ProgressReport) -> dict:
 
 
 def report_html(report: ProgressReport) -> str:
-    """The report as an HTML document, ready for WeasyPrint."""
-    return render_to_string(TEMPLATE, report_context(report))
+    """The report as an HTML document, ready for WeasyPrint; times read in the practice's time zone."""
+    context = report_context(report)
+    with timezone.override(context["practice"].zoneinfo):
+        return render_to_string(TEMPLATE, context)
 
 
 def report_filename(report: ProgressReport) -> str:

@@ -161,7 +161,8 @@ def report_render(report_id, *, final_attempt: bool = True, by: AuditContext | N
                 by, Action.UPDATE, report, changes={"status": [ReportStatus.RENDERING.value, ReportStatus.READY.value]}
             )
     if not finished:
-        # Someone reset the row while it rendered (an admin's "render again"): that render stands.
+        # The row was sent back to the worker while this render ran (an admin's "render again"): the render
+        # that claims it next makes its file, and this one goes.
         report.file.storage.delete(report.file.name)
         return None
     logger.info("Progress report %s rendered in %.1f s (%d bytes)", report_id, time.monotonic() - started, len(pdf))
@@ -193,10 +194,10 @@ def monthly_reports_request(*, by: AuditContext, today: datetime.date | None = N
         if plan.start_date > end:
             counts["skipped"] += 1
             continue
-        before = ProgressReport.objects.filter(
+        asked = ProgressReport.objects.filter(
             plan=plan, period_start=start, period_end=end, requested_by__isnull=True
         ).exists()
-        if before:
+        if asked:
             counts["existing"] += 1
             continue
         try:

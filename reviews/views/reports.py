@@ -7,7 +7,8 @@
 - `report-pdf` (/reports/<pk>/pdf/): the PDF as an attachment, audited as an export. A report that is
   not ready answers 409 with its status page.
 
-Reading the plan is enough for all three (a supervisor may ask for a report).
+Reading the plan is enough for all three (a supervisor may ask for a report). Every read is audited, the
+status polls included (they stop after POLL_WINDOW, so a page left open on a stopped worker stops too).
 """
 
 from __future__ import annotations
@@ -39,12 +40,10 @@ POLL_WINDOW = datetime.timedelta(minutes=10)
 
 
 class ReportRequestForm(forms.Form):
-    period_start = forms.DateField(
-        label="Period start", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    period_end = forms.DateField(
-        label="Period end", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    """The period of a report; both dates optional (the service fills in the last 30 days)."""
+
+    period_start = forms.DateField(label="Period start", required=False)
+    period_end = forms.DateField(label="Period end", required=False)
 
 
 def _reports(user):
@@ -124,7 +123,7 @@ class ReportPdfView(LoginRequiredMixin, View):
         audit = AuditContext.from_request(request)
         if report.status != ReportStatus.READY:
             audit_record(audit, Action.VIEW, report)
-            context = {"object": report, "progressreport": report, **_status_context(report), "not_ready": True}
+            context = {**_status_context(report), "not_ready": True}
             return render(request, "reviews/report_detail.html", context, status=409)
         response = pdf_response(report)
         audit_record(audit, Action.EXPORT, report)

@@ -15,6 +15,16 @@ from treatment.models import GoalProgress, TherapySession, TreatmentGoal, Treatm
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+
+@pytest.fixture(autouse=True)
+def library(transactional_db):
+    """The built-in intervention library: a migration loads it, but transactional tests flush it away."""
+    from interventions.library import load_system_library
+    from interventions.models import Intervention
+
+    load_system_library(Intervention)
+
+
 LONG_TERM = "Reduce overall anxiety to a manageable level"
 SHORT_TERM = "Learn and practise three relaxation techniques"
 OBJECTIVE = "Practise deep breathing for 10 minutes every day"
@@ -216,7 +226,7 @@ def assert_accessible(page):
     assert results.response["violations"] == [], results.generate_report()
 
 
-def test_the_session_page_and_the_patient_panels_are_accessible(page, sign_in, owner, patient):
+def test_the_session_page_and_the_patient_panels_are_accessible(page, sign_in, screenshot, owner, patient):
     """axe finds no WCAG 2.1 AA violation: the session page opened, ticked, refused; the patient page's panels."""
     from tests.factories import GoalFactory, PlanFactory, intervention
     from treatment.services import plan_update
@@ -243,6 +253,8 @@ def test_the_session_page_and_the_patient_panels_are_accessible(page, sign_in, o
     page.get_by_role("button", name="Record session").click()  # a rating without a note is refused
     expect(page.get_by_role("alert")).to_contain_text("The session was not recorded")
     expect(page.get_by_label(f"Progress note for {SHORT_TERM}")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label(f"Rating (1–10) for {SHORT_TERM}")).to_have_value("6")  # noqa: RUF001
+    screenshot("record-session-errors")
     assert_accessible(page)
 
     page.goto(f"/patients/{patient.pk}/")

@@ -64,6 +64,7 @@ def test_a_therapist_builds_a_plan_and_its_goal_tree(page, sign_in, screenshot, 
     assert not TreatmentPlan.objects.exists()
     page.get_by_role("button", name="Remove F51.01").click()
     expect(page.locator(".chips .chip-code", has_text="F51.01")).to_have_count(0)
+    expect(page.get_by_label("Search diagnoses")).to_be_focused()
     choose_diagnosis(page, "primary insomnia", "F51.01")
 
     page.get_by_label("Presenting problem 1").fill("chronic worry")
@@ -71,7 +72,7 @@ def test_a_therapist_builds_a_plan_and_its_goal_tree(page, sign_in, screenshot, 
     expect(page.get_by_label("Presenting problem 2")).to_be_focused()
     page.get_by_label("Presenting problem 2").fill("sleep difficulties")
     page.get_by_label("Review frequency (days)").fill("60")
-    screenshot("plan-builder")
+    screenshot("builder-plan-form")
     assert_accessible(page)
     page.get_by_role("button", name="Save plan").click()
 
@@ -144,20 +145,29 @@ def test_a_therapist_builds_a_plan_and_its_goal_tree(page, sign_in, screenshot, 
 
     expect(page.locator(".overall-progress [role=progressbar]")).to_have_attribute("aria-valuenow", "0")
     expect(page.get_by_text("0%").first).to_be_visible()
-    screenshot("plan-page")
+    screenshot("builder-plan-page")
     assert_accessible(page)
+
+    # Down to a tablet: one column, nothing wider than the screen.
+    page.set_viewport_size({"width": 768, "height": 1024})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768
+    expect(page.get_by_role("link", name="Add long-term goal")).to_be_visible()
+    screenshot("builder-plan-page-tablet")
     assert AuditEvent.objects.filter(action="create", object_type="treatment.treatmentgoal", channel="web").count() == 4
 
 
 def test_an_edit_conflict_keeps_the_typed_goal(page, sign_in, owner, patient):
     from accounts.audit import AuditContext
     from tests.factories import GoalFactory, PlanFactory
-    from treatment.services import goal_update
+    from treatment.services import goal_update, progress_record
 
     plan = PlanFactory(patient=patient, title="Anxiety Management Plan")
     goal = GoalFactory(plan=plan, description="Reduce worry")
+    progress_record(by=AuditContext.system("tests"), goal=goal, progress_note="Worry 4 hours a day", rating=3)
     sign_in(owner)
     page.goto(f"/plans/{plan.pk}/")
+    expect(page.locator(f"#goal-{goal.pk}-card svg[role=img]")).to_be_visible()
+    assert_accessible(page)  # with a chart
     page.get_by_role("link", name="Edit goal: Reduce worry").click()
     # Typing asks for the SMART hint; let that finish before the other save (SQLite shares one connection).
     with page.expect_response("**/goals/smart-hint/"):
@@ -168,6 +178,7 @@ def test_an_edit_conflict_keeps_the_typed_goal(page, sign_in, owner, patient):
 
     expect(page.get_by_role("alert")).to_contain_text("Someone else saved this goal first")
     expect(page.locator("form.goal-form").get_by_label("Description")).to_have_value("Reduce worry to two hours a day")
+    assert_accessible(page)  # with the inline form and its alert
     goal.refresh_from_db()
     assert goal.description == "Reduce worry"
     page.get_by_role("button", name="Save goal").click()  # now a deliberate overwrite

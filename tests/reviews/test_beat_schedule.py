@@ -16,7 +16,7 @@ schedule = importlib.import_module("reviews.migrations.0003_beat_review_schedule
 
 EXPECTED = {
     "Send plan review reminders": ("reviews.send_review_reminders", ("0", "7", "*", "*", "*")),
-    "Generate monthly progress reports": ("reviews.generate_monthly_reports", ("30", "2", "*", "1", "*")),
+    "Generate monthly progress reports": ("reviews.generate_monthly_reports", ("30", "12", "*", "1", "*")),
 }
 
 

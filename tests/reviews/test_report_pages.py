@@ -248,3 +248,55 @@ def test_the_pdf_downloads_as_an_attachment_and_is_audited(client, owner, report
     assert plan.title in pdf_text(b"".join(response.streaming_content))
     export = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT)
     assert (export.user, export.object_id, export.channel) == (owner, str(report.pk), "web")
+
+
+# --- Django admin --------------------------------------------------------------------------------
+
+
+def test_the_admin_lists_the_practices_reports_and_audits_the_read(client, practice_admin, outsider_admin, plan):
+    report = _report(plan, status=ReportStatus.FAILED, error="OSError: disk full")
+    client.force_login(practice_admin)
+    response = client.get("/admin/reviews/progressreport/")
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == [report]
+    assert AuditEvent.objects.filter(action="view", object_id=str(report.pk), user=practice_admin).exists()
+    assert client.get(f"/admin/reviews/progressreport/{report.pk}/change/").status_code == 200
+
+    client.force_login(outsider_admin)
+    assert list(client.get("/admin/reviews/progressreport/").context["cl"].result_list) == []
+
+
+def test_the_admin_sends_a_failed_report_back_to_the_worker(
+    client, practice_admin, owner, plan, django_capture_on_commit_callbacks
+):
+    failed = _report(plan, status=ReportStatus.FAILED, error="OSError: disk full", requested_by=owner)
+    ready = _report(plan, status=ReportStatus.READY, requested_by=owner, days=5)
+    client.force_login(practice_admin)
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post(
+            "/admin/reviews/progressreport/",
+            {"action": "render_again", "_selected_action": [str(failed.pk), str(ready.pk)]},
+            follow=True,
+        )
+    assert response.status_code == 200
+    assert "1 report(s) sent back to the worker; 1 ready report(s) left as they are." in response.content.decode()
+    failed.refresh_from_db()
+    ready.refresh_from_db()
+    assert (failed.status, ready.status) == (ReportStatus.PENDING, ReportStatus.READY)
+    assert len(queued) == 1
+    assert AuditEvent.objects.filter(action="update", object_id=str(failed.pk), user=practice_admin).exists()
+
+
+def test_the_plan_page_reads_its_reports_in_a_fixed_number_of_queries(
+    client, owner, supervisor, plan, django_assert_max_num_queries
+):
+    client.force_login(owner)
+
+    def queries_with(n):
+        for i in range(n):
+            _report(plan, requested_by=supervisor if i % 2 else owner, days=i + 1)
+        with django_assert_max_num_queries(200) as captured:
+            assert client.get(f"/plans/{plan.pk}/").status_code == 200
+        return len(captured)
+
+    assert queries_with(1) == queries_with(9)

@@ -1,6 +1,7 @@
 """Rendering a progress report: what the PDF says, how failures end, and what the renderer may fetch."""
 
 import datetime
+import re
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,7 @@ def test_the_pdf_carries_the_plan_its_goals_and_their_progress(report_plan, owne
     assert f"{report.period_start:%Y-%m-%d} to {report.period_end:%Y-%m-%d}" in text
     assert "Clinician signature" in text and "Supervisor co-signature" in text
     assert "Page 1 of" in text
+    assert re.search(r"Generated \d{4}-\d{2}-\d{2} \d{2}:\d{2} E[SD]T", text), "in the practice's time (New York)"
 
 
 def test_the_pdf_lists_the_periods_sessions_and_charts_each_goal(report_plan, owner, media_root, pdf_text):

@@ -54,7 +54,7 @@ def test_series_is_one_query_in_practice_days_latest_of_a_day(tree, owner, djang
     progress_record(by=by, goal=objective, progress_note="c", rating=8, recorded_at=late + datetime.timedelta(days=5))
     progress_record(by=by, goal=short_term, progress_note="no rating", recorded_at=late)
     plan = objective.plan
-    plan.patient.practice  # loaded before counting: callers pass a plan with its practice
+    assert plan.patient.practice.time_zone == "America/New_York"  # loaded before counting, as callers do
     with django_assert_num_queries(1):
         series = progress_series(plan)
     assert series == {objective.pk: [(datetime.date(2026, 10, 10), 50), (datetime.date(2026, 10, 15), 80)]}

@@ -74,7 +74,14 @@ def test_the_add_form_is_a_partial_for_htmx_and_a_page_otherwise(owner_client, p
     assert "<html" not in partial and partial.lstrip().startswith("<form")
     assert f'hx-post="{url}"' in partial and 'hx-target="this"' in partial
     assert "New long-term goal" in partial
-    for label in ("Description", "Measurable criteria", "Baseline value", "Current value", "Target value", "Target date"):
+    for label in (
+        "Description",
+        "Measurable criteria",
+        "Baseline value",
+        "Current value",
+        "Target value",
+        "Target date",
+    ):
         assert f">{label}" in partial, label
     assert "Priority (1 = highest)" in partial
     assert 'name="status"' not in partial  # a new goal starts not started
@@ -118,7 +125,9 @@ def test_goals_nest_long_term_short_term_objective(owner_client, plan):
 
     owner_client.post(url, goal_data(description="Learn 3 relaxation techniques", parent=long_term.pk), **HTMX)
     short_term = TreatmentGoal.objects.get(parent_goal=long_term)
-    response = owner_client.post(url, goal_data(description="Practice deep breathing daily", parent=short_term.pk), **HTMX)
+    response = owner_client.post(
+        url, goal_data(description="Practice deep breathing daily", parent=short_term.pk), **HTMX
+    )
     objective = TreatmentGoal.objects.get(parent_goal=short_term)
 
     assert short_term.goal_type == "short_term" and objective.goal_type == "objective"
@@ -153,7 +162,7 @@ def test_a_refused_goal_keeps_what_was_typed(owner_client, plan):
     assert "This field is required." in body
     assert "Ensure this value is less than or equal to 10." in body
     assert 'value="Client and therapist"' in body and 'name="target_value" value="5"' in body
-    assert "<details class=\"smart-template\" open>" in body
+    assert '<details class="smart-template" open>' in body
     assert not TreatmentGoal.objects.filter(plan=plan).exists()
 
 
@@ -175,7 +184,12 @@ def test_without_htmx_a_refused_goal_is_a_full_page(owner_client, plan):
 def test_the_smart_hint_follows_what_is_typed(owner_client):
     response = owner_client.post(
         reverse("goal-smart-hint"),
-        {"key": "new-root", "description": "Sleep seven hours", "target_date": "2027-01-01", "smart_relevant_alignment": "x"},
+        {
+            "key": "new-root",
+            "description": "Sleep seven hours",
+            "target_date": "2027-01-01",
+            "smart_relevant_alignment": "x",
+        },
     )
 
     assert response.status_code == 200
@@ -222,7 +236,9 @@ def test_a_stale_goal_etag_is_a_conflict_shown_inline(owner_client, tree):
     goal_update(by=AuditContext.system("tests"), goal=goal, target_value="7 days a week")
 
     response = owner_client.post(
-        reverse("goal-edit", args=[goal.pk]), edit_data(goal, etag=stale, description="Breathe daily, 10 minutes"), **HTMX
+        reverse("goal-edit", args=[goal.pk]),
+        edit_data(goal, etag=stale, description="Breathe daily, 10 minutes"),
+        **HTMX,
     )
 
     assert response.status_code == 200 and "HX-Retarget" not in response
@@ -271,6 +287,23 @@ def test_move_up_and_down_exchange_priorities(owner_client, plan):
     owner_client.post(url, {"direction": "down", "etag": third.etag}, **HTMX)
     order = list(TreatmentGoal.objects.filter(plan=plan).order_by("priority", "created_at"))
     assert order == [first, third, second]
+
+
+def test_reordering_keeps_priorities_within_1_to_10(plan):
+    from treatment.views.goals import reorder_priorities
+
+    goals = [GoalFactory(plan=plan, description=f"Goal {i}", priority=10) for i in range(3)]
+    moved = [goals[0], goals[2], goals[1]]  # the last one moved up one place
+
+    priorities = reorder_priorities(moved, [10, 10, 10])
+
+    # 10, 10, 11 would not fit: the level is renumbered in its new order.
+    assert [priorities[g.pk] for g in moved] == [1, 2, 3]
+    assert reorder_priorities([goals[1], goals[0], goals[2]], [1, 5, 9]) == {
+        goals[1].pk: 1,
+        goals[0].pk: 5,
+        goals[2].pk: 9,
+    }
 
 
 def test_the_top_goal_has_move_up_disabled(owner_client, plan):
@@ -370,7 +403,9 @@ def test_an_intervention_already_linked_is_refused_in_the_picker(owner_client, t
 def test_an_intervention_of_another_practice_cannot_be_linked(owner_client, tree):
     foreign = Intervention.objects.create(name="Harbor only", modality="CBT", practice=PracticeFactory(name="Harbor"))
 
-    response = owner_client.post(reverse("goal-interventions", args=[tree["long_term"].pk]), {"intervention": foreign.pk}, **HTMX)
+    response = owner_client.post(
+        reverse("goal-interventions", args=[tree["long_term"].pk]), {"intervention": foreign.pk}, **HTMX
+    )
 
     assert "Choose an intervention from your practice" in text(response)
     assert not GoalIntervention.objects.filter(goal=tree["long_term"]).exists()
@@ -381,7 +416,7 @@ def test_rating_an_interventions_effectiveness(owner_client, owner, tree):
     url = reverse("goal-intervention-edit", args=[link.pk])
 
     form = text(owner_client.get(url, **HTMX))
-    assert "Effectiveness (1–5)" in form and 'value="every session"' in form
+    assert "Effectiveness (1–5)" in form and 'value="every session"' in form  # noqa: RUF001
 
     refused = owner_client.post(url, {"effectiveness_rating": "6", "frequency": "daily"}, **HTMX)
     assert "Select a valid choice" in text(refused) and 'value="daily"' in text(refused)

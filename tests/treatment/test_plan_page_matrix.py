@@ -52,7 +52,9 @@ def goal_state(w):
 
 
 def link_state(w):
-    return sorted(GoalIntervention.objects.filter(goal__plan=w["plan"]).values_list("frequency", "effectiveness_rating"))
+    return sorted(
+        GoalIntervention.objects.filter(goal__plan=w["plan"]).values_list("frequency", "effectiveness_rating")
+    )
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,12 @@ PAGES = [
     ),
     Page("plan-edit form", "GET", lambda w: reverse("plan-edit", args=[w["plan"].pk]), WRITE_FORM, audited="plan"),
     Page(
-        "plan-edit", "POST", lambda w: reverse("plan-edit", args=[w["plan"].pk]), WRITE_REDIRECT, plan_body, state=plan_state
+        "plan-edit",
+        "POST",
+        lambda w: reverse("plan-edit", args=[w["plan"].pk]),
+        WRITE_REDIRECT,
+        plan_body,
+        state=plan_state,
     ),
     Page(
         "plan-status",
@@ -109,7 +116,14 @@ PAGES = [
         data=lambda w: {"status": "on_hold", "etag": w["plan"].etag},
         state=plan_state,
     ),
-    Page("plan-goal-tree", "GET", lambda w: reverse("plan-goal-tree", args=[w["plan"].pk]), READ, htmx=True, audited="plan"),
+    Page(
+        "plan-goal-tree",
+        "GET",
+        lambda w: reverse("plan-goal-tree", args=[w["plan"].pk]),
+        READ,
+        htmx=True,
+        audited="plan",
+    ),
     Page("goal-add form", "GET", lambda w: reverse("goal-add", args=[w["plan"].pk]), WRITE_FORM, htmx=True),
     Page(
         "goal-add",
@@ -120,7 +134,14 @@ PAGES = [
         htmx=True,
         state=goal_state,
     ),
-    Page("goal-edit form", "GET", lambda w: reverse("goal-edit", args=[w["goal"].pk]), WRITE_FORM, htmx=True, audited="goal"),
+    Page(
+        "goal-edit form",
+        "GET",
+        lambda w: reverse("goal-edit", args=[w["goal"].pk]),
+        WRITE_FORM,
+        htmx=True,
+        audited="goal",
+    ),
     Page(
         "goal-edit",
         "POST",
@@ -199,8 +220,22 @@ PAGES = [
         data=lambda w: {"add_diagnosis": "F41.1"},
         htmx=True,
     ),
-    Page("plan-problems", "POST", lambda w: reverse("plan-problems"), ANYONE, data=lambda w: {"add_problem": "1"}, htmx=True),
-    Page("goal-smart-hint", "POST", lambda w: reverse("goal-smart-hint"), ANYONE, data=lambda w: {"description": "x"}, htmx=True),
+    Page(
+        "plan-problems",
+        "POST",
+        lambda w: reverse("plan-problems"),
+        ANYONE,
+        data=lambda w: {"add_problem": "1"},
+        htmx=True,
+    ),
+    Page(
+        "goal-smart-hint",
+        "POST",
+        lambda w: reverse("goal-smart-hint"),
+        ANYONE,
+        data=lambda w: {"description": "x"},
+        htmx=True,
+    ),
 ]
 
 

@@ -37,14 +37,22 @@ GOAL_CONFLICT = (
     "Someone else saved this goal first. Your changes are below but not saved: check them against the "
     "current goal (Cancel shows it), then save again to replace it."
 )
-MOVE_CONFLICT = "Someone else changed this goal first; the tree below is the current one. Move it again if you still want to."
-MOVE_TOO_MANY = "This level has more than 10 goals, so not every order fits priorities 1-10: set the priority in the goal's form."
+MOVE_CONFLICT = (
+    "Someone else changed this goal first; the tree below is the current one. Move it again if you still want to."
+)
+MOVE_TOO_MANY = (
+    "This level has more than 10 goals, so not every order fits priorities 1-10: set the priority in the goal's form."
+)
 RESULTS_LIMIT = 25
 #: The tree's headings nest as its goals do (the page's sections are h2).
 HEADING_LEVEL = {GoalType.LONG_TERM: 3, GoalType.SHORT_TERM: 4, GoalType.OBJECTIVE: 5}
 
 #: The type of goal that goes under a goal of each type (an objective has nothing under it).
-CHILD_TYPE = {None: GoalType.LONG_TERM, GoalType.LONG_TERM: GoalType.SHORT_TERM, GoalType.SHORT_TERM: GoalType.OBJECTIVE}
+CHILD_TYPE = {
+    None: GoalType.LONG_TERM,
+    GoalType.LONG_TERM: GoalType.SHORT_TERM,
+    GoalType.SHORT_TERM: GoalType.OBJECTIVE,
+}
 
 
 # --- lookups and responses shared by the goal endpoints and the plan page ---------------------------
@@ -389,13 +397,13 @@ class GoalInterventionsView(LoginRequiredMixin, View):
         return super().dispatch(request, *args, **kwargs)
 
     def results(self, search: InterventionSearchForm):
+        if not search.is_valid():
+            return []
         library = Intervention.objects.available_to(self.request.user).active()
-        if search.is_valid():
-            query = search.cleaned_data["q"].strip()
-            for word in query.split():
-                library = library.filter(Q(name__icontains=word) | Q(description__icontains=word))
-            if search.cleaned_data["modality"]:
-                library = library.filter(modality=search.cleaned_data["modality"])
+        for word in search.cleaned_data["q"].split():
+            library = library.filter(Q(name__icontains=word) | Q(description__icontains=word))
+        if search.cleaned_data["modality"]:
+            library = library.filter(modality=search.cleaned_data["modality"])
         return list(library.order_by("name")[:RESULTS_LIMIT])
 
     def render_picker(self, search, *, error: str = "", frequency: dict | None = None):
@@ -480,7 +488,9 @@ class GoalInterventionEditView(LoginRequiredMixin, View):
         if not form.is_valid():
             return self.render_form(form)
         try:
-            services.goal_intervention_update(by=AuditContext.from_request(request), link=self.link, **form.cleaned_data)
+            services.goal_intervention_update(
+                by=AuditContext.from_request(request), link=self.link, **form.cleaned_data
+            )
         except ValidationError as error:
             add_service_errors(form, error)
             return self.render_form(form)

@@ -8,6 +8,8 @@ just that part of the form.
 
 from __future__ import annotations
 
+import contextlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -56,7 +58,7 @@ def panel_prefetches() -> tuple:
         "reviews__reviewer",
         "reviews__cosigned_by",
         Prefetch("versions", queryset=versions._default_manager.defer("snapshot")),
-        "progress_reports",
+        "progress_reports__requested_by",
     )
 
 
@@ -96,10 +98,8 @@ def apply_builder_action(data) -> dict:
         problems.append("")
         state["focus"] = "problem"
     elif "remove_problem" in data:
-        try:
+        with contextlib.suppress(ValueError, IndexError):
             del problems[int(data["remove_problem"])]
-        except (ValueError, IndexError):
-            pass
         state["problems"] = problems or [""]
         state["focus"] = "problem-list"
     return state
@@ -109,7 +109,7 @@ def apply_builder_action(data) -> dict:
 @require_GET
 def diagnosis_search(request):
     """The builder's autocomplete: matching billable codes as buttons that add a chip."""
-    query = request.GET.get("diagnosis_q", "").strip()
+    query = request.GET.get("diagnosis_q", "").strip()[:100]
     results = search_results(query, request.GET.getlist("diagnosis_codes")) if query else None
     return render(request, "treatment/_diagnosis_results.html", {"results": results, "query": query})
 
@@ -298,7 +298,9 @@ def plan_status(request, pk):
     plan = plan_for_page(request, pk)
     if plan.is_closed:
         return closed_response(request, plan)
-    return render(request, "treatment/plan_detail.html", plan_page_context(request, plan, status_form=form))
+    response = render(request, "treatment/plan_detail.html", plan_page_context(request, plan, status_form=form))
+    audit_record(AuditContext.from_request(request), Action.VIEW, plan)
+    return response
 
 
 urlpatterns = [
