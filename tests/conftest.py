@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role
 from tests.factories import PASSWORD, PatientFactory, PracticeFactory, UserFactory
+from tests.support import real_worker, worker_broker_url
 
 
 @pytest.fixture
@@ -87,3 +88,13 @@ def password():
 def fast_password_hasher(settings):
     """PBKDF2 costs ~0.3 s a hash and the cast alone makes five users; tests need no such cost."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def celery_worker(settings, worker_id):
+    """A real Celery worker on the real Redis broker (a database of its own per xdist process).
+
+    Tests that use it must be `django_db(transaction=True)`, so the worker's thread sees committed rows.
+    """
+    with real_worker(worker_broker_url(settings.REDIS_URL, worker_id)) as worker:
+        yield worker

@@ -32,6 +32,15 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def system_library(transactional_db):
+    """The built-in intervention library: a migration loads it, but transactional tests flush it away."""
+    from interventions.library import load_system_library
+    from interventions.models import Intervention
+
+    load_system_library(Intervention)
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})

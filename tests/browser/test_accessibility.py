@@ -1,17 +1,10 @@
 """axe-core (the engine behind most accessibility audits) finds no WCAG 2.1 A/AA violations."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
+
+from tests.browser.axe import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-
-
-def assert_accessible(page):
-    results = Axe().run(page, options=WCAG_AA)
-    violations = results.response["violations"]
-    assert violations == [], results.generate_report()
 
 
 def test_the_sign_in_page_is_accessible(page):

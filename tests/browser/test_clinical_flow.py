@@ -11,18 +11,10 @@ from playwright.sync_api import expect
 
 from accounts.audit import AuditContext
 from accounts.models import AuditEvent
+from tests.browser.axe import assert_accessible
 from treatment.models import GoalProgress, TherapySession, TreatmentGoal, TreatmentPlan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def library(transactional_db):
-    """The built-in intervention library: a migration loads it, but transactional tests flush it away."""
-    from interventions.library import load_system_library
-    from interventions.models import Intervention
-
-    load_system_library(Intervention)
 
 
 LONG_TERM = "Reduce overall anxiety to a manageable level"
@@ -214,16 +206,6 @@ def test_the_session_page_works_at_tablet_width_and_by_keyboard(page, sign_in, s
     page.get_by_role("button", name="Record session").click()
     expect(page.get_by_role("status")).to_contain_text("progress updated on 1 goal")
     assert GoalProgress.objects.get(goal=goal).progress_note == "Calmer this week."
-
-
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-
-
-def assert_accessible(page):
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options=WCAG_AA)
-    assert results.response["violations"] == [], results.generate_report()
 
 
 def test_the_session_page_and_the_patient_panels_are_accessible(page, sign_in, screenshot, owner, patient):

@@ -7,28 +7,14 @@ import datetime
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from interventions.library import load_system_library
 from interventions.models import Intervention
 from reviews.models import Notification
+from tests.browser.axe import assert_accessible
 from tests.factories import PatientFactory, PlanFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-
-
-def assert_accessible(page):
-    results = Axe().run(page, options=WCAG_AA)
-    assert results.response["violations"] == [], results.generate_report()
-
-
-@pytest.fixture(autouse=True)
-def library(db):
-    """The built-in library (a data migration loads it, but transactional tests flush the tables between tests)."""
-    load_system_library(Intervention)
 
 
 @pytest.fixture

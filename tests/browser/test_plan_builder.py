@@ -6,23 +6,17 @@ violation on the builder or the plan page.
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from accounts.models import AuditEvent
+from tests.browser.axe import assert_accessible
 from treatment.models import GoalIntervention, TreatmentGoal, TreatmentPlan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 LONG_TERM = "Reduce overall anxiety to a manageable level"
 SHORT_TERM = "Learn and practise three relaxation techniques"
 OBJECTIVE = "Practise deep breathing for 10 minutes every day"
-
-
-def assert_accessible(page):
-    results = Axe().run(page, options=WCAG_AA)
-    assert results.response["violations"] == [], results.generate_report()
 
 
 def choose_diagnosis(page, query, code):

@@ -1,16 +1,14 @@
-"""A real Celery worker on the configured broker (Redis in CI, the embedded broker elsewhere)."""
+"""A real Celery worker on Redis (the `celery_worker` fixture of tests/conftest.py)."""
 
 import time
 from datetime import timedelta
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from accounts.tasks import purge_expired_logins
-from config.celery import app
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
@@ -24,15 +22,14 @@ def _wait_for(condition, seconds=20.0):
     return False
 
 
-def test_worker_runs_the_purge_task_from_the_broker():
+def test_worker_runs_the_purge_task_from_the_broker(celery_worker):
     expired = SessionStore()
     expired.create()
     Session.objects.filter(session_key=expired.session_key).update(expire_date=timezone.now() - timedelta(minutes=1))
     live = SessionStore()
     live.create()
 
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        purge_expired_logins.delay()
-        assert _wait_for(lambda: not Session.objects.filter(session_key=expired.session_key).exists())
+    purge_expired_logins.delay()
+    assert _wait_for(lambda: not Session.objects.filter(session_key=expired.session_key).exists())
 
     assert Session.objects.filter(session_key=live.session_key).exists()

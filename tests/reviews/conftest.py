@@ -5,19 +5,14 @@ How the reviews tests run tasks (one way, everywhere):
 - A test that goes through the enqueue path uses `celery_eager` and wraps the request in
   `django_capture_on_commit_callbacks(execute=True)`: the on_commit callback calls `.delay()`, which
   runs the task in-process (retries included).
-- `celery_worker` starts a real worker on the real Redis broker; such tests must be
+- `celery_worker` (tests/conftest.py) starts a real worker on the real Redis broker; such tests must be
   `django_db(transaction=True)` so the worker's thread sees committed rows.
 """
-
-import logging
-import os
 
 import pytest
 
 from tests.factories import GoalFactory, PlanFactory, intervention
-
-#: The Redis database the worker tests use when REDIS_URL is not set (others use other numbers).
-TEST_REDIS_URL = "redis://127.0.0.1:6379/14"
+from tests.support import skip_or_fail
 
 
 @pytest.fixture
@@ -41,17 +36,6 @@ def tree(plan):
     return {"long_term": long_term, "short_term": short_term, "objective": objective}
 
 
-def required_in_ci() -> bool:
-    """CI sets REQUIRE_BROWSER=1 (and CI=1): there a missing service is a failure, not a skip."""
-    return os.environ.get("REQUIRE_BROWSER") == "1" or os.environ.get("CI", "").lower() in ("1", "true")
-
-
-def skip_or_fail(reason: str):
-    if required_in_ci():
-        pytest.fail(f"{reason} (required when CI=1 or REQUIRE_BROWSER=1)", pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture
 def celery_eager():
     """Tasks enqueued with `.delay()` run in-process, at once, with their retries."""
@@ -61,66 +45,6 @@ def celery_eager():
     app.conf.task_always_eager, app.conf.task_eager_propagates = True, False
     yield app
     app.conf.task_always_eager, app.conf.task_eager_propagates = saved
-
-
-def _reset_broker_pools(app):
-    """Forget the broker connections made so far, so the next message goes to the broker now configured.
-
-    kombu keeps its pools in a registry keyed by broker URL, shared by the app: close and forget them all.
-    """
-    from kombu import pools
-
-    pools.reset()
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
-def _redis_url(settings) -> str:
-    return settings.REDIS_URL or TEST_REDIS_URL
-
-
-@pytest.fixture
-def celery_worker(settings):
-    """A real Celery worker (solo pool, in a thread) consuming from the real Redis broker.
-
-    Skips when Redis does not answer, except in CI, where it fails. The app is pointed back at its
-    configured broker afterwards and the worker is stopped, so nothing leaks into other tests.
-    """
-    import redis
-    from celery.contrib.testing.worker import start_worker
-
-    from config.celery import app
-
-    url = _redis_url(settings)
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2).ping()
-    except redis.RedisError as error:
-        skip_or_fail(f"Redis is not reachable at {url}: {error}")
-
-    saved = {
-        "broker_url": app.conf.broker_url,
-        "broker_transport_options": app.conf.broker_transport_options,
-        "task_always_eager": app.conf.task_always_eager,
-    }
-    # The embedded worker sets up Celery's logging on the root logger: put it back afterwards.
-    root = logging.getLogger()
-    root_handlers, root_level = list(root.handlers), root.level
-    app.conf.broker_url = url
-    app.conf.broker_transport_options = {}
-    app.conf.task_always_eager = False
-    _reset_broker_pools(app)
-    try:
-        with app.connection_for_write() as conn:
-            # Messages left from an earlier, interrupted run name rows that no longer exist.
-            conn.default_channel.queue_purge(app.conf.task_default_queue)
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as worker:
-            yield worker
-    finally:
-        for key, value in saved.items():
-            setattr(app.conf, key, value)
-        _reset_broker_pools(app)
-        root.handlers[:] = root_handlers
-        root.setLevel(root_level)
 
 
 @pytest.fixture

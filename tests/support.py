@@ -1,0 +1,93 @@
+"""Helpers the conftests share: services that CI requires, and the real Celery worker."""
+
+import contextlib
+import logging
+import os
+import re
+
+import pytest
+
+
+def required_in_ci() -> bool:
+    """CI sets REQUIRE_BROWSER=1 (and CI=1): there a missing service is a failure, not a skip."""
+    return os.environ.get("REQUIRE_BROWSER") == "1" or os.environ.get("CI", "").lower() in ("1", "true")
+
+
+def skip_or_fail(reason: str):
+    if required_in_ci():
+        pytest.fail(f"{reason} (required when CI=1 or REQUIRE_BROWSER=1)", pytrace=False)
+    pytest.skip(reason)
+
+
+#: The Redis the worker tests use when REDIS_URL is not set.
+TEST_REDIS_URL = "redis://127.0.0.1:6379/14"
+
+
+def worker_broker_url(redis_url: str, xdist_worker: str) -> str:
+    """A Redis database of its own for each pytest-xdist process.
+
+    Two processes' workers on one queue would take each other's messages, and each process has its
+    own test database: a task would run against the wrong one. gw0 keeps the configured database,
+    gw1 takes the one below it, and so on.
+    """
+    url = redis_url or TEST_REDIS_URL
+    index = int(xdist_worker[2:]) if xdist_worker.startswith("gw") else 0
+    match = re.search(r"/(\d+)$", url)
+    base = int(match.group(1)) if match else 0
+    db = (base - index) % 16
+    return (url[: match.start()] if match else url.rstrip("/")) + f"/{db}"
+
+
+def _reset_broker_pools(app):
+    """Forget the broker connections made so far, so the next message goes to the broker now configured.
+
+    kombu keeps its pools in a registry keyed by broker URL, shared by the app: close and forget them all.
+    """
+    from kombu import pools
+
+    pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@contextlib.contextmanager
+def real_worker(url: str):
+    """A real Celery worker (solo pool, in a thread) consuming from the Redis broker at `url`.
+
+    Skips when Redis does not answer, except in CI, where it fails. The app is pointed back at its
+    configured broker afterwards and the worker is stopped, so nothing leaks into other tests.
+    """
+    import redis
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2).ping()
+    except redis.RedisError as error:
+        skip_or_fail(f"Redis is not reachable at {url}: {error}")
+
+    saved = {
+        "broker_url": app.conf.broker_url,
+        "broker_transport_options": app.conf.broker_transport_options,
+        "task_always_eager": app.conf.task_always_eager,
+    }
+    # The embedded worker sets up Celery's logging on the root logger: put it back afterwards.
+    root = logging.getLogger()
+    root_handlers, root_level = list(root.handlers), root.level
+    app.conf.broker_url = url
+    app.conf.broker_transport_options = {}
+    app.conf.task_always_eager = False
+    _reset_broker_pools(app)
+    try:
+        with app.connection_for_write() as conn:
+            # Messages left from an earlier, interrupted run name rows that no longer exist.
+            conn.default_channel.queue_purge(app.conf.task_default_queue)
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as worker:
+            yield worker
+    finally:
+        for key, value in saved.items():
+            setattr(app.conf, key, value)
+        _reset_broker_pools(app)
+        root.handlers[:] = root_handlers
+        root.setLevel(root_level)
