@@ -27,7 +27,7 @@ from django.utils.dateformat import format as date_format
 from accounts.audit import AuditContext
 from accounts.models import User
 from reviews.models import Notification, ReminderKind, ReviewReminder
-from treatment.models import PlanStatus, TreatmentPlan
+from treatment.models import PlanStatus, ReviewStatus, TreatmentPlan
 
 logger = logging.getLogger(__name__)
 
@@ -41,18 +41,17 @@ EMAIL_RETRY_WINDOW = datetime.timedelta(days=2)
 EMAIL_RETRY_GRACE = datetime.timedelta(minutes=10)
 
 
+#: The reminder each review status calls for (a current or closed plan needs none).
+KIND_FOR_STATUS = {
+    ReviewStatus.DUE_SOON: ReminderKind.DUE_SOON,
+    ReviewStatus.DUE: ReminderKind.DUE,
+    ReviewStatus.OVERDUE: ReminderKind.OVERDUE,
+}
+
+
 def reminder_kind(plan: TreatmentPlan, today: datetime.date) -> str | None:
-    """Which reminder applies to an active plan today, if any (the same calendar as `review_status`)."""
-    if plan.next_review_date is None:
-        return None
-    days = (plan.next_review_date - today).days
-    if days < 0:
-        return ReminderKind.OVERDUE
-    if days == 0:
-        return ReminderKind.DUE
-    if days <= plan.patient.practice.review_reminder_lead_days:
-        return ReminderKind.DUE_SOON
-    return None
+    """Which reminder applies to a plan today, if any: the plan's own review status decides."""
+    return KIND_FOR_STATUS.get(plan.review_status(today))
 
 
 def review_reminders_send(*, today: datetime.date | None = None, by: AuditContext | None = None) -> dict[str, int]:

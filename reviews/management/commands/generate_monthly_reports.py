@@ -1,8 +1,7 @@
-import datetime
-
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from accounts.audit import AuditContext
+from reviews.management.commands._today import add_today_argument, parse_today
 from reviews.services.reports import monthly_reports_request
 
 
@@ -13,21 +12,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--today",
-            metavar="YYYY-MM-DD",
-            help="Act as if this were the date in every practice: reports cover the month before it.",
-        )
+        add_today_argument(parser, "Act as if this were the date in every practice: reports cover the month before it.")
 
     def handle(self, *args, **opts):
-        today = None
-        if opts["today"]:
-            try:
-                today = datetime.date.fromisoformat(opts["today"])
-            except ValueError:
-                raise CommandError(
-                    f"--today must be a date written YYYY-MM-DD, such as 2026-11-01; {opts['today']!r} is not one."
-                ) from None
+        today = parse_today(opts["today"], example="2026-11-01")
         counts = monthly_reports_request(by=AuditContext.system("manage.py generate_monthly_reports"), today=today)
         self.stdout.write(
             f"Asked for {counts['created']} progress report(s); {counts['existing']} already asked for, "

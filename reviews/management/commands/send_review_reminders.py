@@ -1,8 +1,7 @@
-import datetime
-
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from accounts.audit import AuditContext
+from reviews.management.commands._today import add_today_argument, parse_today
 from reviews.services.reminders import review_reminders_send
 
 
@@ -13,21 +12,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--today",
-            metavar="YYYY-MM-DD",
-            help="Act as if this were the date in every practice (default: each practice's own date).",
+        add_today_argument(
+            parser, "Act as if this were the date in every practice (default: each practice's own date)."
         )
 
     def handle(self, *args, **opts):
-        today = None
-        if opts["today"]:
-            try:
-                today = datetime.date.fromisoformat(opts["today"])
-            except ValueError:
-                raise CommandError(
-                    f"--today must be a date written YYYY-MM-DD, such as 2026-10-08; {opts['today']!r} is not one."
-                ) from None
+        today = parse_today(opts["today"], example="2026-10-08")
         counts = review_reminders_send(today=today, by=AuditContext.system("manage.py send_review_reminders"))
         total = sum(counts[kind] for kind in ("due_soon", "due", "overdue"))
         self.stdout.write(
