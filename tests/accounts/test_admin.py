@@ -228,3 +228,23 @@ def test_a_practice_admin_cannot_add_a_practice(admin_client, practice, other_pr
     assert admin_client.get("/admin/accounts/practice/add/").status_code == 403
     response = admin_client.get("/admin/accounts/practice/")
     assert list(response.context["cl"].result_list) == [practice]
+
+
+def test_a_practice_admin_sets_the_review_reminder_lead_days(admin_client, practice):
+    url = f"/admin/accounts/practice/{practice.pk}/change/"
+    form = {
+        "name": practice.name,
+        "time_zone": practice.time_zone,
+        "default_review_frequency_days": "90",
+        "review_reminder_lead_days": "14",
+    }
+    response = admin_client.post(url, form)
+    assert response.status_code == 302, response.content[:500]
+    practice.refresh_from_db()
+    assert practice.review_reminder_lead_days == 14
+
+    response = admin_client.post(url, {**form, "review_reminder_lead_days": "0"})
+    assert response.status_code == 200
+    assert b"Ensure this value is greater than or equal to 1" in response.content
+    practice.refresh_from_db()
+    assert practice.review_reminder_lead_days == 14

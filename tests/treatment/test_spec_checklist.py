@@ -8,7 +8,6 @@ import datetime
 
 import pytest
 
-from accounts.models import AuditEvent
 from tests.factories import intervention
 from treatment.models import GoalIntervention, GoalProgress, TreatmentGoal, TreatmentPlan
 
@@ -173,23 +172,38 @@ def test_progress_percentage_calculation(client, spec_plan, spec_tree):
     assert plan["progress_summary"]["overall_progress"] == 60
 
 
-def test_plan_review_workflow(client, spec_plan, patient):
-    """The review clock: due soon, due, overdue, and moved on by the review.
-
-    (Recording a review with its summary and version snapshot is POST .../review, issue 4.)
-    """
+def test_plan_review_workflow(client, spec_plan, spec_tree, patient):
+    """The review clock (due soon, due, overdue), then the review itself: POST .../review records it,
+    moves the next review date, seals a version snapshot and puts the plan back on the clock."""
+    plan_id = spec_plan["id"]
     today = datetime.datetime.now(tz=patient.practice.zoneinfo).date()
-    url = f"/api/v1/treatment-plans/{spec_plan['id']}"
+    url = f"/api/v1/treatment-plans/{plan_id}"
     seen = {}
     for days in (30, 5, 0, -1):
         client.patch(url, {"next_review_date": str(today + datetime.timedelta(days=days))}, format="json")
         seen[days] = client.get(url).json()["review_status"]
-
     assert seen == {30: "current", 5: "due_soon", 0: "due", -1: "overdue"}
-    moved = client.patch(url, {"next_review_date": str(today + datetime.timedelta(days=90))}, format="json")
-    assert moved.json()["review_status"] == "current"
-    event = AuditEvent.objects.filter(object_id=spec_plan["id"], action="update").latest("occurred_at")
-    assert event.changes["next_review_date"][1] == str(today + datetime.timedelta(days=90))
+
+    review = client.post(
+        f"{url}/review",
+        {"review_date": str(today), "summary": "Worry down; keep the breathing objective.", "modifications_made": ""},
+        format="json",
+    )
+    assert review.status_code == 201, review.json()
+    body = review.json()
+    assert body["version"] == 1
+    assert body["next_review_date"] == str(today + datetime.timedelta(days=90))
+    assert body["goals_reviewed"] == 3
+
+    plan = client.get(url).json()
+    assert plan["version"] == 2
+    assert plan["review_status"] == "current"
+    assert plan["next_review_date"] == str(today + datetime.timedelta(days=90))
+    sealed = client.get(f"{url}/versions/1").json()["snapshot"]
+    assert [goal["description"] for goal in sealed["goals"]] == [
+        goal.description for goal in TreatmentGoal.objects.filter(plan_id=plan_id).order_by("created_at")
+    ]
+    assert client.get(f"{url}/review").json()["count"] == 1
 
 
 def test_status_transitions(client, spec_plan):
