@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Patient, Role, User
-from reviews.models import Notification
+from reviews.models import Notification, PlanReview
 from treatment.models import PlanStatus, ReviewStatus, TreatmentPlan
 
 #: The review statuses that put a plan on the "Needs review" list.
@@ -40,6 +40,24 @@ def user_notifications(user: User) -> QuerySet[Notification]:
 
 def latest_unread_notifications(user: User, limit: int = 5) -> list[Notification]:
     return list(user_notifications(user).unread()[:limit])
+
+
+# --- Reviews awaiting the user's co-signature -----------------------------------------------------
+
+
+def reviews_awaiting_cosign(user: User) -> QuerySet[PlanReview]:
+    """The reviews the user may co-sign and has not: not co-signed, of a plan whose therapist, or by a reviewer,
+    the user supervises, not their own, among those they may view; newest first, in one query."""
+    if not (user and user.is_authenticated):
+        return PlanReview.objects.none()
+    return (
+        PlanReview.objects.restrict(user, "view")
+        .filter(cosigned_by__isnull=True)
+        .filter(Q(plan__therapist__supervisor=user) | Q(reviewer__supervisor=user))
+        .exclude(reviewer=user)
+        .select_related("plan__patient", "reviewer")
+        .order_by("-review_date", "-created_at")
+    )
 
 
 # --- The caseload ----------------------------------------------------------------------------------

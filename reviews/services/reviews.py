@@ -11,10 +11,14 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
+from accounts.access import can
 from accounts.audit import Action, AuditContext, audit_record, diff, snapshot
 from accounts.concurrency import check_if_match
+from accounts.models import User
 from reviews.models import Notification, PlanReview, PlanVersion, ReviewReminder
 from reviews.snapshots import plan_snapshot
 from treatment.models import GoalStatus, TreatmentGoal, TreatmentPlan
@@ -36,6 +40,10 @@ REVIEW_FIELDS = (
 #: What a review may change on each goal while it looks at it.
 GOAL_CHANGE_FIELDS = ("status", "progress_percentage", "current_value")
 ON_TRACK = (GoalStatus.ACHIEVED, GoalStatus.IN_PROGRESS)
+#: The kind of the in-app notification that asks a clinical supervisor to co-sign a review.
+COSIGN_REQUESTED = "cosign_requested"
+#: How the review date reads in that notification ("Thu 8 Oct 2026"), as in the reminders.
+DATE_FORMAT = "D j M Y"
 
 
 def _check_review(
@@ -110,6 +118,57 @@ def _settle_reminders(plan: TreatmentPlan, now: datetime.datetime) -> None:
     Notification.objects.filter(reminder_id__in=open_reminders, read_at__isnull=True).update(read_at=now)
 
 
+def _cosigners(plan: TreatmentPlan, reviewer: User) -> list[User]:
+    """Who may co-sign a review of `plan` by `reviewer` and should be asked: the active clinical supervisor
+    of the plan's therapist and of the reviewer (once each), not the reviewer, and able to view the patient."""
+    people: dict = {}
+    for person in (plan.therapist.supervisor, reviewer.supervisor):
+        if person is not None and person.is_active and person.pk != reviewer.pk:
+            people.setdefault(person.pk, person)
+    return [person for person in people.values() if can(person, "view", plan.patient)]
+
+
+def _request_cosign(plan: TreatmentPlan, review: PlanReview) -> list[Notification]:
+    """Tell the supervisors a review awaits their co-signature: in-app only, no PHI beyond the initials."""
+    reviewer = review.reviewer
+    initials = plan.patient.initials
+    reviewed_on = date_format(review.review_date, DATE_FORMAT)
+    name = reviewer.get_full_name() or reviewer.email
+    body = f"{name} reviewed the treatment plan for {initials} on {reviewed_on}; it awaits your co-signature."
+    return Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=supervisor,
+                kind=COSIGN_REQUESTED,
+                title=f"Review to co-sign — {initials}",
+                body=body,
+                link=plan.get_absolute_url(),
+                plan=plan,
+            )
+            for supervisor in _cosigners(plan, reviewer)
+        ]
+    )
+
+
+def _awaiting(user_id) -> QuerySet[PlanReview]:
+    """The uncosigned reviews this user may co-sign (as the supervisor of the plan's therapist or of the reviewer)."""
+    return (
+        PlanReview.objects.filter(cosigned_by__isnull=True)
+        .filter(Q(plan__therapist__supervisor_id=user_id) | Q(reviewer__supervisor_id=user_id))
+        .exclude(reviewer_id=user_id)
+    )
+
+
+def _settle_cosign_requests(plan_id, now: datetime.datetime) -> None:
+    """Once a review is co-signed, the co-sign requests about its plan are read for every recipient with no
+    other review of that plan still awaiting their co-signature (the one who signed, and any other supervisor
+    who was asked about the same review)."""
+    requests = Notification.objects.filter(kind=COSIGN_REQUESTED, plan_id=plan_id, read_at__isnull=True)
+    for recipient_id in set(requests.values_list("recipient_id", flat=True)):
+        if not _awaiting(recipient_id).filter(plan_id=plan_id).exists():
+            requests.filter(recipient_id=recipient_id).update(read_at=now)
+
+
 @transaction.atomic
 def review_record(
     *,
@@ -129,7 +188,8 @@ def review_record(
     `goal_changes` = {goal_id: {"status", "progress_percentage", "current_value"}} is applied first, so the
     sealed snapshot is the plan as reviewed. Without figures, the goals reviewed are the plan's goals that are
     not discontinued and those on track the achieved or in-progress ones. The next review defaults to the
-    review date plus the plan's review frequency.
+    review date plus the plan's review frequency. The clinical supervisors who may co-sign the review are
+    told in-app that it awaits their co-signature (`_request_cosign`).
     """
     # Lock the plan row only (not its patient, practice or therapist): reviews of one plan queue, others don't.
     plans = TreatmentPlan.objects.select_for_update(of=("self",)).select_related("patient__practice", "therapist")
@@ -180,6 +240,7 @@ def review_record(
     plan.next_review_date = review.next_review_date
     plan.save(update_fields=["version", "next_review_date", "updated_at"])
     _settle_reminders(plan, timezone.now())
+    _request_cosign(plan, review)
 
     audit_record(by, Action.CREATE, review, patient=plan.patient, changes=diff({}, snapshot(review, REVIEW_FIELDS)))
     audit_record(by, Action.CREATE, version, patient=plan.patient, changes={"number": [None, sealed]})
@@ -204,6 +265,7 @@ def review_cosign(*, by: AuditContext, review: PlanReview) -> PlanReview:
     if not signed:
         raise ValidationError({"cosigned_by": "This review is already co-signed."})
     review.cosigned_by, review.cosigned_at = user, now
+    _settle_cosign_requests(review.plan_id, now)
     audit_record(
         by,
         Action.UPDATE,

@@ -1,4 +1,5 @@
-"""The dashboard: what needs review, the caseload (a supervisor's and an admin's by therapist), notifications."""
+"""The dashboard: what needs review, reviews awaiting the user's co-signature, the caseload (a supervisor's and
+an admin's by therapist), notifications."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.urls import path
@@ -15,11 +16,16 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         user = self.request.user
         today = selectors.today_for(user)
         caseload = selectors.caseload(user, today)
-        # Every plan on the page is a read of that patient's record.
-        audit_record_many(AuditContext.from_request(self.request), Action.VIEW, caseload.plans)
+        awaiting_cosign = list(selectors.reviews_awaiting_cosign(user))
+        # Every plan on the page is a read of that patient's record (once, though it may show in two sections).
+        shown = {plan.pk: plan for plan in caseload.plans}
+        for review in awaiting_cosign:
+            shown.setdefault(review.plan_id, review.plan)
+        audit_record_many(AuditContext.from_request(self.request), Action.VIEW, shown.values())
         return super().get_context_data(
             today=today,
             caseload=caseload,
+            awaiting_cosign=awaiting_cosign,
             currency=selectors.plan_currency(user, today),
             latest_notifications=selectors.latest_unread_notifications(user),
             lead_days=user.practice.review_reminder_lead_days if user.practice_id else None,

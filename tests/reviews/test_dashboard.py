@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.audit import AuditContext
 from accounts.models import AuditEvent, Patient
-from reviews.models import Notification
+from reviews.models import Notification, PlanReview
 from reviews.selectors import Currency, caseload, plan_currency
 from tests.factories import PatientFactory, PlanFactory, UserFactory
 from treatment.models import PlanStatus, TreatmentPlan
@@ -318,14 +318,26 @@ def test_the_dashboard_costs_the_same_queries_for_2_and_20_plans(client, cast, o
         for index in range(count):
             therapist = therapists[index % len(therapists)] if role == "practice_admin" else owner
             patient = PatientFactory(primary_therapist=therapist, first_name=f"N{index}", last_name="Many")
-            plan_due_in(patient, (index % 5) * 4 - 6)
+            plan = plan_due_in(patient, (index % 5) * 4 - 6)
             Notification.objects.create(recipient=user, kind="review_due", title=f"N{index}", link="/plans/")
+            # A review by the plan's therapist, not co-signed: the supervisor's "awaiting co-signature" rows.
+            PlanReview.objects.create(
+                plan=plan,
+                review_date=plan.start_date,
+                reviewer=therapist,
+                summary="Reviewed.",
+                next_review_date=plan.start_date + datetime.timedelta(days=90),
+                version=1,
+            )
 
     add_plans(2)
     few = _queries(client, user)
     add_plans(18)
     many = _queries(client, user)
 
+    if role == "supervisor":
+        # Every plan is the owner's: each of its reviews awaits the supervisor's co-signature.
+        assert len(client.get(DASHBOARD).context["awaiting_cosign"]) == 20
     assert many == few
     assert few <= 12
 

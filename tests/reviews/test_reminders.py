@@ -254,7 +254,9 @@ def test_recording_the_review_settles_the_reminders_and_the_next_date_gets_its_o
     sweep(today, django_capture_on_commit_callbacks)
 
     assert ReviewReminder.objects.get(plan=plan).resolved_at is not None
-    assert not Notification.objects.filter(plan=plan, read_at=None).exists()
+    assert not Notification.objects.filter(plan=plan, reminder__isnull=False, read_at=None).exists()
+    # What stays unread is the supervisor's request to co-sign the new review (not a reminder).
+    assert Notification.objects.get(plan=plan, read_at=None).kind == "cosign_requested"
     assert ReviewReminder.objects.get(plan=other).resolved_at is None  # the other plan still waits for its review
     assert kinds(plan) == ["overdue"]
     sent = len(mailoutbox)

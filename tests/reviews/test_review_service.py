@@ -217,9 +217,11 @@ def test_recording_a_review_settles_the_plans_open_reminders_and_their_notificat
     record(owner, plan)
 
     assert set(ReviewReminder.objects.filter(resolved_at__isnull=True)) == {elsewhere}
+    # Still unread: the other plan's reminders, the unrelated notification, and the new request to co-sign.
     assert set(Notification.objects.filter(read_at__isnull=True)) == {
         *Notification.objects.filter(reminder=elsewhere),
         unrelated,
+        Notification.objects.get(kind="cosign_requested", recipient=supervisor, plan=plan),
     }
 
 

@@ -9,7 +9,8 @@ review status, one plan on hold, one completed after its sessions), nothing date
 idempotence (a re-run creates and changes nothing), the audit trail, and practice isolation; that
 system work such as the seed (an AuditContext without a user) can record session progress; and the reviews
 demo: two plans with the review that set their review date (one co-signed), the demo therapist's due-soon,
-due and overdue reminders (and her supervisor's overdue one), and one progress report asked for.
+due and overdue reminders (and her supervisor's overdue one), the supervisor's requests to co-sign the two
+reviews (the co-signed one read), and one progress report asked for.
 """
 
 import datetime
@@ -202,7 +203,7 @@ def test_rerunning_creates_and_changes_nothing(seeded):
     assert snapshot() == first
     assert len(first["plans"]) == len(WITH_PLANS)
     assert "7 treatment plans" in seeded
-    assert "2 plan reviews, 3 review reminders, 4 notifications, 1 progress reports." in seeded
+    assert "2 plan reviews, 3 review reminders, 6 notifications, 1 progress reports." in seeded
     assert (
         "New: 0 patients, 0 treatment plans, 0 goals, 0 sessions, 0 progress entries, 0 plan reviews, "
         "0 review reminders, 0 notifications, 0 progress reports." in out.getvalue()
@@ -296,7 +297,20 @@ def test_the_demo_therapist_finds_her_review_reminders_at_once(seeded):
     assert mine["RCC-1002"].title == "Plan review overdue — M.J."
     assert mine["RCC-1003"].title.startswith("Plan review due in ")
     assert all(n.link == f"/plans/{by_mrn[mrn].pk}/" and n.read_at is None for mrn, n in mine.items())
-    assert [n.kind for n in Notification.objects.for_user(rivera)] == ["overdue"]
+    # Rivera: the overdue reminder of Lee's plan, and a request to co-sign each review of her supervisees'
+    # plans; the co-signed one (RCC-1002) is read, the other (RCC-1004, Patel's) still awaits her.
+    theirs = [
+        (n.kind, n.plan.patient.external_id, n.read_at is None)
+        for n in Notification.objects.for_user(rivera).select_related("plan__patient")
+    ]
+    assert theirs == [
+        ("overdue", "RCC-1002", True),
+        ("cosign_requested", "RCC-1004", True),
+        ("cosign_requested", "RCC-1002", False),
+    ]
+    assert Notification.objects.get(recipient=rivera, kind="cosign_requested", read_at=None).title == (
+        "Review to co-sign — D.K."
+    )
     assert not Notification.objects.exclude(recipient__in=[lee, rivera]).exists()
     assert ReviewReminder.objects.filter(resolved_at=None).count() == 3
 
