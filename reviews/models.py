@@ -192,6 +192,9 @@ class ProgressReport(models.Model):
     file = models.FileField(upload_to="progress-reports/%Y/%m/", blank=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    #: When the current (or last) render was claimed: a render still `rendering` long after the time limit
+    #: was stopped without finishing (its worker killed), and `reports_recover_stalled` picks it up again.
+    started_at = models.DateTimeField(null=True, blank=True)
     #: Null for the monthly reports celery-beat asks for.
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -203,7 +206,7 @@ class ProgressReport(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["plan", "created_at"])]
+        indexes = [models.Index(fields=["plan", "created_at"]), models.Index(fields=["status", "started_at"])]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=ReportStatus.values), name="report_status_valid"),
             models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")), name="report_period_ordered"),

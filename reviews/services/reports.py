@@ -16,6 +16,7 @@ import datetime
 import logging
 import time
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -125,7 +126,7 @@ def _claim(report_id) -> bool:
     """pending -> rendering, for one worker only (a redelivered message finds nothing to claim)."""
     return bool(
         ProgressReport.objects.filter(pk=report_id, status=ReportStatus.PENDING).update(
-            status=ReportStatus.RENDERING, attempts=F("attempts") + 1
+            status=ReportStatus.RENDERING, attempts=F("attempts") + 1, started_at=timezone.now()
         )
     )
 
@@ -168,6 +169,39 @@ def report_render(report_id, *, final_attempt: bool = True, by: AuditContext | N
     logger.info("Progress report %s rendered in %.1f s (%d bytes)", report_id, time.monotonic() - started, len(pdf))
     report.refresh_from_db()
     return report
+
+
+#: A render still `rendering` this long after it was claimed has stopped without finishing: the hard time
+#: limit killed it, or its worker died (the broker has already let its message go).
+STALL_GRACE = datetime.timedelta(minutes=2)
+
+
+def reports_recover_stalled(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Put renders that stopped without finishing back in the queue, or mark them `failed` after the last try.
+
+    Each row is moved with a conditional UPDATE (still `rendering`, same claim), so a render that finishes
+    meanwhile, or a second recovery run, changes nothing.
+    """
+    now = now or timezone.now()
+    stalled_before = now - datetime.timedelta(seconds=settings.REPORT_RENDER_TIME_LIMIT) - STALL_GRACE
+    counts = {"requeued": 0, "failed": 0}
+    stalled = ProgressReport.objects.filter(status=ReportStatus.RENDERING, started_at__lt=stalled_before)
+    for report in stalled.only("pk", "attempts", "started_at"):
+        last_try = report.attempts > settings.REPORT_RENDER_MAX_RETRIES
+        status = ReportStatus.FAILED if last_try else ReportStatus.PENDING
+        reason = "The render stopped without finishing (its time limit was reached or its worker stopped)."
+        moved = ProgressReport.objects.filter(
+            pk=report.pk, status=ReportStatus.RENDERING, started_at=report.started_at
+        ).update(status=status, error=reason)
+        if not moved:
+            continue
+        if last_try:
+            counts["failed"] += 1
+        else:
+            counts["requeued"] += 1
+            transaction.on_commit(lambda pk=str(report.pk): _enqueue(pk))
+        logger.warning("Progress report %s stalled in rendering: %s", report.pk, status)
+    return counts
 
 
 def previous_month(today: datetime.date) -> tuple[datetime.date, datetime.date]:

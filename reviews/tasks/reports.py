@@ -7,9 +7,14 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from accounts.audit import AuditContext
-from reviews.services.reports import ReportRenderError, monthly_reports_request, report_render
+from reviews.services.reports import (
+    ReportRenderError,
+    monthly_reports_request,
+    report_render,
+    reports_recover_stalled,
+)
 
-__all__ = ["generate_monthly_reports", "render_progress_report"]
+__all__ = ["generate_monthly_reports", "recover_stalled_reports", "render_progress_report"]
 
 
 @shared_task(
@@ -50,3 +55,15 @@ def generate_monthly_reports(today: str | None = None) -> dict[str, int]:
     """
     day = datetime.date.fromisoformat(today) if today else None
     return monthly_reports_request(by=AuditContext.system("celery reviews.generate_monthly_reports"), today=day)
+
+
+@shared_task(
+    name="reviews.recover_stalled_reports",
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=3,
+)
+def recover_stalled_reports() -> dict[str, int]:
+    """Every few minutes: renders stopped by the hard time limit or a lost worker are retried, or marked failed."""
+    return reports_recover_stalled()

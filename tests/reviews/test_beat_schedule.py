@@ -1,5 +1,6 @@
-"""The reviews app's schedule in celery-beat (migration reviews 0003): the daily reminder sweep and the monthly
-progress reports, as editable database rows naming tasks the worker knows; reversing the migration removes them.
+"""The reviews app's schedule in celery-beat (migrations reviews 0003 and 0004): the daily reminder sweep, the
+monthly progress reports and the recovery of stalled renders, as editable database rows naming tasks the worker
+knows; reversing the migrations removes them.
 """
 
 import importlib
@@ -13,10 +14,12 @@ from config.celery import app
 pytestmark = pytest.mark.django_db
 
 schedule = importlib.import_module("reviews.migrations.0003_beat_review_schedule")
+recovery = importlib.import_module("reviews.migrations.0004_progressreport_started_at")
 
 EXPECTED = {
     "Send plan review reminders": ("reviews.send_review_reminders", ("0", "7", "*", "*", "*")),
     "Generate monthly progress reports": ("reviews.generate_monthly_reports", ("30", "12", "*", "1", "*")),
+    "Recover stalled progress reports": ("reviews.recover_stalled_reports", ("*/10", "*", "*", "*", "*")),
 }
 
 
@@ -51,16 +54,18 @@ def test_the_scheduled_tasks_are_registered_with_the_worker(name):
     assert EXPECTED[name][0] in app.tasks
 
 
-def test_reversing_the_migration_removes_the_rows_and_reapplying_restores_them():
+def test_reversing_the_migrations_removes_the_rows_and_reapplying_restores_them():
+    recovery.unschedule(django_apps, None)
     schedule.remove(django_apps, None)
     assert rows() == {}
     assert PeriodicTask.objects.filter(name="Purge expired sessions and API tokens").exists()  # not ours: kept
 
-    schedule.create(django_apps, None)
-    schedule.create(django_apps, None)  # re-running changes nothing
+    for _ in range(2):  # re-running changes nothing
+        schedule.create(django_apps, None)
+        recovery.schedule(django_apps, None)
 
     assert set(rows()) == set(EXPECTED)
-    assert PeriodicTask.objects.filter(name__in=EXPECTED).count() == 2
+    assert PeriodicTask.objects.filter(name__in=EXPECTED).count() == 3
 
 
 def test_an_admins_change_to_the_schedule_survives_a_rerun():

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from accounts.audit import AuditContext
 from accounts.models import AuditEvent
 from reviews.models import ProgressReport, ReportStatus
 from reviews.reports import REPORT_BASE_URL, report_context, report_filename
 from reviews.reports.pdf import RefusedURL, render_pdf, resolve_url, static_files_only_fetcher, static_url
-from reviews.services.reports import ReportRenderError, report_render, report_request
+from reviews.services.reports import ReportRenderError, report_render, report_request, reports_recover_stalled
 from tests.factories import GoalFactory
 
 
@@ -178,6 +179,59 @@ def test_rendering_twice_renders_once(plan, owner, media_root):
     assert report_render(report.pk).status == ReportStatus.READY
     assert report_render(report.pk) is None
     assert ProgressReport.objects.get(pk=report.pk).attempts == 1
+
+
+# --- renders that stopped without finishing (hard time limit, a worker that died) ---------------------
+
+
+def _stalled(report, *, minutes_ago, attempts):
+    started = timezone.now() - datetime.timedelta(minutes=minutes_ago)
+    ProgressReport.objects.filter(pk=report.pk).update(
+        status=ReportStatus.RENDERING, started_at=started, attempts=attempts
+    )
+
+
+def test_a_render_stopped_without_finishing_is_queued_again(
+    plan, owner, media_root, settings, django_capture_on_commit_callbacks, celery_eager
+):
+    settings.REPORT_RENDER_TIME_LIMIT = 120
+    report = _request(owner, plan)
+    _stalled(report, minutes_ago=5, attempts=1)  # past the 2-minute limit and the grace
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reports_recover_stalled() == {"requeued": 1, "failed": 0}
+
+    report.refresh_from_db()
+    # Back in the queue, and the worker (eager here) rendered it on its second attempt.
+    assert (report.status, report.attempts) == (ReportStatus.READY, 2)
+    assert report.file
+
+
+def test_a_render_still_within_its_time_limit_is_left_alone(plan, owner, settings):
+    settings.REPORT_RENDER_TIME_LIMIT = 120
+    report = _request(owner, plan)
+    _stalled(report, minutes_ago=3, attempts=1)  # 120 s limit + 2 min grace: not stalled yet
+
+    assert reports_recover_stalled() == {"requeued": 0, "failed": 0}
+    report.refresh_from_db()
+    assert report.status == ReportStatus.RENDERING
+
+
+def test_a_stalled_render_on_its_last_attempt_fails_the_report_with_the_reason(
+    plan, owner, settings, django_capture_on_commit_callbacks
+):
+    settings.REPORT_RENDER_MAX_RETRIES = 2
+    report = _request(owner, plan)
+    _stalled(report, minutes_ago=30, attempts=3)
+
+    with django_capture_on_commit_callbacks() as queued:
+        assert reports_recover_stalled() == {"requeued": 0, "failed": 1}
+        assert reports_recover_stalled() == {"requeued": 0, "failed": 0}  # a second run finds nothing
+
+    report.refresh_from_db()
+    assert report.status == ReportStatus.FAILED
+    assert "stopped without finishing" in report.error
+    assert queued == []
 
 
 # --- what the renderer may fetch -------------------------------------------------------------------

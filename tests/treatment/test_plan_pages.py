@@ -397,6 +397,20 @@ def test_progress_bars_are_coloured_by_band(owner_client, plan):
         assert f">{value}%<" in body
 
 
+def test_a_parent_goals_chart_is_labelled_as_its_own_ratings_not_its_rollup(owner_client, plan, tree):
+    by = AuditContext.system("tests")
+    progress_record(by=by, goal=tree["short_term"], progress_note="Own rating", rating=3)
+    progress_record(by=by, goal=tree["objective"], progress_note="Leaf rating", rating=9)
+
+    body = text(owner_client.get(reverse("plan-detail", args=[plan.pk])))
+
+    # The short-term goal's bar is its objective's 90%; its chart plots the 30% recorded on it.
+    assert body.count("Its progress is the weighted average of its sub-goals") == 2  # long- and short-term goals
+    assert body.count("Ratings recorded on this goal itself") == 1
+    assert body.count("Progress over time") == 1  # the objective's own chart
+    assert "No rated progress recorded yet." not in body  # the long-term goal is a rollup, not "empty"
+
+
 def test_the_supervisor_reads_the_plan_without_edit_controls(client, supervisor, plan, tree):
     client.force_login(supervisor)
 
