@@ -26,7 +26,6 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", 30))
 CHAINS = 10  # x 3 goals
@@ -37,9 +36,8 @@ SESSIONS = 12
 def build(therapist, patient):
     """The plan of 30 goals with 300 progress entries, and SESSIONS sessions addressing some of its goals."""
     from accounts.audit import AuditContext
-    from interventions.models import Intervention
-    from treatment.models import GoalIntervention, GoalProgress, TreatmentGoal
-    from treatment.services import plan_create, plan_recalculate, session_record
+    from tests.benchmarks.data import grow_goal_tree
+    from treatment.services import plan_create, session_record
 
     by = AuditContext.system("bench")
     today = patient.practice.today()
@@ -53,33 +51,7 @@ def build(therapist, patient):
         start_date=today - datetime.timedelta(days=120),
         next_review_date=today + datetime.timedelta(days=5),
     )
-    library = list(Intervention.objects.filter(is_system=True).order_by("name")[:10])
-    goals = []
-    for i in range(CHAINS):
-        lt = TreatmentGoal(plan=plan, goal_type="long_term", description=f"Long-term goal {i}", priority=1 + i % 3)
-        st = TreatmentGoal(plan=plan, goal_type="short_term", parent_goal=lt, description=f"Short-term goal {i}")
-        ob = TreatmentGoal(plan=plan, goal_type="objective", parent_goal=st, description=f"Objective {i}")
-        goals += [lt, st, ob]
-    TreatmentGoal.objects.bulk_create(goals)
-    GoalIntervention.objects.bulk_create(
-        [GoalIntervention(goal=g, intervention=library[i % len(library)]) for i, g in enumerate(goals)]
-    )
-    now = timezone.now()
-    GoalProgress.objects.bulk_create(
-        [
-            GoalProgress(
-                goal=g,
-                progress_note="Practised the skill between sessions.",
-                progress_value=str(k),
-                rating=1 + (i + k) % 10,
-                recorded_by=therapist,
-                recorded_at=now - datetime.timedelta(days=7 * (ENTRIES_PER_GOAL - k)),
-            )
-            for i, g in enumerate(goals)
-            for k in range(ENTRIES_PER_GOAL)
-        ]
-    )
-    plan_recalculate(plan)
+    goals = grow_goal_tree(plan, therapist, chains=CHAINS, entries_per_goal=ENTRIES_PER_GOAL)
     for n in range(SESSIONS):
         session_record(
             by=by,

@@ -21,7 +21,6 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
-from django.utils import timezone  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", 30))
@@ -32,9 +31,8 @@ ENTRIES_PER_GOAL = 10
 def build_plan(patient, therapist, n_goals: int):
     """A plan of n_goals goals: long-term goals, each with a short-term goal with an objective."""
     from accounts.audit import AuditContext
-    from interventions.models import Intervention
-    from treatment.models import GoalIntervention, GoalProgress, TreatmentGoal
-    from treatment.services import plan_create, plan_recalculate
+    from tests.benchmarks.data import grow_goal_tree
+    from treatment.services import plan_create
 
     by = AuditContext.system("bench")
     plan = plan_create(
@@ -45,32 +43,7 @@ def build_plan(patient, therapist, n_goals: int):
         diagnosis_codes=[{"code": "F41.1"}],
         start_date=datetime.date.today() - datetime.timedelta(days=120),
     )
-    library = list(Intervention.objects.filter(is_system=True)[:10])
-    goals = []
-    for i in range(n_goals // 3):
-        lt = TreatmentGoal(plan=plan, goal_type="long_term", description=f"Long-term goal {i}", priority=1 + i % 3)
-        st = TreatmentGoal(plan=plan, goal_type="short_term", parent_goal=lt, description=f"Short-term {i}")
-        ob = TreatmentGoal(plan=plan, goal_type="objective", parent_goal=st, description=f"Objective {i}")
-        goals += [lt, st, ob]
-    TreatmentGoal.objects.bulk_create(goals)
-    GoalIntervention.objects.bulk_create(
-        [GoalIntervention(goal=g, intervention=library[i % len(library)]) for i, g in enumerate(goals)]
-    )
-    now = timezone.now()
-    GoalProgress.objects.bulk_create(
-        [
-            GoalProgress(
-                goal=g,
-                progress_note="Practised the skill between sessions.",
-                rating=1 + (i + k) % 10,
-                recorded_by=therapist,
-                recorded_at=now - datetime.timedelta(days=7 * (ENTRIES_PER_GOAL - k)),
-            )
-            for i, g in enumerate(goals)
-            for k in range(ENTRIES_PER_GOAL)
-        ]
-    )
-    plan_recalculate(plan)
+    goals = grow_goal_tree(plan, therapist, chains=n_goals // 3, entries_per_goal=ENTRIES_PER_GOAL)
     return plan, goals
 
 

@@ -1,0 +1,42 @@
+"""The goal trees the benchmarks measure: built in bulk, then rolled up once by the service."""
+
+import datetime
+
+from django.utils import timezone
+
+
+def grow_goal_tree(plan, therapist, *, chains: int, entries_per_goal: int) -> list:
+    """`chains` long-term goals, each with a short-term goal with an objective; every goal linked to a
+    library intervention and carrying `entries_per_goal` weekly rated progress entries. Returns the goals."""
+    from interventions.models import Intervention
+    from treatment.models import GoalIntervention, GoalProgress, TreatmentGoal
+    from treatment.services import plan_recalculate
+
+    library = list(Intervention.objects.filter(is_system=True).order_by("name")[:10])
+    goals = []
+    for i in range(chains):
+        lt = TreatmentGoal(plan=plan, goal_type="long_term", description=f"Long-term goal {i}", priority=1 + i % 3)
+        st = TreatmentGoal(plan=plan, goal_type="short_term", parent_goal=lt, description=f"Short-term goal {i}")
+        ob = TreatmentGoal(plan=plan, goal_type="objective", parent_goal=st, description=f"Objective {i}")
+        goals += [lt, st, ob]
+    TreatmentGoal.objects.bulk_create(goals)
+    GoalIntervention.objects.bulk_create(
+        [GoalIntervention(goal=g, intervention=library[i % len(library)]) for i, g in enumerate(goals)]
+    )
+    now = timezone.now()
+    GoalProgress.objects.bulk_create(
+        [
+            GoalProgress(
+                goal=g,
+                progress_note="Practised the skill between sessions.",
+                progress_value=str(k),
+                rating=1 + (i + k) % 10,
+                recorded_by=therapist,
+                recorded_at=now - datetime.timedelta(days=7 * (entries_per_goal - k)),
+            )
+            for i, g in enumerate(goals)
+            for k in range(entries_per_goal)
+        ]
+    )
+    plan_recalculate(plan)
+    return goals
