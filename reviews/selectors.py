@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Patient, Role, User
@@ -15,6 +15,10 @@ from treatment.models import PlanStatus, ReviewStatus, TreatmentPlan
 
 #: The review statuses that put a plan on the "Needs review" list.
 NEEDS_REVIEW = (ReviewStatus.OVERDUE, ReviewStatus.DUE, ReviewStatus.DUE_SOON)
+#: A practice admin's "Needs review" shows this many of the most urgent plans (the rest are counted).
+NEEDS_REVIEW_LIMIT = 50
+#: The longest lead a practice may set (`Practice.review_reminder_lead_days`).
+MAX_LEAD_DAYS = 60
 
 
 def today_for(user: User) -> datetime.date:
@@ -75,9 +79,31 @@ class TherapistGroup:
         return sum(plan.review in NEEDS_REVIEW for plan in self.plans)
 
 
+@dataclass(frozen=True)
+class TherapistSummary:
+    """One clinician's active plans in figures, for a practice admin's dashboard (no patient is named)."""
+
+    therapist_id: int
+    name: str
+    active: int
+    overdue: int
+    due: int
+    due_soon: int
+    average_progress: int
+
+    @property
+    def needing_review(self) -> int:
+        return self.overdue + self.due + self.due_soon
+
+
 @dataclass
 class Caseload:
-    """The active plans a dashboard shows: the user's own, the others' by therapist, and those due for review."""
+    """The active plans a dashboard shows: the user's own, the others' by therapist, and those due for review.
+
+    A practice admin's practice may hold thousands of plans: they get `summary` (each therapist's figures)
+    instead of `groups`, and only the NEEDS_REVIEW_LIMIT most urgent plans in `needs_review`, of
+    `needs_review_total`.
+    """
 
     today: datetime.date
     #: "therapist", "supervisor" (own caseload + supervisees') or "practice" (a practice admin: everyone's).
@@ -85,11 +111,16 @@ class Caseload:
     mine: list[TreatmentPlan] = field(default_factory=list)
     groups: list[TherapistGroup] = field(default_factory=list)
     needs_review: list[TreatmentPlan] = field(default_factory=list)
+    summary: list[TherapistSummary] = field(default_factory=list)
+    needs_review_total: int = 0
 
     @property
     def plans(self) -> list[TreatmentPlan]:
-        """Every plan shown, once."""
-        return [*self.mine, *(plan for group in self.groups for plan in group.plans)]
+        """Every plan shown (each is a read of its patient's record), once."""
+        shown = {plan.pk: plan for plan in [*self.mine, *(p for group in self.groups for p in group.plans)]}
+        for plan in self.needs_review:
+            shown.setdefault(plan.pk, plan)
+        return list(shown.values())
 
 
 def dashboard_scope(user: User) -> str:
@@ -115,20 +146,37 @@ def caseload_plans(user: User) -> QuerySet[TreatmentPlan]:
     return plans.select_related("patient__practice", "therapist")
 
 
-def caseload(user: User, today: datetime.date) -> Caseload:
-    """The dashboard's plans, in one query; each plan carries `review` (its review status on `today`)."""
-    scope = dashboard_scope(user)
-    plans = list(
-        caseload_plans(user).order_by(
-            "therapist__full_name", "therapist__email", "therapist_id", "patient__last_name", "patient__first_name"
-        )
-    )
+def _with_review_fields(plans: list[TreatmentPlan], today: datetime.date) -> list[TreatmentPlan]:
     for plan in plans:
         plan.review = plan.review_status(today)
         days = (plan.next_review_date - today).days if plan.next_review_date else None
         plan.days_to_review = days
         plan.days_overdue = -days if days is not None and days < 0 else 0
+    return plans
 
+
+def _by_urgency(plan: TreatmentPlan):
+    # Overdue first (the longest overdue at the top), then due today, then due soon: that is the date order.
+    return (plan.next_review_date, plan.patient.last_name, plan.patient.first_name)
+
+
+def caseload(user: User, today: datetime.date) -> Caseload:
+    """The dashboard's plans; each plan carries `review` (its review status on `today`).
+
+    A therapist's and a supervisor's: one query for every active plan in scope. A practice admin's: one
+    query for the figures by therapist and one for the most urgent plans, however large the practice.
+    """
+    scope = dashboard_scope(user)
+    if scope == "practice":
+        return _practice_caseload(user, today)
+    plans = _with_review_fields(
+        list(
+            caseload_plans(user).order_by(
+                "therapist__full_name", "therapist__email", "therapist_id", "patient__last_name", "patient__first_name"
+            )
+        ),
+        today,
+    )
     result = Caseload(today=today, scope=scope)
     result.mine = [plan for plan in plans if plan.therapist_id == user.pk]
     others = [plan for plan in plans if plan.therapist_id != user.pk]
@@ -136,12 +184,58 @@ def caseload(user: User, today: datetime.date) -> Caseload:
         TherapistGroup(therapist=group[0].therapist, plans=group)
         for group in (list(rows) for _, rows in groupby(others, key=lambda plan: plan.therapist_id))
     ]
-    # Overdue first (the longest overdue at the top), then due today, then due soon: that is the date order.
-    result.needs_review = sorted(
-        (plan for plan in plans if plan.review in NEEDS_REVIEW),
-        key=lambda plan: (plan.next_review_date, plan.patient.last_name, plan.patient.first_name),
-    )
+    result.needs_review = sorted((plan for plan in plans if plan.review in NEEDS_REVIEW), key=_by_urgency)
+    result.needs_review_total = len(result.needs_review)
     return result
+
+
+def _practice_caseload(user: User, today: datetime.date) -> Caseload:
+    lead = user.practice.review_reminder_lead_days if user.practice_id else MAX_LEAD_DAYS
+    plans = caseload_plans(user)
+    due = Q(next_review_date=today)
+    overdue = Q(next_review_date__lt=today)
+    soon = Q(next_review_date__gt=today, next_review_date__lte=today + datetime.timedelta(days=lead))
+    rows = (
+        plans.order_by()
+        .values("therapist_id", "therapist__full_name", "therapist__email")
+        .annotate(
+            active=Count("pk"),
+            overdue=Count("pk", filter=overdue),
+            due=Count("pk", filter=due),
+            due_soon=Count("pk", filter=soon),
+            average=Avg("overall_progress"),
+        )
+        .order_by("therapist__full_name", "therapist__email")
+    )
+    summary = [
+        TherapistSummary(
+            therapist_id=row["therapist_id"],
+            name=row["therapist__full_name"] or row["therapist__email"],
+            active=row["active"],
+            overdue=row["overdue"],
+            due=row["due"],
+            due_soon=row["due_soon"],
+            average_progress=round(row["average"] or 0),
+        )
+        for row in rows
+    ]
+    # The most urgent, in the database (a superuser's practices may each set their own lead: the widest
+    # window is read and each plan's own status decides).
+    window = plans.filter(next_review_date__lte=today + datetime.timedelta(days=lead)).order_by(
+        "next_review_date", "patient__last_name", "patient__first_name", "pk"
+    )
+    urgent = [
+        plan
+        for plan in _with_review_fields(list(window[: NEEDS_REVIEW_LIMIT * 2]), today)
+        if plan.review in NEEDS_REVIEW
+    ]
+    return Caseload(
+        today=today,
+        scope="practice",
+        needs_review=urgent[:NEEDS_REVIEW_LIMIT],
+        summary=summary,
+        needs_review_total=sum(row.needing_review for row in summary),
+    )
 
 
 # --- Treatment Plan Currency -----------------------------------------------------------------------

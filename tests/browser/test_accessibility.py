@@ -84,3 +84,10 @@ def test_home_pages_are_accessible(page, sign_in, owner, reviewed_plan, path):
     sign_in(owner)
     page.goto(path)
     assert_accessible(page)
+
+
+@pytest.mark.parametrize("role", ["supervisor", "practice_admin"])
+def test_the_dashboard_of_a_supervisor_and_of_a_practice_admin_is_accessible(page, sign_in, cast, reviewed_plan, role):
+    sign_in(cast[role])
+    assert page.locator("main h2").count() >= 2
+    assert_accessible(page)

@@ -189,25 +189,45 @@ def test_a_supervisor_sees_their_own_caseload_and_their_supervisees_plans_by_the
     assert others_plans["colleague"] not in board.needs_review
 
 
-def test_a_practice_admin_sees_the_whole_practice_grouped_by_therapist(
+def test_a_practice_admin_sees_the_whole_practice_by_therapist_in_figures(
     client, practice_admin, owner, supervisor, colleague, owners_plans, others_plans
 ):
     response = get_dashboard(client, practice_admin)
 
     board = response.context["caseload"]
     assert board.scope == "practice"
-    assert board.mine == []
-    by_therapist = {group.therapist: set(group.plans) for group in board.groups}
-    assert by_therapist == {
-        owner: set(owners_plans.values()),
-        supervisor: {others_plans["supervisor"]},
-        colleague: {others_plans["colleague"]},
-    }
+    assert board.mine == [] and board.groups == []
+    figures = {row.therapist_id: (row.active, row.overdue, row.due, row.due_soon) for row in board.summary}
+    # The owner: overdue, long overdue, due today, due in 9 days (lead 10), due in 11 days.
+    assert figures == {owner.pk: (5, 2, 1, 1), supervisor.pk: (1, 0, 0, 0), colleague.pk: (1, 1, 0, 0)}
     html = response.content.decode()
     assert "Practice caseload by therapist" in html
     assert "My caseload" not in html
     assert "Harbor plan" not in html
-    assert others_plans["colleague"] in board.needs_review
+    # Needs review: every urgent plan of the practice, overdue first; the current ones are only counted.
+    assert board.needs_review == [
+        owners_plans["long_overdue"],
+        owners_plans["overdue"],
+        others_plans["colleague"],
+        owners_plans["due"],
+        owners_plans["soon"],
+    ]
+    assert board.needs_review_total == 5
+    assert str(others_plans["supervisor"].pk) not in html and str(owners_plans["later"].pk) not in html
+
+
+def test_a_large_practice_shows_only_the_most_urgent_plans(client, practice_admin, owners_plans, monkeypatch):
+    monkeypatch.setattr("reviews.selectors.NEEDS_REVIEW_LIMIT", 2)
+
+    response = get_dashboard(client, practice_admin)
+
+    board = response.context["caseload"]
+    assert board.needs_review == [owners_plans["long_overdue"], owners_plans["overdue"]]
+    assert board.needs_review_total == 4
+    assert "The 2 most urgent of 4" in response.content.decode()
+    # Only the plans named on the page are reads of their patients' records.
+    viewed = set(AuditEvent.objects.filter(user=practice_admin, action="view").values_list("object_id", flat=True))
+    assert viewed == {str(owners_plans["long_overdue"].pk), str(owners_plans["overdue"].pk)}
 
 
 def test_an_admin_of_another_practice_sees_nothing_of_this_one(client, outsider_admin, owners_plans, others_plans):
@@ -339,7 +359,7 @@ def test_the_dashboard_costs_the_same_queries_for_2_and_20_plans(client, cast, o
         # Every plan is the owner's: each of its reviews awaits the supervisor's co-signature.
         assert len(client.get(DASHBOARD).context["awaiting_cosign"]) == 20
     assert many == few
-    assert few <= 12
+    assert few <= 13
 
 
 def test_caseload_reads_its_plans_in_one_query(owner, owners_plans, today, django_assert_num_queries):
