@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.audit import Action, AuditContext, audit_record, audit_record_many
+from accounts.forms import add_service_error  # noqa: F401  (the admins import it from here)
 from accounts.models import Patient, Practice, User
 
 
@@ -115,16 +115,3 @@ def rehearse(write: Callable[[], object]) -> ValidationError | None:
         return None
     except ValidationError as error:
         return error
-
-
-def add_service_error(form: forms.BaseForm, error: ValidationError, aliases: dict[str, str] | None = None) -> None:
-    """Put a service's refusal on the form: on the field it names when the form shows it, else above the form.
-
-    `aliases` maps the API's names the services use (`parent_goal_id`) to the form's fields (`parent_goal`).
-    """
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for key, errors in error.error_dict.items():
-        field = (aliases or {}).get(key, key)
-        form.add_error(field if field in form.fields else None, errors)

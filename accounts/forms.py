@@ -1,7 +1,21 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 
 from accounts.models import DEMOGRAPHIC_FIELDS, Patient, Role, User
+
+
+def add_service_error(form: forms.BaseForm, error: ValidationError, aliases: dict[str, str] | None = None) -> None:
+    """Put a service's refusal on the form: on the field it names when the form shows it, else above the form.
+
+    `aliases` maps the API's names the services use (`parent_goal_id`) to the form's fields (`parent_goal`).
+    """
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for key, errors in error.error_dict.items():
+        field = (aliases or {}).get(key, key)
+        form.add_error(field if field in form.fields else None, errors)
 
 
 class EmailAuthenticationForm(AuthenticationForm):

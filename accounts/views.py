@@ -10,7 +10,7 @@ from django.views.generic import DetailView, FormView, ListView, UpdateView
 from accounts import services
 from accounts.access import can
 from accounts.filters import PatientFilter
-from accounts.forms import EmailAuthenticationForm, PatientForm
+from accounts.forms import EmailAuthenticationForm, PatientForm, add_service_error
 from accounts.mixins import AuditedDetailMixin, AuditedListMixin, PatientDataMixin
 from accounts.models import Patient
 
@@ -77,11 +77,7 @@ class PatientFormMixin:
         return {**super().get_form_kwargs(), "user": self.request.user}
 
     def form_invalid_from(self, form, error: ValidationError):
-        if hasattr(error, "error_dict"):
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, error.messages)
+        add_service_error(form, error)
         return self.form_invalid(form)
 
 

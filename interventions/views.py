@@ -8,6 +8,7 @@ from django.forms.models import model_to_dict
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import FormView, ListView
 
+from accounts.forms import add_service_error
 from interventions import services
 from interventions.filters import InterventionFilter
 from interventions.forms import EDIT_FIELDS, InterventionForm
@@ -60,11 +61,7 @@ class InterventionFormMixin(LoginRequiredMixin):
     template_name = "interventions/intervention_form.html"
 
     def form_invalid_from(self, form, error: ValidationError):
-        if hasattr(error, "error_dict"):
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, error.messages)
+        add_service_error(form, error)
         return self.form_invalid(form)
 
 

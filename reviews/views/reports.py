@@ -27,13 +27,14 @@ from django.views import View
 from django.views.generic import DetailView
 from django_htmx.http import reswap, retarget
 
-from accounts.admin_base import add_service_error
 from accounts.audit import Action, AuditContext, audit_record
+from accounts.forms import add_service_error
 from accounts.mixins import AuditedDetailMixin, PatientDataMixin
 from reviews.models import ProgressReport, ReportStatus
 from reviews.reports.download import pdf_response
 from reviews.services.reports import report_request
 from treatment.models import TreatmentPlan
+from treatment.views.goals import plan_or_404
 
 #: A status item stops polling when its report has waited this long (a stopped worker): "check again later".
 POLL_WINDOW = datetime.timedelta(minutes=10)
@@ -65,8 +66,7 @@ class PlanReportCreateView(LoginRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        plans = TreatmentPlan.objects.restrict(request.user, "view").select_related("patient__practice")
-        plan = get_object_or_404(plans, pk=pk)
+        plan = plan_or_404(request, pk)  # a supervisor may ask for a report: viewing the plan is enough
         form = ReportRequestForm(request.POST)
         if form.is_valid():
             try:

@@ -26,6 +26,7 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 from accounts.access import can
 from accounts.audit import Action, AuditContext, audit_record
 from accounts.concurrency import StaleWrite
+from accounts.forms import add_service_error
 from interventions.models import Intervention
 from treatment import services
 from treatment.charts import progress_chart_svg
@@ -162,17 +163,6 @@ def tree_response(request, plan_pk, *, focus_goal=None, message: str = "", error
     return reswap(retarget(response, "#goal-tree"), "outerHTML")
 
 
-def add_service_errors(form, error: ValidationError, fields_map: dict | None = None) -> None:
-    """A service's refusal onto the form: on the field it names, else above the form."""
-    fields_map = fields_map or {}
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for field, messages_ in error.message_dict.items():
-        field = fields_map.get(field, field)
-        form.add_error(field if field in form.fields else None, messages_)
-
-
 def refresh_etag(form, etag: str) -> None:
     """After a conflict the form keeps what was typed and now names the current state, so saving again
     is a deliberate overwrite."""
@@ -263,7 +253,7 @@ class GoalAddView(GoalFormMixin, View):
                 **form.service_fields(),
             )
         except ValidationError as error:
-            add_service_errors(form, error)
+            add_service_error(form, error)
             return self.render_form(form)
         return tree_response(request, self.plan.pk, focus_goal=goal.pk, message="Goal added.")
 
@@ -305,7 +295,7 @@ class GoalEditView(GoalFormMixin, View):
             refresh_etag(form, stale.current_etag)
             return self.render_form(form)
         except ValidationError as error:
-            add_service_errors(form, error)
+            add_service_error(form, error)
             return self.render_form(form)
         return tree_response(request, self.plan.pk, focus_goal=self.goal.pk, message="Goal saved.")
 
@@ -492,7 +482,7 @@ class GoalInterventionEditView(LoginRequiredMixin, View):
                 by=AuditContext.from_request(request), link=self.link, **form.cleaned_data
             )
         except ValidationError as error:
-            add_service_errors(form, error)
+            add_service_error(form, error)
             return self.render_form(form)
         return tree_response(
             request, self.plan.pk, focus_goal=self.link.goal_id, message=f"{self.link.intervention.name} saved."

@@ -23,11 +23,12 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.access import can
 from accounts.audit import Action, AuditContext, audit_record
 from accounts.concurrency import StaleWrite
+from accounts.forms import add_service_error
 from accounts.models import Patient
 from treatment import diagnoses, services
 from treatment.forms import PlanForm, PlanStatusForm, diagnosis_chips, unique
 from treatment.models import ReviewStatus, TherapySession, TreatmentPlan
-from treatment.views.goals import add_service_errors, closed_response, plan_or_404, refresh_etag, tree_context
+from treatment.views.goals import closed_response, plan_or_404, refresh_etag, tree_context
 
 PLAN_CONFLICT = (
     "Someone else saved this plan first. What you typed is kept below but not saved: check it against the "
@@ -180,7 +181,7 @@ class PlanBuilderMixin(LoginRequiredMixin):
             refresh_etag(form, stale.current_etag)
             return self.render_form(form)
         except ValidationError as error:
-            add_service_errors(form, error, {"therapist_id": "therapist", "patient": None})
+            add_service_error(form, error, {"therapist_id": "therapist", "patient": None})
             return self.render_form(form)
         messages.success(request, self.success_message)
         return redirect(plan)
@@ -291,7 +292,7 @@ def plan_status(request, pk):
             form.add_error(None, STATUS_CONFLICT)
             refresh_etag(form, stale.current_etag)
         except ValidationError as error:
-            add_service_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, f"The plan is now {plan.get_status_display().lower()}.")
             return redirect(plan)
