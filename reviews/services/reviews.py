@@ -19,11 +19,12 @@ from accounts.access import can
 from accounts.audit import Action, AuditContext, audit_record, diff, snapshot
 from accounts.concurrency import check_if_match
 from accounts.models import User
+from accounts.validators import validate_clinical_date
 from reviews.models import Notification, PlanReview, PlanVersion, ReviewReminder
 from reviews.snapshots import plan_snapshot
 from treatment.models import GoalStatus, TreatmentGoal, TreatmentPlan
 from treatment.services import goal_update
-from treatment.services.common import require_change, require_open
+from treatment.services.common import lock_plan, require_change, require_open
 
 #: What a review records (the audit diff and the API use this list).
 REVIEW_FIELDS = (
@@ -57,6 +58,14 @@ def _check_review(
 ) -> None:
     """Every refusal about the review's own fields at once, each under the field it names."""
     errors: dict[str, str] = {}
+    # The next review is computed from the review date: both within the clinical range first.
+    for name, value in (("review_date", review_date), ("next_review_date", next_review_date)):
+        try:
+            validate_clinical_date(value)
+        except ValidationError as error:
+            errors[name] = error.messages[0]
+    if errors:
+        raise ValidationError(errors)
     if not (summary or "").strip():
         errors["summary"] = "Write what the review found."
     if review_date is None:
@@ -191,9 +200,7 @@ def review_record(
     review date plus the plan's review frequency. The clinical supervisors who may co-sign the review are
     told in-app that it awaits their co-signature (`_request_cosign`).
     """
-    # Lock the plan row only (not its patient, practice or therapist): reviews of one plan queue, others don't.
-    plans = TreatmentPlan.objects.select_for_update(of=("self",)).select_related("patient__practice", "therapist")
-    plan = plans.get(pk=plan.pk)
+    plan = lock_plan(plan.pk)
     require_change(by, plan.patient)
     if by.user is None:
         raise ValidationError({"reviewer": "A review is recorded by the clinician who held it."})
@@ -254,6 +261,7 @@ def review_cosign(*, by: AuditContext, review: PlanReview) -> PlanReview:
 
     Not the reviewer themself, and only once (a conditional UPDATE, so two clicks cannot both win).
     """
+    lock_plan(review.plan_id)
     review = PlanReview.objects.select_related("plan__patient", "plan__therapist", "reviewer").get(pk=review.pk)
     user = by.user
     if user is None or review.reviewer_id == user.pk:

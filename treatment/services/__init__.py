@@ -1,5 +1,16 @@
-"""Every write to plans, goals, progress and sessions. The API, the pages and the admin call these."""
+"""Every write to plans, goals, progress and sessions. The API, the pages and the admin call these.
 
+**The lock rule.** A plan's figures (each goal's progress, the plan's overall progress) are derived from
+its whole goal tree, so two writes to one plan must not interleave. Every service that changes a plan,
+a goal, a goal's interventions, a progress entry, a session or a review of a plan therefore starts with
+`lock_plan(plan_id)` (the plan row, `SELECT ... FOR UPDATE OF` the plan alone), then locks or re-reads
+the goals it writes, then computes and stores the rollup (`plan_recalculate`), all in one transaction.
+Writes to one plan queue behind each other and each sees what the previous one committed; writes to
+different plans take different locks and never wait on each other. Nothing takes a goal's lock before its
+plan's, so two writers cannot deadlock. (`tests/treatment/test_plan_lock.py` proves it on PostgreSQL.)
+"""
+
+from .common import lock_plan
 from .goals import (
     GOAL_FIELDS,
     GOAL_INTERVENTION_FIELDS,
@@ -24,6 +35,7 @@ __all__ = [
     "goal_intervention_add",
     "goal_intervention_update",
     "goal_update",
+    "lock_plan",
     "plan_create",
     "plan_recalculate",
     "plan_update",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.access import can
@@ -10,6 +12,20 @@ from accounts.models import CLINICAL_ROLES, Patient, User
 from accounts.services import primary_therapist_for
 from interventions.models import Intervention
 from treatment.models import TreatmentPlan
+
+
+def lock_plan(plan_id: uuid.UUID) -> TreatmentPlan:
+    """Take the plan row's lock, the first lock of every write to the plan (the rule: `treatment.services`).
+
+    Returns the plan as it stands once the lock is ours, with its patient, practice and therapist read
+    beside it but not locked (`of=self`): writes to other plans of the same patient or practice never wait.
+    Must run inside a transaction; taking it again in the same transaction costs one query and no wait.
+    """
+    return (
+        TreatmentPlan.objects.select_for_update(of=("self",))
+        .select_related("patient__practice", "therapist")
+        .get(pk=plan_id)
+    )
 
 
 def require_change(by: AuditContext, patient: Patient) -> None:

@@ -15,7 +15,7 @@ from treatment.models import GoalIntervention, GoalProgress, GoalStatus, GoalTyp
 from treatment.models.goal import PARENT_TYPE, SMART_TEMPLATE
 from treatment.progress import rating_to_percentage
 
-from .common import check_intervention, require_change, require_open
+from .common import check_intervention, lock_plan, require_change, require_open
 from .plans import plan_recalculate
 
 #: What a client writes on a goal (the API, the forms and the audit diff use this list).
@@ -125,6 +125,7 @@ def goal_add(
 
     `interventions` is a list of {"intervention": Intervention, "frequency", "notes"}.
     """
+    plan = lock_plan(plan.pk)
     require_change(by, plan.patient)
     require_open(plan)
     unknown = set(fields) - set(GOAL_FIELDS)
@@ -159,8 +160,8 @@ def goal_update(*, by: AuditContext, goal: TreatmentGoal, if_match: str | None =
     unknown = set(fields) - set(GOAL_FIELDS)
     if unknown:
         raise ValueError(f"Not goal fields: {sorted(unknown)}")
+    plan = lock_plan(goal.plan_id)
     goal = TreatmentGoal.objects.select_for_update().get(pk=goal.pk)
-    plan = TreatmentPlan.objects.select_related("patient__practice").get(pk=goal.plan_id)
     require_change(by, plan.patient)
     check_if_match(goal.etag, if_match)
     require_open(plan)
@@ -201,7 +202,7 @@ def goal_intervention_add(
     *, by: AuditContext, goal: TreatmentGoal, intervention: Intervention, **fields
 ) -> GoalIntervention:
     """Link an intervention to a goal, with its frequency and notes."""
-    plan = TreatmentPlan.objects.select_related("patient__practice").get(pk=goal.plan_id)
+    plan = lock_plan(goal.plan_id)
     require_change(by, plan.patient)
     require_open(plan)
     unknown = set(fields) - set(GOAL_INTERVENTION_FIELDS)
@@ -216,8 +217,8 @@ def goal_intervention_update(*, by: AuditContext, link: GoalIntervention, **fiel
     unknown = set(fields) - set(GOAL_INTERVENTION_FIELDS)
     if unknown:
         raise ValueError(f"Not goal-intervention fields: {sorted(unknown)}")
+    plan = lock_plan(link.goal.plan_id)
     link = GoalIntervention.objects.select_for_update().get(pk=link.pk)
-    plan = TreatmentPlan.objects.select_related("patient__practice").get(goals__pk=link.goal_id)
     require_change(by, plan.patient)
     require_open(plan)
     before = snapshot(link, GOAL_INTERVENTION_FIELDS)
@@ -291,8 +292,8 @@ def progress_record(*, by: AuditContext, goal: TreatmentGoal, **entry) -> GoalPr
 
     `entry`: progress_note, progress_value, rating, session, recorded_at.
     """
+    plan = lock_plan(goal.plan_id)
     goal = TreatmentGoal.objects.select_for_update().get(pk=goal.pk)
-    plan = TreatmentPlan.objects.select_related("patient__practice").get(pk=goal.plan_id)
     require_change(by, plan.patient)
     require_open(plan)
     progress = _progress_entry(by=by, goal=goal, plan=plan, **entry)

@@ -10,12 +10,13 @@ from django.db import transaction
 from accounts.audit import Action, AuditContext, audit_record, diff, snapshot
 from accounts.concurrency import check_if_match
 from accounts.models import CareTeamMembership, Patient, Role, User
+from accounts.validators import check_clinical_dates
 from treatment import diagnoses
 from treatment.models import GoalStatus, PlanStatus, TreatmentGoal, TreatmentPlan
 from treatment.models.plan import PLAN_TRANSITIONS
 from treatment.progress import rollup
 
-from .common import choose_clinician, is_clinician, require_change, require_open
+from .common import choose_clinician, is_clinician, lock_plan, require_change, require_open
 
 #: The fields of a plan a client writes (the API, the forms and the audit diff use this list).
 PLAN_FIELDS = (
@@ -88,6 +89,8 @@ def plan_create(
     notes: str = "",
 ) -> TreatmentPlan:
     """Start a plan for a patient; its first review falls `review_frequency_days` after the start."""
+    # Before the first review date is computed from the start: no date arithmetic on an unbounded date.
+    check_clinical_dates(start_date=start_date, target_end_date=target_end_date, next_review_date=next_review_date)
     require_change(by, patient)
     if patient.status == Patient.Status.DISCHARGED:
         raise ValidationError({"patient": "This patient is discharged; readmit them before starting a plan."})
@@ -133,7 +136,7 @@ def plan_update(*, by: AuditContext, plan: TreatmentPlan, if_match: str | None =
     unknown = set(fields) - set(PLAN_FIELDS)
     if unknown:
         raise ValueError(f"Not plan fields: {sorted(unknown)}")
-    plan = TreatmentPlan.objects.select_for_update().select_related("patient__practice").get(pk=plan.pk)
+    plan = lock_plan(plan.pk)
     require_change(by, plan.patient)
     check_if_match(plan.etag, if_match)
     require_open(plan)
@@ -173,8 +176,10 @@ def plan_update(*, by: AuditContext, plan: TreatmentPlan, if_match: str | None =
 def plan_recalculate(plan: TreatmentPlan) -> TreatmentPlan:
     """Roll progress up the plan's goal tree and store each goal's and the plan's figure.
 
-    One read of the tree, one bulk write of the goals that changed. Neither the goals' nor the
-    plan's `updated_at` moves: derived figures are not an edit, so clients' ETags stay valid.
+    The caller holds the plan's lock (`lock_plan`), so the tree read here is the one every earlier write
+    committed and no other write can change it before this one commits. One read of the tree, one bulk
+    write of the goals that changed. Neither the goals' nor the plan's `updated_at` moves: derived figures
+    are not an edit, so clients' ETags stay valid.
     """
     goals = list(TreatmentGoal.objects.filter(plan_id=plan.pk))
     computed, overall = rollup(goals)
@@ -199,7 +204,11 @@ def plan_recalculate(plan: TreatmentPlan) -> TreatmentPlan:
 def plans_follow_transfer(*, by: AuditContext, patient: Patient, previous_id, therapist: User, **kwargs) -> int:
     """On a transfer of care, the open plans the previous therapist owned pass to the new one."""
     moved = 0
-    for plan in TreatmentPlan.objects.open().filter(patient=patient, therapist_id=previous_id):
+    ids = TreatmentPlan.objects.open().filter(patient=patient, therapist_id=previous_id).order_by("pk")
+    for plan_id in list(ids.values_list("pk", flat=True)):
+        plan = lock_plan(plan_id)
+        if plan.is_closed or plan.therapist_id != previous_id:
+            continue  # closed or handed on since it was listed
         plan.therapist = therapist
         plan.save(update_fields=["therapist", "updated_at"])
         audit_record(by, Action.UPDATE, plan, changes={"therapist": [str(previous_id), str(therapist.pk)]})

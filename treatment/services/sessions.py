@@ -13,7 +13,7 @@ from accounts.models import Patient, User
 from interventions.models import Intervention
 from treatment.models import SessionIntervention, TherapySession, TreatmentGoal, TreatmentPlan
 
-from .common import check_intervention, choose_clinician, require_change, require_open
+from .common import check_intervention, choose_clinician, lock_plan, require_change, require_open
 from .goals import _progress_entry
 from .plans import plan_recalculate
 
@@ -58,6 +58,7 @@ def session_record(
     if plan is not None:
         if plan.patient_id != patient.pk:
             raise ValidationError({"plan_id": "This plan is another patient's."})
+        plan = lock_plan(plan.pk)
         require_open(plan, "plan_id")
     for field, items in (("goal_ids", goals), ("interventions", interventions), ("progress", progress)):
         for item in items:
@@ -100,9 +101,9 @@ def session_record(
         },
     )
     recorded_at = _recorded_at(patient, session_date)
-    locked = {
-        g.pk: g for g in TreatmentGoal.objects.select_for_update().filter(pk__in=[p["goal"].pk for p in progress])
-    }
+    # The plan is locked already; the goals follow it, in one order.
+    goals_to_lock = TreatmentGoal.objects.select_for_update().filter(pk__in=[p["goal"].pk for p in progress])
+    locked = {g.pk: g for g in goals_to_lock.order_by("pk")}
     for position, entry in enumerate(progress):
         entry = dict(entry)
         goal = locked[entry.pop("goal").pk]

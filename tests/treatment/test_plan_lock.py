@@ -1,0 +1,231 @@
+"""The plan lock: writes to one plan serialize, so every stored figure is the rollup of the stored leaves.
+
+Real concurrency on PostgreSQL: each writer is a thread with its own database connection, all released
+together by a barrier, and each scenario is repeated ROUNDS times (a lost update would show in some
+round; with `lock_plan` taking no lock these tests fail). After every round, every goal's stored
+percentage and the plan's overall progress must equal `rollup()` recomputed from the stored goals.
+Writes to different plans of the same patient do not wait on each other.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from collections.abc import Callable
+
+import pytest
+from django.db import OperationalError, connection, connections, transaction
+
+from accounts.audit import AuditContext
+from reviews.services.reviews import review_record
+from tests.factories import GoalFactory, PlanFactory
+from treatment.models import GoalStatus, TreatmentGoal, TreatmentPlan
+from treatment.progress import rollup
+from treatment.services import goal_update, plan_update, progress_record, session_record
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROUNDS = 20
+
+
+@pytest.fixture(autouse=True)
+def postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises every writer; the plan lock is proven on PostgreSQL (CI)")
+
+
+@pytest.fixture
+def by(owner) -> AuditContext:
+    return AuditContext.system("tests", user=owner)
+
+
+def run_together(*writers: Callable[[], object], timeout: float = 60.0) -> list[object]:
+    """Run each writer in its own thread and connection, released at the same instant; re-raise any error."""
+    start = threading.Barrier(len(writers))
+    results: list[object] = [None] * len(writers)
+    errors: list[BaseException] = []
+
+    def run(index: int, writer: Callable[[], object]) -> None:
+        try:
+            start.wait(timeout=timeout)
+            results[index] = writer()
+        except BaseException as error:  # surfaced below, in the test's thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    assert not any(thread.is_alive() for thread in threads), "a writer did not finish"
+    if errors:
+        raise errors[0]
+    return results
+
+
+def assert_rollup_is_exact(plan: TreatmentPlan) -> None:
+    """Every stored figure equals the rollup of the stored tree."""
+    goals = list(TreatmentGoal.objects.filter(plan=plan))
+    computed, overall = rollup(goals)
+    stored = {goal.pk: goal.progress_percentage for goal in goals}
+    wrong = {str(pk): (stored[pk], computed[pk]) for pk in stored if stored[pk] != computed[pk]}
+    assert wrong == {}, f"stored vs recomputed: {wrong}"
+    assert TreatmentPlan.objects.get(pk=plan.pk).overall_progress == overall
+
+
+def leaf_figures(goals: list[TreatmentGoal]) -> dict:
+    return dict(TreatmentGoal.objects.filter(pk__in=[g.pk for g in goals]).values_list("pk", "progress_percentage"))
+
+
+def wide_tree(plan: TreatmentPlan, objectives: int) -> tuple[TreatmentGoal, TreatmentGoal, list[TreatmentGoal]]:
+    long_term = GoalFactory(plan=plan, description="Reduce overall anxiety to a manageable level")
+    short_term = GoalFactory(parent_goal=long_term, goal_type="short_term", description="Practise coping skills")
+    leaves = [
+        GoalFactory(parent_goal=short_term, goal_type="objective", description=f"Objective {n}", priority=1 + n % 5)
+        for n in range(objectives)
+    ]
+    return long_term, short_term, leaves
+
+
+def test_twenty_parallel_progress_entries_on_sibling_objectives_roll_up_exactly(plan, by):
+    long_term, short_term, objectives = wide_tree(plan, 20)
+
+    for round_ in range(ROUNDS):
+        # Each round every objective moves, each by a different amount, so a stale sibling shows.
+        ratings = [1 + (round_ + n) % 10 for n in range(len(objectives))]
+        run_together(
+            *(
+                lambda goal=goal, rating=rating: progress_record(
+                    by=by, goal=goal, progress_note=f"Round {round_}", rating=rating
+                )
+                for goal, rating in zip(objectives, ratings, strict=True)
+            )
+        )
+        assert leaf_figures(objectives) == {o.pk: 10 * r for o, r in zip(objectives, ratings, strict=True)}
+        assert_rollup_is_exact(plan)
+
+
+def test_progress_goal_edits_and_a_session_on_one_plan_roll_up_exactly(plan, patient, by):
+    long_term, short_term, objectives = wide_tree(plan, 8)
+    other_long_term = GoalFactory(plan=plan, description="Sleep through the night", priority=2)
+    other_short_term = GoalFactory(parent_goal=other_long_term, goal_type="short_term", description="Sleep hygiene")
+    other_objective = GoalFactory(parent_goal=other_short_term, goal_type="objective", description="Sleep diary")
+    today = patient.practice.today()
+
+    for round_ in range(ROUNDS):
+        flip = round_ % 2
+        writers = [
+            *(
+                lambda goal=goal, n=n: progress_record(
+                    by=by, goal=goal, progress_note="Practised", rating=1 + (round_ * 3 + n) % 10
+                )
+                for n, goal in enumerate(objectives[:4])
+            ),
+            # Priorities weigh the rollup: moving them changes the parent's figure.
+            lambda: goal_update(by=by, goal=objectives[4], priority=1 + (round_ % 10)),
+            lambda: goal_update(by=by, goal=objectives[5], status=GoalStatus.ACHIEVED if flip else GoalStatus.IN_PROGRESS),
+            lambda: goal_update(by=by, goal=other_long_term, priority=1 + flip),
+            lambda: session_record(
+                by=by,
+                patient=patient,
+                plan=plan,
+                session_date=today,
+                duration_minutes=50,
+                progress=[
+                    {"goal": objectives[6], "progress_note": "In session", "rating": 1 + round_ % 10},
+                    {"goal": objectives[7], "progress_note": "In session", "rating": 10 - round_ % 10},
+                    {"goal": other_objective, "progress_note": "Diary kept", "rating": 1 + (round_ * 7) % 10},
+                ],
+            ),
+        ]
+        run_together(*writers)
+        assert_rollup_is_exact(plan)
+
+
+def test_two_sessions_recorded_at_once_roll_up_exactly(plan, patient, by):
+    long_term, short_term, objectives = wide_tree(plan, 6)
+    today = patient.practice.today()
+
+    def session(goals: list[TreatmentGoal], rating: int) -> Callable[[], object]:
+        return lambda: session_record(
+            by=by,
+            patient=patient,
+            plan=plan,
+            session_date=today,
+            duration_minutes=45,
+            goals=goals,
+            progress=[{"goal": goal, "progress_note": "Worked on it", "rating": rating} for goal in goals],
+        )
+
+    for round_ in range(ROUNDS):
+        first, second = 1 + round_ % 10, 10 - round_ % 10
+        run_together(session(objectives[:3], first), session(objectives[3:], second))
+        expected = {o.pk: 10 * first for o in objectives[:3]} | {o.pk: 10 * second for o in objectives[3:]}
+        assert leaf_figures(objectives) == expected
+        assert_rollup_is_exact(plan)
+    assert plan.sessions.count() == 2 * ROUNDS
+
+
+def test_a_review_and_progress_at_once_seal_and_store_exact_figures(plan, patient, owner, by):
+    long_term, short_term, objectives = wide_tree(plan, 4)
+    today = patient.practice.today()
+
+    for round_ in range(5):
+        run_together(
+            lambda: review_record(
+                by=by,
+                plan=plan,
+                review_date=today,
+                summary="Reviewed",
+                goal_changes={str(objectives[0].pk): {"status": GoalStatus.IN_PROGRESS, "progress_percentage": 30}},
+            ),
+            *(
+                lambda goal=goal: progress_record(by=by, goal=goal, progress_note="Practised", rating=1 + round_)
+                for goal in objectives[1:]
+            ),
+        )
+        assert_rollup_is_exact(plan)
+    assert TreatmentPlan.objects.get(pk=plan.pk).version == 1 + 5
+
+
+def test_writes_to_another_plan_of_the_same_patient_do_not_wait(plan, patient, by):
+    """A plan write holds its own plan's row only: a second plan of the patient (and practice) goes on,
+    while a write to the held plan waits for it."""
+    other = PlanFactory(patient=patient, title="Sleep plan", start_date=datetime.date(2026, 9, 1))
+    held_goal = GoalFactory(plan=plan, description="Held plan's goal")
+    free_goal = GoalFactory(plan=other, description="Other plan's goal")
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with transaction.atomic():
+            plan_update(by=by, plan=plan, title="Edited while the other plan is written")
+            holding.set()
+            assert release.wait(timeout=30)
+
+    def write_other_plan() -> str:
+        assert holding.wait(timeout=30)
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '2s'")
+                plan_update(by=by, plan=other, title="Not kept waiting")
+                progress_record(by=by, goal=free_goal, progress_note="Not kept waiting", rating=7)
+            try:
+                with transaction.atomic():
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL lock_timeout = '300ms'")
+                    progress_record(by=by, goal=held_goal, progress_note="Must wait", rating=3)
+            except OperationalError as error:
+                return f"waited: {type(error.__cause__).__name__}"
+            return "did not wait"
+        finally:
+            release.set()
+
+    _, outcome = run_together(hold, write_other_plan)
+
+    assert outcome == "waited: LockNotAvailable"
+    assert TreatmentPlan.objects.get(pk=other.pk).title == "Not kept waiting"
+    assert TreatmentGoal.objects.get(pk=free_goal.pk).progress_percentage == 70
+    assert TreatmentGoal.objects.get(pk=held_goal.pk).progress_percentage == 0
