@@ -3,13 +3,10 @@ with status, overall progress and review status; the recent sessions; "Start a p
 change the patient. Only what the user may see, every row audited, and a constant number of queries.
 """
 
-import ast
 import datetime
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -208,14 +205,3 @@ def test_the_panels_cost_the_same_queries_however_many_plans_and_sessions(client
     assert len(response.context["sessions"]) == 10
     assert len(large.captured_queries) == len(small.captured_queries)
 
-
-def test_the_patient_page_view_does_not_import_treatment():
-    """accounts is left of treatment: the page reaches the panels only through the template tag."""
-    source = Path(settings.BASE_DIR, "accounts", "views.py").read_text()
-    modules = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.ImportFrom):
-            modules.add(node.module or "")
-        elif isinstance(node, ast.Import):
-            modules.update(alias.name for alias in node.names)
-    assert not [m for m in modules if m.split(".")[0] in ("treatment", "reviews")]
