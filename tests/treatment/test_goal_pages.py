@@ -290,7 +290,7 @@ def test_move_up_and_down_exchange_priorities(owner_client, plan):
 
 
 def test_reordering_keeps_priorities_within_1_to_10(plan):
-    from treatment.views.goals import reorder_priorities
+    from treatment.services import reorder_priorities
 
     goals = [GoalFactory(plan=plan, description=f"Goal {i}", priority=10) for i in range(3)]
     moved = [goals[0], goals[2], goals[1]]  # the last one moved up one place

@@ -79,27 +79,25 @@ def leaf_figures(goals: list[TreatmentGoal]) -> dict:
     return dict(TreatmentGoal.objects.filter(pk__in=[g.pk for g in goals]).values_list("pk", "progress_percentage"))
 
 
-def wide_tree(plan: TreatmentPlan, objectives: int) -> tuple[TreatmentGoal, TreatmentGoal, list[TreatmentGoal]]:
+def wide_tree(plan: TreatmentPlan, objectives: int) -> list[TreatmentGoal]:
+    """A long-term goal over a short-term goal over `objectives` objectives of mixed priorities."""
     long_term = GoalFactory(plan=plan, description="Reduce overall anxiety to a manageable level")
     short_term = GoalFactory(parent_goal=long_term, goal_type="short_term", description="Practise coping skills")
-    leaves = [
+    return [
         GoalFactory(parent_goal=short_term, goal_type="objective", description=f"Objective {n}", priority=1 + n % 5)
         for n in range(objectives)
     ]
-    return long_term, short_term, leaves
 
 
 def test_twenty_parallel_progress_entries_on_sibling_objectives_roll_up_exactly(plan, by):
-    long_term, short_term, objectives = wide_tree(plan, 20)
+    objectives = wide_tree(plan, 20)
 
     for round_ in range(ROUNDS):
         # Each round every objective moves, each by a different amount, so a stale sibling shows.
         ratings = [1 + (round_ + n) % 10 for n in range(len(objectives))]
         run_together(
             *(
-                lambda goal=goal, rating=rating: progress_record(
-                    by=by, goal=goal, progress_note=f"Round {round_}", rating=rating
-                )
+                lambda goal=goal, rating=rating: progress_record(by=by, goal=goal, progress_note="Seen", rating=rating)
                 for goal, rating in zip(objectives, ratings, strict=True)
             )
         )
@@ -108,15 +106,15 @@ def test_twenty_parallel_progress_entries_on_sibling_objectives_roll_up_exactly(
 
 
 def test_progress_goal_edits_and_a_session_on_one_plan_roll_up_exactly(plan, patient, by):
-    long_term, short_term, objectives = wide_tree(plan, 8)
+    objectives = wide_tree(plan, 8)
     other_long_term = GoalFactory(plan=plan, description="Sleep through the night", priority=2)
     other_short_term = GoalFactory(parent_goal=other_long_term, goal_type="short_term", description="Sleep hygiene")
     other_objective = GoalFactory(parent_goal=other_short_term, goal_type="objective", description="Sleep diary")
     today = patient.practice.today()
 
-    for round_ in range(ROUNDS):
+    def writers(round_: int) -> list[Callable[[], object]]:
         flip = round_ % 2
-        writers = [
+        return [
             *(
                 lambda goal=goal, n=n: progress_record(
                     by=by, goal=goal, progress_note="Practised", rating=1 + (round_ * 3 + n) % 10
@@ -125,7 +123,9 @@ def test_progress_goal_edits_and_a_session_on_one_plan_roll_up_exactly(plan, pat
             ),
             # Priorities weigh the rollup: moving them changes the parent's figure.
             lambda: goal_update(by=by, goal=objectives[4], priority=1 + (round_ % 10)),
-            lambda: goal_update(by=by, goal=objectives[5], status=GoalStatus.ACHIEVED if flip else GoalStatus.IN_PROGRESS),
+            lambda: goal_update(
+                by=by, goal=objectives[5], status=GoalStatus.ACHIEVED if flip else GoalStatus.IN_PROGRESS
+            ),
             lambda: goal_update(by=by, goal=other_long_term, priority=1 + flip),
             lambda: session_record(
                 by=by,
@@ -140,12 +140,14 @@ def test_progress_goal_edits_and_a_session_on_one_plan_roll_up_exactly(plan, pat
                 ],
             ),
         ]
-        run_together(*writers)
+
+    for round_ in range(ROUNDS):
+        run_together(*writers(round_))
         assert_rollup_is_exact(plan)
 
 
 def test_two_sessions_recorded_at_once_roll_up_exactly(plan, patient, by):
-    long_term, short_term, objectives = wide_tree(plan, 6)
+    objectives = wide_tree(plan, 6)
     today = patient.practice.today()
 
     def session(goals: list[TreatmentGoal], rating: int) -> Callable[[], object]:
@@ -169,7 +171,7 @@ def test_two_sessions_recorded_at_once_roll_up_exactly(plan, patient, by):
 
 
 def test_a_review_and_progress_at_once_seal_and_store_exact_figures(plan, patient, owner, by):
-    long_term, short_term, objectives = wide_tree(plan, 4)
+    objectives = wide_tree(plan, 4)
     today = patient.practice.today()
 
     for round_ in range(5):
@@ -182,7 +184,9 @@ def test_a_review_and_progress_at_once_seal_and_store_exact_figures(plan, patien
                 goal_changes={str(objectives[0].pk): {"status": GoalStatus.IN_PROGRESS, "progress_percentage": 30}},
             ),
             *(
-                lambda goal=goal: progress_record(by=by, goal=goal, progress_note="Practised", rating=1 + round_)
+                lambda goal=goal, rating=1 + round_: progress_record(
+                    by=by, goal=goal, progress_note="Practised", rating=rating
+                )
                 for goal in objectives[1:]
             ),
         )

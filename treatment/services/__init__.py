@@ -22,6 +22,7 @@ from .goals import (
     progress_record,
     smart_missing,
 )
+from .ordering import goal_move, reorder_priorities
 from .plans import PLAN_FIELDS, clean_problems, plan_create, plan_recalculate, plan_update
 from .sessions import session_record
 
@@ -34,12 +35,14 @@ __all__ = [
     "goal_add",
     "goal_intervention_add",
     "goal_intervention_update",
+    "goal_move",
     "goal_update",
     "lock_plan",
     "plan_create",
     "plan_recalculate",
     "plan_update",
     "progress_record",
+    "reorder_priorities",
     "session_record",
     "smart_missing",
 ]

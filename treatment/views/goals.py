@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -33,6 +32,7 @@ from treatment.charts import progress_chart_svg
 from treatment.forms import SMART_LABELS, GoalForm, GoalInterventionForm, InterventionSearchForm
 from treatment.models import GoalIntervention, GoalType, TreatmentGoal, TreatmentPlan
 from treatment.selectors import plan_tree, progress_series
+from treatment.services.ordering import DIRECTIONS
 
 GOAL_CONFLICT = (
     "Someone else saved this goal first. Your changes are below but not saved: check them against the "
@@ -40,9 +40,6 @@ GOAL_CONFLICT = (
 )
 MOVE_CONFLICT = (
     "Someone else changed this goal first; the tree below is the current one. Move it again if you still want to."
-)
-MOVE_TOO_MANY = (
-    "This level has more than 10 goals, so not every order fits priorities 1-10: set the priority in the goal's form."
 )
 RESULTS_LIMIT = 25
 #: The tree's headings nest as its goals do (the page's sections are h2).
@@ -308,68 +305,28 @@ def goal_smart_hint(request):
     return render(request, "treatment/_goal_smart_hint.html", {"form": form, "hint_key": form.key})
 
 
-def reorder_priorities(ordered: list[TreatmentGoal], slots: list[int]) -> dict | None:
-    """Priorities under which the tree's order (priority, then age) is `ordered`.
-
-    `slots` are the level's priorities in their old order: each goal takes the priority of the place it
-    now holds (so two goals that swap places swap priorities), raised just enough where a tie would
-    put it above the goal before it. If that runs past 10 the level is renumbered 1, 2, 3...; None if
-    it has more than 10 goals and still does not fit.
-    """
-    new: dict = {}
-    previous = None
-    for goal, slot in zip(ordered, slots, strict=True):
-        lowest = 1
-        if previous is not None:
-            lowest = new[previous.pk] + (0 if previous.created_at < goal.created_at else 1)
-        new[goal.pk] = max(slot, lowest)
-        previous = goal
-    if max(new.values(), default=1) <= 10:
-        return new
-    if len(ordered) <= 10:
-        return {goal.pk: position for position, goal in enumerate(ordered, start=1)}
-    return None
-
-
 @login_required
 @require_POST
 def goal_move(request, pk):
-    """Move a goal one place up or down among its siblings; the tree is ordered by priority, so priorities
-    change (see `reorder_priorities`), which also weighs the goal more or less in the progress rollup."""
+    """Move a goal one place up or down among its siblings (`services.goal_move` decides the priorities)."""
     goal = goal_or_404(request, pk, "change")
-    plan = goal.plan
-    if plan.is_closed:
-        return closed_response(request, plan)
+    if goal.plan.is_closed:
+        return closed_response(request, goal.plan)
     direction = request.POST.get("direction")
-    if direction not in ("up", "down"):
+    if direction not in DIRECTIONS:
         return HttpResponseBadRequest("Move up or down.")
-    siblings = list(
-        TreatmentGoal.objects.filter(plan=plan, parent_goal_id=goal.parent_goal_id).order_by("priority", "created_at")
-    )
-    index = next(i for i, sibling in enumerate(siblings) if sibling.pk == goal.pk)
-    neighbour = index - 1 if direction == "up" else index + 1
-    if not 0 <= neighbour < len(siblings):
-        return tree_response(request, plan.pk, focus_goal=goal.pk)
-    slots = [sibling.priority for sibling in siblings]
-    siblings[index], siblings[neighbour] = siblings[neighbour], siblings[index]
-    priorities = reorder_priorities(siblings, slots)
-    if priorities is None:
-        return tree_response(request, plan.pk, focus_goal=goal.pk, error=MOVE_TOO_MANY)
-    by = AuditContext.from_request(request)
     try:
-        with transaction.atomic():
-            # The moved goal first, with the ETag the user saw: a conflict stops the whole move.
-            services.goal_update(
-                by=by, goal=goal, if_match=request.POST.get("etag") or None, priority=priorities[goal.pk]
-            )
-            for sibling in siblings:
-                if sibling.pk != goal.pk and priorities[sibling.pk] != sibling.priority:
-                    services.goal_update(by=by, goal=sibling, priority=priorities[sibling.pk])
+        moved = services.goal_move(
+            by=AuditContext.from_request(request),
+            goal=goal,
+            direction=direction,
+            if_match=request.POST.get("etag") or None,
+        )
     except StaleWrite:
-        return tree_response(request, plan.pk, focus_goal=goal.pk, error=MOVE_CONFLICT)
+        return tree_response(request, goal.plan_id, focus_goal=goal.pk, error=MOVE_CONFLICT)
     except ValidationError as error:
-        return tree_response(request, plan.pk, focus_goal=goal.pk, error=" ".join(error.messages))
-    return tree_response(request, plan.pk, focus_goal=goal.pk, message="Goal moved.")
+        return tree_response(request, goal.plan_id, focus_goal=goal.pk, error=" ".join(error.messages))
+    return tree_response(request, goal.plan_id, focus_goal=goal.pk, message="Goal moved." if moved else "")
 
 
 # --- interventions ----------------------------------------------------------------------------------
