@@ -34,7 +34,7 @@ def check_external_id(practice: Practice, external_id: str, exclude_pk=None) -> 
 def primary_therapist_for(*, actor: User, requested: User | None, field: str = "primary_therapist") -> User | None:
     """Who treats a patient `actor` registers: a clinician treats whom they register; only a
     practice admin (or a platform superuser) may name another clinician, or nobody yet."""
-    if actor.is_superuser or actor.role == Role.PRACTICE_ADMIN:
+    if actor.acts_for_practice():
         return requested
     if requested is not None and requested.pk != actor.pk:
         raise ValidationError({field: "Only a practice admin can assign a patient to someone else."})
@@ -117,9 +117,7 @@ def patient_transfer(*, by: AuditContext, patient: Patient, therapist: User) -> 
     Only a practice admin of the patient's practice (or a platform superuser) may transfer.
     """
     actor = by.user
-    if actor is None or not (
-        actor.is_superuser or (actor.role == Role.PRACTICE_ADMIN and actor.practice_id == patient.practice_id)
-    ):
+    if actor is None or not actor.acts_for_practice(patient.practice_id):
         raise PermissionDenied("Only a practice admin can transfer care.")
     _check_clinician(therapist, patient.practice, "therapist_id")
     previous_id = patient.primary_therapist_id

@@ -124,7 +124,7 @@ class Caseload:
 
 
 def dashboard_scope(user: User) -> str:
-    if user.is_superuser or user.role == Role.PRACTICE_ADMIN:
+    if user.acts_for_practice():
         return "practice"
     if user.role == Role.SUPERVISOR:
         return "supervisor"

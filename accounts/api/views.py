@@ -21,7 +21,7 @@ from accounts.api.serializers import (
 )
 from accounts.auth import lockout_response
 from accounts.filters import AuditEventFilter, PatientFilter
-from accounts.models import AuditEvent, Patient, Role, User
+from accounts.models import AuditEvent, Patient, User
 
 
 class TokenView(APIView):
@@ -107,7 +107,7 @@ class IsPracticeAdmin(permissions.BasePermission):
 
     def has_permission(self, request, view):
         user = request.user
-        return bool(user and user.is_authenticated and (user.is_superuser or user.role == Role.PRACTICE_ADMIN))
+        return bool(user and user.is_authenticated and user.acts_for_practice())
 
 
 class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):

@@ -101,7 +101,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_staff(self) -> bool:
         """Django admin is for practice admins (their practice only) and platform superusers."""
-        return self.is_active and (self.is_superuser or self.role == Role.PRACTICE_ADMIN)
+        return self.is_active and self.acts_for_practice()
+
+    def acts_for_practice(self, practice_id: uuid.UUID | None = None) -> bool:
+        """Whether this person acts for a practice, not only for their own caseload: a platform superuser, or
+        a practice admin (of the practice `practice_id` when it is given). They assign, transfer and record
+        on another clinician's behalf."""
+        if self.is_superuser:
+            return True
+        return self.role == Role.PRACTICE_ADMIN and (practice_id is None or self.practice_id == practice_id)
 
     @property
     def is_practice_admin(self) -> bool:

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from accounts.audit import Action, AuditContext, audit_record, diff, snapshot
 from accounts.concurrency import check_if_match
-from accounts.models import CareTeamMembership, Patient, Role, User
+from accounts.models import CareTeamMembership, Patient, User
 from accounts.validators import check_clinical_dates
 from treatment import diagnoses
 from treatment.models import GoalStatus, PlanStatus, TreatmentGoal, TreatmentPlan
@@ -151,7 +151,7 @@ def plan_update(*, by: AuditContext, plan: TreatmentPlan, if_match: str | None =
         fields["title"] = (fields["title"] or "").strip()
     if fields.get("therapist") is not None and fields["therapist"].pk != plan.therapist_id:
         actor = by.user
-        if actor is not None and not (actor.is_superuser or actor.role == Role.PRACTICE_ADMIN):
+        if actor is not None and not actor.acts_for_practice():
             raise ValidationError({"therapist_id": "Only a practice admin can hand a plan to another therapist."})
         _check_therapist(fields["therapist"], plan.patient)
     elif "therapist" in fields:
