@@ -90,7 +90,8 @@ def audit_record_many(ctx: AuditContext, action: str, objs: Iterable[models.Mode
     return AuditEvent.objects.bulk_create([_event(ctx, action, obj) for obj in objs])
 
 
-def _jsonable(value):
+def jsonable(value):
+    """A field's value as JSON can hold it: dates as ISO text, ids as strings, records by their id."""
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, (UUID, Decimal)):
@@ -106,7 +107,7 @@ def snapshot(obj: models.Model, fields: Iterable[str]) -> dict:
     for name in fields:
         f = obj._meta.get_field(name)
         attname = f.attname if f.is_relation and f.many_to_one else name
-        values[name] = _jsonable(getattr(obj, attname))
+        values[name] = jsonable(getattr(obj, attname))
     return values
 
 

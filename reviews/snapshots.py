@@ -12,11 +12,10 @@ differences for reading (labels, choice names), for the version pages and the st
 
 from __future__ import annotations
 
-import datetime
-import uuid
-
+from accounts.audit import jsonable
 from treatment.models import GoalStatus, GoalType, PlanStatus, TreatmentGoal, TreatmentPlan
 from treatment.selectors import plan_tree
+from treatment.services import GOAL_FIELD_NAMES
 
 SCHEMA = 1
 
@@ -36,35 +35,14 @@ PLAN_SNAPSHOT_FIELDS = (
     "version",
     "notes",
 )
-#: Each goal's fields a snapshot keeps (besides its id and its interventions).
-GOAL_SNAPSHOT_FIELDS = (
-    "parent_goal_id",
-    "goal_type",
-    "description",
-    "measurable_criteria",
-    "baseline_value",
-    "target_value",
-    "current_value",
-    "target_date",
-    "status",
-    "progress_percentage",
-    "priority",
-    "smart",
-)
+#: Each goal's fields a snapshot keeps (besides its id and its interventions): those a client writes.
+GOAL_SNAPSHOT_FIELDS = GOAL_FIELD_NAMES
 INTERVENTION_SNAPSHOT_FIELDS = ("name", "modality", "frequency", "effectiveness_rating")
-
-
-def _json(value):
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return value
 
 
 def _goal(goal: TreatmentGoal) -> dict:
     data = {"id": str(goal.pk)}
-    data.update({name: _json(getattr(goal, name)) for name in GOAL_SNAPSHOT_FIELDS})
+    data.update({name: jsonable(getattr(goal, name)) for name in GOAL_SNAPSHOT_FIELDS})
     data["interventions"] = [
         {
             "intervention_id": str(link.intervention_id),
@@ -104,7 +82,7 @@ def plan_snapshot(plan: TreatmentPlan) -> dict:
             fields["therapist"] = plan.therapist.get_full_name() if plan.therapist_id else ""
             fields["therapist_id"] = str(plan.therapist_id) if plan.therapist_id else None
         else:
-            fields[name] = _json(getattr(plan, name))
+            fields[name] = jsonable(getattr(plan, name))
     fields["diagnosis_codes"] = [dict(d) for d in fields["diagnosis_codes"] or []]
     fields["presenting_problems"] = list(fields["presenting_problems"] or [])
     return {"schema": SCHEMA, "plan": fields, "goals": [_goal(goal) for goal in tree_order(roots)]}

@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from accounts.api.fields import VisibleRelatedField
 from accounts.api.serializers import PracticeStaffField, StaffSummarySerializer
+from accounts.validators import validate_clinical_datetime
 from interventions.api.serializers import AvailableInterventionField, InterventionSummarySerializer
 from treatment.models import (
     GoalIntervention,
@@ -16,7 +17,7 @@ from treatment.models import (
 )
 from treatment.models.goal import SMART_TEMPLATE
 from treatment.selectors import summary_from_annotations
-from treatment.services import PLAN_FIELDS, smart_missing
+from treatment.services import GOAL_FIELD_NAMES, PLAN_FIELDS, smart_missing
 
 
 class DiagnosisSerializer(serializers.Serializer):
@@ -188,18 +189,7 @@ class GoalSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "plan_id",
-            "parent_goal_id",
-            "goal_type",
-            "description",
-            "measurable_criteria",
-            "baseline_value",
-            "target_value",
-            "current_value",
-            "target_date",
-            "status",
-            "progress_percentage",
-            "priority",
-            "smart",
+            *GOAL_FIELD_NAMES,
             "smart_missing",
             "interventions",
             "sub_goals",
@@ -269,7 +259,11 @@ class ProgressSerializer(serializers.ModelSerializer):
     )
     rating = serializers.IntegerField(min_value=1, max_value=10, required=False, allow_null=True)
     recorded_by = StaffSummarySerializer(read_only=True)
-    recorded_at = serializers.DateTimeField(required=False, help_text="Defaults to now; cannot be in the future.")
+    recorded_at = serializers.DateTimeField(
+        required=False,
+        validators=[validate_clinical_datetime],
+        help_text="Defaults to now; cannot be in the future.",
+    )
 
     class Meta:
         model = GoalProgress

@@ -12,6 +12,7 @@ plan's, so two writers cannot deadlock. (`tests/treatment/test_plan_lock.py` pro
 
 from .common import lock_plan
 from .goals import (
+    GOAL_FIELD_NAMES,
     GOAL_FIELDS,
     GOAL_INTERVENTION_FIELDS,
     clean_smart,
@@ -28,6 +29,7 @@ from .sessions import session_record
 
 __all__ = [
     "GOAL_FIELDS",
+    "GOAL_FIELD_NAMES",
     "GOAL_INTERVENTION_FIELDS",
     "PLAN_FIELDS",
     "clean_problems",

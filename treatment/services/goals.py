@@ -29,10 +29,12 @@ GOAL_FIELDS = (
     "current_value",
     "target_date",
     "status",
-    "priority",
     "progress_percentage",
+    "priority",
     "smart",
 )
+#: The same fields as a client names them (the parent by its id): the API's goal and a version's snapshot.
+GOAL_FIELD_NAMES = tuple("parent_goal_id" if name == "parent_goal" else name for name in GOAL_FIELDS)
 GOAL_INTERVENTION_FIELDS = ("frequency", "notes", "effectiveness_rating")
 
 
