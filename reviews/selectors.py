@@ -9,7 +9,7 @@ from itertools import groupby
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import Patient, Role, User
+from accounts.models import MAX_REVIEW_LEAD_DAYS, Patient, Role, User
 from reviews.models import Notification, PlanReview
 from treatment.models import PlanStatus, ReviewStatus, TreatmentPlan
 
@@ -17,8 +17,6 @@ from treatment.models import PlanStatus, ReviewStatus, TreatmentPlan
 NEEDS_REVIEW = (ReviewStatus.OVERDUE, ReviewStatus.DUE, ReviewStatus.DUE_SOON)
 #: A practice admin's "Needs review" shows this many of the most urgent plans (the rest are counted).
 NEEDS_REVIEW_LIMIT = 50
-#: The longest lead a practice may set (`Practice.review_reminder_lead_days`).
-MAX_LEAD_DAYS = 60
 
 
 def today_for(user: User) -> datetime.date:
@@ -190,7 +188,7 @@ def caseload(user: User, today: datetime.date) -> Caseload:
 
 
 def _practice_caseload(user: User, today: datetime.date) -> Caseload:
-    lead = user.practice.review_reminder_lead_days if user.practice_id else MAX_LEAD_DAYS
+    lead = user.practice.review_reminder_lead_days if user.practice_id else MAX_REVIEW_LEAD_DAYS
     plans = caseload_plans(user)
     due = Q(next_review_date=today)
     overdue = Q(next_review_date__lt=today)

@@ -1,11 +1,12 @@
 from .audit import AuditEvent
 from .patient import DEMOGRAPHIC_FIELDS, CareTeamMembership, Patient, PatientUserObjectPermission
-from .practice import Practice
+from .practice import MAX_REVIEW_LEAD_DAYS, Practice
 from .user import CLINICAL_ROLES, Role, User
 
 __all__ = [
     "CLINICAL_ROLES",
     "DEMOGRAPHIC_FIELDS",
+    "MAX_REVIEW_LEAD_DAYS",
     "AuditEvent",
     "CareTeamMembership",
     "Patient",

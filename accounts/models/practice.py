@@ -11,6 +11,10 @@ def _time_zone_choices():
     return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
+#: The longest a practice may set its review reminders ahead of the review date (days).
+MAX_REVIEW_LEAD_DAYS = 60
+
+
 class Practice(models.Model):
     """A mental-health practice: the tenant that owns staff, patients, plans and settings."""
 
@@ -22,7 +26,7 @@ class Practice(models.Model):
     )
     review_reminder_lead_days = models.PositiveSmallIntegerField(
         default=7,
-        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_REVIEW_LEAD_DAYS)],
         help_text="How many days before a plan's review date its therapist is reminded (and it shows as due soon).",
     )
     created_at = models.DateTimeField(auto_now_add=True)

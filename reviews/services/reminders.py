@@ -25,14 +25,12 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from accounts.audit import AuditContext
-from accounts.models import User
+from accounts.models import MAX_REVIEW_LEAD_DAYS, User
 from reviews.models import Notification, ReminderKind, ReviewReminder
 from treatment.models import PlanStatus, ReviewStatus, TreatmentPlan
 
 logger = logging.getLogger(__name__)
 
-#: The largest lead a practice may set (the validator on Practice.review_reminder_lead_days).
-MAX_LEAD_DAYS = 60
 #: How the due date reads in notifications and emails ("Thu 8 Oct 2026").
 DATE_FORMAT = "D j M Y"
 #: Emails that failed are tried again by later sweeps for this long, then given up (the in-app one stays).
@@ -91,7 +89,9 @@ def _candidates(today: datetime.date | None):
     so a plan that has had today's reminder costs nothing more.
     """
     # A practice's calendar may be a day ahead of UTC's (UTC+14), never more.
-    horizon = (today or timezone.now().date() + datetime.timedelta(days=1)) + datetime.timedelta(days=MAX_LEAD_DAYS)
+    horizon = (today or timezone.now().date() + datetime.timedelta(days=1)) + datetime.timedelta(
+        days=MAX_REVIEW_LEAD_DAYS
+    )
     sent = {
         f"sent_{kind}": Exists(
             ReviewReminder.objects.filter(plan=OuterRef("pk"), kind=kind, due_date=OuterRef("next_review_date"))
