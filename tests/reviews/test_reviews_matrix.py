@@ -27,8 +27,6 @@ READ = {"owner": 200, "colleague": 404, "supervisor": 200, "practice_admin": 200
 RECORD = {"owner": 201, "colleague": 404, "supervisor": 403, "practice_admin": 201, "outsider_admin": 404}
 COSIGN = {"owner": 403, "colleague": 404, "supervisor": 200, "practice_admin": 403, "outsider_admin": 404}
 
-SLASHES = pytest.mark.parametrize("slash", ["", "/"], ids=["no-slash", "slash"])
-
 
 @pytest.fixture
 def world(owner, plan, tree, practice):
@@ -91,9 +89,9 @@ ENDPOINTS = [
 ]
 
 
-def url(endpoint: Endpoint, w: dict, slash: str) -> str:
+def url(endpoint: Endpoint, w: dict) -> str:
     path = endpoint.path.format(plan=w["plan"].pk, review=w["review"].pk)
-    return f"/api/v1/{path}{slash}{endpoint.query}"
+    return f"/api/v1/{path}{endpoint.query}"
 
 
 def payload(endpoint: Endpoint, w: dict):
@@ -107,16 +105,15 @@ def writes() -> int:
     return AuditEvent.objects.filter(action__in=["create", "update"]).count()
 
 
-@SLASHES
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
-def test_api_matrix(api, cast, world, endpoint, role, slash):
+def test_api_matrix(api, cast, world, endpoint, role):
     user, expected = cast[role], endpoint.expected[role]
     before = endpoint.state(world) if endpoint.state else None
     writes_before = writes()
     views_before = AuditEvent.objects.filter(action="view", user=user).count()
 
-    response = getattr(api.as_(user), endpoint.method.lower())(url(endpoint, world, slash), payload(endpoint, world))
+    response = getattr(api.as_(user), endpoint.method.lower())(url(endpoint, world), payload(endpoint, world))
 
     assert response.status_code == expected, response.content
     if endpoint.state:
@@ -135,14 +132,13 @@ def test_api_matrix(api, cast, world, endpoint, role, slash):
             assert views.count() == views_before
 
 
-@SLASHES
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
-def test_api_unauthenticated_is_401_and_changes_nothing(world, endpoint, slash):
+def test_api_unauthenticated_is_401_and_changes_nothing(world, endpoint):
     before = endpoint.state(world) if endpoint.state else None
     events = AuditEvent.objects.count()
 
     response = getattr(APIClient(), endpoint.method.lower())(
-        url(endpoint, world, slash), payload(endpoint, world), format="json"
+        url(endpoint, world), payload(endpoint, world), format="json"
     )
 
     assert response.status_code == 401

@@ -40,7 +40,6 @@ WRITE = {"owner": 200, "colleague": 404, "supervisor": 403, "practice_admin": 20
 CREATE = {**WRITE, "owner": 201, "practice_admin": 201}
 SEES_PATIENT = {role: READ[role] == 200 for role in ROLES}
 
-SLASHES = pytest.mark.parametrize("slash", ["", "/"], ids=["no-slash", "slash"])
 SESSION_DATE = datetime.date.today() - datetime.timedelta(days=7)
 
 
@@ -284,8 +283,8 @@ ENDPOINTS = [
 TOP_LISTS = [("treatment-plans", "plan"), ("sessions", "session")]
 
 
-def url(path: str, w: dict, slash: str = "") -> str:
-    return "/api/v1/" + path.format(**ids(w)) + slash
+def url(path: str, w: dict) -> str:
+    return "/api/v1/" + path.format(**ids(w))
 
 
 def rows_of(payload) -> list:
@@ -302,16 +301,15 @@ def write_events() -> int:
     return AuditEvent.objects.filter(action__in=["create", "update"]).count()
 
 
-@SLASHES
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
-def test_matrix(api, cast, world, endpoint, role, slash):
+def test_matrix(api, cast, world, endpoint, role):
     expected = endpoint.expected[role]
     before = endpoint.state(world) if endpoint.state else None
     events_before = write_events()
     body = endpoint.body(world) if endpoint.body else None
 
-    response = getattr(api.as_(cast[role]), endpoint.method.lower())(url(endpoint.path, world, slash), body)
+    response = getattr(api.as_(cast[role]), endpoint.method.lower())(url(endpoint.path, world), body)
 
     assert response.status_code == expected, response.content
     if endpoint.returns and expected == 200:
@@ -327,11 +325,10 @@ def test_matrix(api, cast, world, endpoint, role, slash):
         assert write_events() == events_before
 
 
-@SLASHES
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("path", "key"), TOP_LISTS, ids=[p for p, _ in TOP_LISTS])
-def test_lists_show_only_what_the_caller_may_see(api, cast, world, path, key, role, slash):
-    response = api.as_(cast[role]).get(f"/api/v1/{path}{slash}")
+def test_lists_show_only_what_the_caller_may_see(api, cast, world, path, key, role):
+    response = api.as_(cast[role]).get(f"/api/v1/{path}")
 
     assert response.status_code == 200, response.content
     assert (str(world[key].pk) in returned_ids(response.json())) is SEES_PATIENT[role]
@@ -345,18 +342,17 @@ def test_lists_filtered_by_patient_are_filtered_by_access_too(api, cast, world, 
         assert returned_ids(response.json()) == ({str(world[key].pk)} if SEES_PATIENT[role] else set())
 
 
-@SLASHES
 @pytest.mark.parametrize(
     "endpoint",
     [*ENDPOINTS, *(Endpoint(f"{p}-list", "GET", p, READ) for p, _ in TOP_LISTS)],
     ids=str,
 )
-def test_unauthenticated_gets_401_and_changes_nothing(world, endpoint, slash):
+def test_unauthenticated_gets_401_and_changes_nothing(world, endpoint):
     before = endpoint.state(world) if endpoint.state else None
     events = AuditEvent.objects.count()
     body = endpoint.body(world) if endpoint.body else None
 
-    response = getattr(APIClient(), endpoint.method.lower())(url(endpoint.path, world, slash), body, format="json")
+    response = getattr(APIClient(), endpoint.method.lower())(url(endpoint.path, world), body, format="json")
 
     assert response.status_code == 401, response.content
     assert response["WWW-Authenticate"].startswith("Token")
@@ -535,18 +531,15 @@ def intervention_state(pk):
 CUSTOM_EDIT = {"owner": 200, "colleague": 403, "supervisor": 403, "practice_admin": 200, "outsider_admin": 404}
 
 
-@SLASHES
 @pytest.mark.parametrize("method", ["PUT", "PATCH"])
 @pytest.mark.parametrize(("role", "expected"), CUSTOM_EDIT.items())
-def test_custom_intervention_is_edited_by_its_author_and_the_practice_admin(
-    api, cast, custom, role, expected, method, slash
-):
+def test_custom_intervention_is_edited_by_its_author_and_the_practice_admin(api, cast, custom, role, expected, method):
     before = intervention_state(custom.pk)
     body = {"name": "Scheduled Worry Time", "description": "Renamed", "modality": "CBT"}
     if method == "PATCH":
         body = {"name": "Scheduled Worry Time"}
 
-    response = getattr(api.as_(cast[role]), method.lower())(f"/api/v1/interventions/{custom.pk}{slash}", body)
+    response = getattr(api.as_(cast[role]), method.lower())(f"/api/v1/interventions/{custom.pk}", body)
 
     assert response.status_code == expected, response.content
     after = intervention_state(custom.pk)
@@ -577,15 +570,14 @@ def test_custom_interventions_are_listed_only_in_their_practice(api, cast, custo
     assert (str(custom.pk) in listed) is (role != "outsider_admin")
 
 
-@SLASHES
 @pytest.mark.parametrize("method", ["PUT", "PATCH"])
 @pytest.mark.parametrize("role", ROLES)
-def test_system_interventions_cannot_be_edited_by_anyone(api, cast, role, method, slash):
+def test_system_interventions_cannot_be_edited_by_anyone(api, cast, role, method):
     system = intervention("Deep Breathing")
     before = intervention_state(system.pk)
     body = {"name": "Box Breathing", "description": "Changed", "modality": "CBT"}
 
-    response = getattr(api.as_(cast[role]), method.lower())(f"/api/v1/interventions/{system.pk}{slash}", body)
+    response = getattr(api.as_(cast[role]), method.lower())(f"/api/v1/interventions/{system.pk}", body)
 
     assert response.status_code == 403, response.content
     assert intervention_state(system.pk) == before
