@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views import View
@@ -28,6 +28,7 @@ from accounts.models import Patient
 from treatment import diagnoses, services
 from treatment.forms import PlanForm, PlanStatusForm, diagnosis_chips, unique
 from treatment.models import ReviewStatus, TherapySession, TreatmentPlan
+from treatment.panels import panel_prefetches, plan_panels
 from treatment.views.goals import closed_response, plan_or_404, refresh_etag, tree_context
 
 PLAN_CONFLICT = (
@@ -47,20 +48,6 @@ REVIEW_BADGE = {
     ReviewStatus.OVERDUE: "danger",
     ReviewStatus.NOT_REQUIRED: "neutral",
 }
-
-
-def panel_prefetches() -> tuple:
-    """The reverse relations the reviews and reports panels read, by name: treatment never imports reviews.
-
-    The versions list needs no snapshot (a whole plan each), so it is left in the database.
-    """
-    versions = TreatmentPlan._meta.get_field("versions").related_model
-    return (
-        "reviews__reviewer",
-        "reviews__cosigned_by",
-        Prefetch("versions", queryset=versions._default_manager.defer("snapshot")),
-        "progress_reports__requested_by",
-    )
 
 
 # Submit buttons of the builder that change the form, not the plan.
@@ -250,6 +237,7 @@ def plan_page_context(request, plan: TreatmentPlan, *, status_form=None) -> dict
         review_status_label=ReviewStatus(review_status).label,
         review_badge=REVIEW_BADGE[ReviewStatus(review_status)],
         recent_sessions=list(sessions),
+        plan_panels=plan_panels(),
         status_form=status_form if editable and status_form.fields["status"].choices else None,
     )
     return context
