@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # A development machine runs with DEBUG on unless told otherwise (production sets SECRET_KEY).
 export DEBUG ?= true
 
-.PHONY: install run test lint format check bench clean
+.PHONY: install run test lint format check bench fuzz clean
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ check: install
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
+
+# schemathesis against a live server on a throwaway database (tests/fuzz/run.sh says how, and what is left out).
+fuzz: install
+	tests/fuzz/run.sh
 
 bench: install
 	$(BIN)/python -m tests.benchmarks.patients

@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
 from accounts.audit import Action, AuditContext, audit_record, audit_record_many
-from accounts.forms import add_service_error  # noqa: F401  (the admins import it from here)
+from accounts.forms import BoundedJSONField, add_service_error  # noqa: F401  (the admins import add_service_error)
 from accounts.models import Patient, Practice, User
 
 
@@ -23,6 +23,7 @@ class PracticeScopedAdmin(admin.ModelAdmin):
 
     practice_lookup = "practice"
     audit_reads = False
+    formfield_overrides = {models.JSONField: {"form_class": BoundedJSONField}}
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

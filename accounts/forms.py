@@ -1,8 +1,10 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.forms.fields import InvalidJSONInput
 
 from accounts.models import DEMOGRAPHIC_FIELDS, Patient, Role, User
+from accounts.validators import MAX_JSON_DEPTH, json_too_deep, validate_clinical_date
 
 
 def add_service_error(form: forms.BaseForm, error: ValidationError, aliases: dict[str, str] | None = None) -> None:
@@ -16,6 +18,28 @@ def add_service_error(form: forms.BaseForm, error: ValidationError, aliases: dic
     for key, errors in error.error_dict.items():
         field = (aliases or {}).get(key, key)
         form.add_error(field if field in form.fields else None, errors)
+
+
+class ClinicalDateField(forms.DateField):
+    """A plan, goal, session, review or report date, between CLINICAL_DATE_MIN and CLINICAL_DATE_MAX: a date
+    outside is an error on the field (with what was typed kept), before any service computes with it."""
+
+    default_validators = [validate_clinical_date]
+
+
+class BoundedJSONField(forms.JSONField):
+    """A JSON input (the admin's) that refuses nesting deeper than MAX_JSON_DEPTH before it is parsed:
+    the parser recurses once per level, and a deep enough document would overflow Python's stack."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and json_too_deep(value):
+            raise ValidationError(f"Nest the JSON at most {MAX_JSON_DEPTH} levels deep.", code="invalid")
+        return super().to_python(value)
+
+    def bound_data(self, data, initial):
+        if isinstance(data, str) and json_too_deep(data):
+            return InvalidJSONInput(data)
+        return super().bound_data(data, initial)
 
 
 class EmailAuthenticationForm(AuthenticationForm):

@@ -1,3 +1,13 @@
+"""Middleware of every request: no caching of PHI, and input refused before any view sees it."""
+
+from django.conf import settings
+from django.core.exceptions import BadRequest, RequestDataTooBig
+from django.http import JsonResponse
+
+from accounts.errors import api_error, body_too_large_detail, is_api
+from accounts.validators import MAX_JSON_DEPTH, NUL_MESSAGE, json_too_deep
+
+
 class NoStoreMiddleware:
     """Pages and API answers may carry PHI: no browser or proxy may keep a copy."""
 
@@ -13,3 +23,64 @@ class NoStoreMiddleware:
             response["Cache-Control"] = "no-store, private"
             response["Pragma"] = "no-cache"
         return response
+
+
+class RequestGuardMiddleware:
+    """Refuses, before any view runs, input no view can handle safely.
+
+    - A NUL character in the query string, on every path (PostgreSQL cannot compare text with one): a 400
+      naming the parameter, JSON on the API, the 400 page elsewhere.
+    - On the API, a body larger than DATA_UPLOAD_MAX_MEMORY_SIZE, or JSON nested deeper than
+      MAX_JSON_DEPTH: a JSON 400, for every endpoint, the unauthenticated token endpoint included. The
+      depth is counted on the raw text (`json_too_deep`), because the JSON parser itself recurses per level.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        api = is_api(request)
+        parameter = _nul_parameter(request)
+        if parameter is not None:
+            if api:
+                return JsonResponse({parameter: [NUL_MESSAGE]}, status=400)
+            raise BadRequest(f"{parameter}: {NUL_MESSAGE}")
+        if api:
+            refusal = _body_refusal(request)
+            if refusal is not None:
+                return api_error(refusal, 400)
+        return self.get_response(request)
+
+
+def _nul_parameter(request) -> str | None:
+    """The name of the first query parameter whose name or value holds a NUL."""
+    for key, values in request.GET.lists():
+        if "\x00" in key:
+            return key.replace("\x00", "\\u0000")
+        if any("\x00" in value for value in values):
+            return key
+    return None
+
+
+def _body_refusal(request) -> str | None:
+    """Why the API refuses this request's body before reading it further, or None."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return "The Content-Length header is not a number."
+    if limit is not None and length > limit:
+        return body_too_large_detail()
+    if length <= 0:
+        return None
+    try:
+        text = request.body.decode(request.encoding or settings.DEFAULT_CHARSET)
+    except RequestDataTooBig:
+        return body_too_large_detail()
+    except UnicodeDecodeError:
+        # Not text: the parser answers (415 for a type the API does not take, 400 for broken JSON) before
+        # anything recurses on it.
+        return None
+    if json_too_deep(text):
+        return f"JSON parse error - nested deeper than {MAX_JSON_DEPTH} levels."
+    return None

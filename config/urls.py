@@ -16,3 +16,9 @@ urlpatterns = [
     path("", include("interventions.urls")),
     path("", include("reviews.urls")),
 ]
+
+# JSON in the API's error shape under /api/, the HTML error pages elsewhere (accounts/errors.py).
+handler400 = "accounts.errors.bad_request"
+handler403 = "accounts.errors.permission_denied"
+handler404 = "accounts.errors.page_not_found"
+handler500 = "accounts.errors.server_error"

@@ -1,6 +1,7 @@
 import django_filters
 from django.db.models import Q
 
+from accounts.filters import StrictBooleanFilter
 from interventions.models import Category, EvidenceLevel, Intervention, Modality
 
 
@@ -11,8 +12,8 @@ class InterventionFilter(django_filters.FilterSet):
     modality = django_filters.ChoiceFilter(choices=Modality.choices)
     category = django_filters.ChoiceFilter(choices=Category.choices)
     evidence_level = django_filters.ChoiceFilter(choices=EvidenceLevel.choices)
-    is_system = django_filters.BooleanFilter(label="Built-in library only (true) or practice-custom only (false)")
-    include_retired = django_filters.BooleanFilter(method="filter_retired", label="Include retired interventions")
+    is_system = StrictBooleanFilter(label="Built-in library only (true) or practice-custom only (false)")
+    include_retired = StrictBooleanFilter(method="filter_retired", label="Include retired interventions")
 
     class Meta:
         model = Intervention

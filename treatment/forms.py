@@ -11,6 +11,7 @@ import re
 
 from django import forms
 
+from accounts.forms import ClinicalDateField
 from accounts.models import User
 from interventions.models import Modality
 from treatment import diagnoses
@@ -77,8 +78,8 @@ class PlanForm(forms.Form):
 
     title = forms.CharField(max_length=200)
     therapist = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label=None)
-    start_date = forms.DateField(widget=DateInput)
-    target_end_date = forms.DateField(required=False, widget=DateInput)
+    start_date = ClinicalDateField(widget=DateInput)
+    target_end_date = ClinicalDateField(required=False, widget=DateInput)
     review_frequency_days = forms.IntegerField(
         min_value=1,
         max_value=365,
@@ -205,7 +206,7 @@ class GoalForm(forms.Form):
     baseline_value = forms.CharField(required=False, max_length=100)
     current_value = forms.CharField(required=False, max_length=100)
     target_value = forms.CharField(required=False, max_length=100)
-    target_date = forms.DateField(required=False, widget=DateInput)
+    target_date = ClinicalDateField(required=False, widget=DateInput)
     priority = forms.IntegerField(min_value=1, max_value=10, initial=1, label="Priority (1 = highest)")
     status = forms.ChoiceField(choices=GoalStatus.choices)
     parent = forms.UUIDField(required=False, widget=forms.HiddenInput)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django import forms
 from django.forms.utils import ErrorDict
 
+from accounts.forms import ClinicalDateField
 from accounts.models import CLINICAL_ROLES, Role, User
 from interventions.models import Intervention
 from treatment.models import GoalStatus, TreatmentGoal, TreatmentPlan
@@ -60,7 +61,7 @@ def goal_field(goal: TreatmentGoal, part: str = "") -> str:
 
 
 class SessionForm(forms.Form):
-    session_date = forms.DateField(label="Session date", widget=forms.DateInput(attrs={"type": "date"}))
+    session_date = ClinicalDateField(label="Session date", widget=forms.DateInput(attrs={"type": "date"}))
     duration_minutes = forms.IntegerField(
         label="Duration (minutes)", min_value=1, max_value=600, initial=50, widget=forms.NumberInput(attrs={"step": 1})
     )

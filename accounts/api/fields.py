@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from accounts.validators import validate_clinical_date
+
 
 class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
     """An id field that accepts only records the caller may see (others read as "does not exist").
@@ -13,3 +15,21 @@ class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         return super().get_queryset().restrict(self.context["request"].user, "view")
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON boolean, true or false: not 0, 1, "yes" or "on", which DRF's BooleanField also takes."""
+
+    def to_internal_value(self, data) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class ClinicalDateField(serializers.DateField):
+    """A plan, goal, session, review or report date, between CLINICAL_DATE_MIN and CLINICAL_DATE_MAX.
+
+    (Model serializers take the same rule from the model field's validator.)
+    """
+
+    default_validators = [validate_clinical_date]

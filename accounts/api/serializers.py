@@ -11,8 +11,8 @@ class StaffSummarySerializer(serializers.ModelSerializer):
 
 
 class StaffSerializer(serializers.ModelSerializer):
-    practice_id = serializers.UUIDField(read_only=True)
-    supervisor_id = serializers.UUIDField(read_only=True)
+    practice_id = serializers.UUIDField(read_only=True, allow_null=True)
+    supervisor_id = serializers.UUIDField(read_only=True, allow_null=True)
 
     class Meta:
         model = User
@@ -44,7 +44,7 @@ class PracticeStaffField(serializers.PrimaryKeyRelatedField):
 
 class PatientSerializer(serializers.ModelSerializer):
     practice_id = serializers.UUIDField(read_only=True)
-    primary_therapist = StaffSummarySerializer(read_only=True)
+    primary_therapist = StaffSummarySerializer(read_only=True, allow_null=True)
     primary_therapist_id = PracticeStaffField(
         source="primary_therapist",
         write_only=True,
@@ -94,6 +94,8 @@ class TokenResponseSerializer(serializers.Serializer):
 
 class AuditEventSerializer(serializers.ModelSerializer):
     user_id = serializers.UUIDField(read_only=True, allow_null=True)
+    # Empty for system work: not an email then.
+    user_email = serializers.CharField(read_only=True, help_text="The account's email when the event happened.")
     patient_id = serializers.UUIDField(read_only=True, allow_null=True)
 
     class Meta:

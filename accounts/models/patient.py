@@ -5,6 +5,7 @@ from django.db import models
 from guardian.models import UserObjectPermissionBase
 
 from accounts.access import PatientQuerySet, PatientScopedQuerySet
+from accounts.validators import validate_birth_date
 
 #: What staff edit about a patient (forms, admin, API and the audit diff all use this list).
 DEMOGRAPHIC_FIELDS = (
@@ -39,7 +40,7 @@ class Patient(models.Model):
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     preferred_name = models.CharField(max_length=100, blank=True)
-    date_of_birth = models.DateField()
+    date_of_birth = models.DateField(validators=[validate_birth_date])
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=32, blank=True)
     address = models.TextField(blank=True)

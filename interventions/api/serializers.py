@@ -1,9 +1,13 @@
 from rest_framework import serializers
 
-from interventions.models import Intervention
+from accounts.api.fields import StrictBooleanField
+from interventions.models import EvidenceLevel, Intervention
 
 
 class InterventionSummarySerializer(serializers.ModelSerializer):
+    # Empty for a practice's own intervention that names no evidence level.
+    evidence_level = serializers.ChoiceField(choices=EvidenceLevel.choices, allow_blank=True, read_only=True)
+
     class Meta:
         model = Intervention
         fields = ["id", "name", "modality", "category", "evidence_level", "is_system"]
@@ -12,6 +16,7 @@ class InterventionSummarySerializer(serializers.ModelSerializer):
 
 class InterventionSerializer(serializers.ModelSerializer):
     practice_id = serializers.UUIDField(read_only=True, allow_null=True)
+    is_active = StrictBooleanField(required=False, help_text="Retired interventions stay on the goals that use them.")
     created_by_id = serializers.UUIDField(read_only=True, allow_null=True)
 
     class Meta:

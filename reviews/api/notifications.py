@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.api.routers import OptionalSlashRouter
+from accounts.filters import StrictBooleanFilter
 from reviews.models import Notification
 from reviews.selectors import user_notifications
 from reviews.services.notifications import notification_mark_read, notifications_mark_all_read, unread_count
@@ -31,7 +32,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 class NotificationFilter(django_filters.FilterSet):
-    unread = django_filters.BooleanFilter(
+    unread = StrictBooleanFilter(
         field_name="read_at", lookup_expr="isnull", label="Only unread (true) or only read (false) notifications"
     )
 

@@ -18,6 +18,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from accounts.api.base import PatientDataViewSet
+from accounts.api.fields import ClinicalDateField
 from accounts.audit import Action, audit_record
 from reviews.models import ProgressReport, ReportStatus
 from reviews.reports.download import pdf_response
@@ -31,10 +32,10 @@ from treatment.models import TreatmentPlan
 class ProgressReportRequestSerializer(serializers.Serializer):
     """The body of POST /treatment-plans/{plan_id}/progress-reports."""
 
-    period_start = serializers.DateField(
+    period_start = ClinicalDateField(
         required=False, allow_null=True, help_text="Defaults to 29 days before the period's end (30 days in all)."
     )
-    period_end = serializers.DateField(
+    period_end = ClinicalDateField(
         required=False, allow_null=True, help_text="Defaults to today in the practice's time zone; not in the future."
     )
 

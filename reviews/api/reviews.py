@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from accounts.access import can
 from accounts.api.base import PatientDataViewSet
+from accounts.api.fields import ClinicalDateField
 from accounts.api.routers import OptionalSlashRouter
 from accounts.audit import Action, audit_record
 from accounts.models import User
@@ -28,6 +29,9 @@ from reviews.services.reviews import GOAL_CHANGE_FIELDS, review_cosign, review_r
 from reviews.snapshots import plan_snapshot, snapshot_diff
 from treatment.api.views import IF_MATCH, UUID
 from treatment.models import GoalStatus, TreatmentPlan
+
+#: The largest goal count a review states (far above any plan's goals; the database column stops at 2**31).
+MAX_GOAL_COUNT = 10_000
 
 # --- serializers -------------------------------------------------------------------------------
 
@@ -55,16 +59,22 @@ class ReviewGoalChangeSerializer(serializers.Serializer):
 class PlanReviewWriteSerializer(serializers.Serializer):
     """The body of POST /treatment-plans/{plan_id}/review."""
 
-    review_date = serializers.DateField(help_text="Not in the future, not before the plan started.")
+    review_date = ClinicalDateField(help_text="Not in the future, not before the plan started.")
     summary = serializers.CharField(help_text="What the review found.")
     goals_reviewed = serializers.IntegerField(
-        min_value=0, required=False, help_text="Defaults to the plan's goals that are not discontinued."
+        min_value=0,
+        max_value=MAX_GOAL_COUNT,
+        required=False,
+        help_text="Defaults to the plan's goals that are not discontinued.",
     )
     goals_on_track = serializers.IntegerField(
-        min_value=0, required=False, help_text="Defaults to the achieved and in-progress goals."
+        min_value=0,
+        max_value=MAX_GOAL_COUNT,
+        required=False,
+        help_text="Defaults to the achieved and in-progress goals; at most the goals reviewed.",
     )
     modifications_made = serializers.CharField(required=False, allow_blank=True, default="")
-    next_review_date = serializers.DateField(
+    next_review_date = ClinicalDateField(
         required=False, allow_null=True, help_text="Defaults to the review date plus the plan's review frequency."
     )
     goal_changes = ReviewGoalChangeSerializer(

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from accounts.access import can
 from accounts.audit import Action, AuditContext, audit_record
+from accounts.validators import check_clinical_dates
 from reviews.models import ProgressReport, ReportStatus
 from reviews.reports import render_pdf, report_filename, report_html
 from treatment.models import PlanStatus, TreatmentPlan
@@ -52,6 +53,7 @@ def _enqueue(report_id) -> None:
 def _period(
     plan: TreatmentPlan, start: datetime.date | None, end: datetime.date | None
 ) -> tuple[datetime.date, datetime.date]:
+    check_clinical_dates(period_start=start, period_end=end)  # before the default start is computed
     today = plan.patient.practice.today()
     end = end or today
     start = start or end - datetime.timedelta(days=DEFAULT_PERIOD_DAYS - 1)

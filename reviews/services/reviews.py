@@ -225,6 +225,8 @@ def review_record(
         goals_reviewed = counted_reviewed
     if goals_on_track is None:
         goals_on_track = min(counted_on_track, goals_reviewed)
+    elif goals_on_track > goals_reviewed:
+        raise ValidationError({"goals_on_track": f"Cannot be more than the goals reviewed ({goals_reviewed})."})
 
     sealed = plan.version
     review = PlanReview.objects.create(

@@ -28,7 +28,7 @@ from django.views.generic import DetailView
 from django_htmx.http import reswap, retarget
 
 from accounts.audit import Action, AuditContext, audit_record
-from accounts.forms import add_service_error
+from accounts.forms import ClinicalDateField, add_service_error
 from accounts.mixins import AuditedDetailMixin, PatientDataMixin
 from reviews.models import ProgressReport, ReportStatus
 from reviews.reports.download import pdf_response
@@ -43,8 +43,8 @@ POLL_WINDOW = datetime.timedelta(minutes=10)
 class ReportRequestForm(forms.Form):
     """The period of a report; both dates optional (the service fills in the last 30 days)."""
 
-    period_start = forms.DateField(label="Period start", required=False)
-    period_end = forms.DateField(label="Period end", required=False)
+    period_start = ClinicalDateField(label="Period start", required=False)
+    period_end = ClinicalDateField(label="Period end", required=False)
 
 
 def _reports(user):

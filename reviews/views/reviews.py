@@ -22,8 +22,10 @@ from django.views.generic.detail import SingleObjectMixin
 
 from accounts.audit import Action, AuditContext, audit_record, audit_record_many
 from accounts.concurrency import StaleWrite
+from accounts.forms import ClinicalDateField
 from accounts.mixins import PatientDataMixin
 from accounts.models import AuditEvent
+from accounts.validators import validate_clinical_datetime
 from reviews.models import PlanReview, PlanVersion
 from reviews.services.reviews import review_cosign, review_record
 from reviews.snapshots import (
@@ -57,7 +59,7 @@ class ReviewForm(forms.Form):
     """
 
     # The service is the one place the rules live: fields it checks are not required here.
-    review_date = forms.DateField(label="Review date", widget=DateInput())
+    review_date = ClinicalDateField(label="Review date", widget=DateInput())
     summary = forms.CharField(
         label="Summary",
         required=False,
@@ -70,7 +72,7 @@ class ReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Changes to goals, interventions or frequency agreed at the review.",
     )
-    next_review_date = forms.DateField(
+    next_review_date = ClinicalDateField(
         label="Next review date",
         required=False,
         widget=DateInput(),
@@ -103,6 +105,16 @@ class ReviewForm(forms.Form):
                     show_hidden_initial=True,
                     widget=forms.NumberInput(attrs={"aria-label": f"Progress (%): {goal.description}"}),
                 )
+
+    def clean_loaded_at(self) -> datetime.datetime | None:
+        """When the page was loaded (the hidden field, which a browser sends back as given): a moment with
+        its UTC offset, in the clinical range; anything else means "unknown"."""
+        try:
+            loaded_at = parse_datetime(self.cleaned_data.get("loaded_at") or "")
+            validate_clinical_datetime(loaded_at)
+        except (ValueError, ValidationError):
+            return None
+        return loaded_at if loaded_at is not None and timezone.is_aware(loaded_at) else None
 
     def goal_rows(self) -> list[dict]:
         depths, rows = {}, []
@@ -274,7 +286,7 @@ class PlanReviewView(PlanPageMixin, View):
     def _goal_drift(self, form: ReviewForm) -> list[dict]:
         """Goals whose status or progress someone else changed since the page was loaded (and goals added)."""
         drift = []
-        loaded_at = parse_datetime(form.cleaned_data.get("loaded_at") or "")
+        loaded_at = form.cleaned_data.get("loaded_at")
         for goal in self.goals:
             key = goal.pk.hex
             if loaded_at is not None and goal.created_at > loaded_at:
@@ -324,9 +336,8 @@ class PlanReviewView(PlanPageMixin, View):
         return self.render_page(fresh, status=409, stale=stale)
 
 
-def _plan_changes_since(plan: TreatmentPlan, loaded_at: str | None) -> list[dict]:
+def _plan_changes_since(plan: TreatmentPlan, since: datetime.datetime | None) -> list[dict]:
     """The writes to the plan since the page was loaded, from the audit trail: who, when, what."""
-    since = parse_datetime(loaded_at or "")
     if since is None:
         return []
     events = AuditEvent.objects.filter(

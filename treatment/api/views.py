@@ -390,7 +390,8 @@ class DiagnosisCodeListView(APIView):
 
     @extend_schema(parameters=[DiagnosisSearchSerializer], responses=DiagnosisCodeSerializer(many=True))
     def get(self, request):
-        query = DiagnosisSearchSerializer(data=request.query_params)
+        # An optional parameter left empty is one not given, as for every query parameter of the API.
+        query = DiagnosisSearchSerializer(data={k: v for k, v in request.query_params.items() if v != ""})
         query.is_valid(raise_exception=True)
         params = query.validated_data
         results = diagnoses.search(params["search"], limit=params["limit"], billable_only=params["billable"])

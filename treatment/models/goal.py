@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.access import PatientScopedQuerySet
+from accounts.validators import validate_clinical_date, validate_clinical_datetime, validate_no_nul
 
 from .plan import _etag
 
@@ -82,7 +83,7 @@ class TreatmentGoal(models.Model):
     baseline_value = models.CharField(max_length=100, blank=True)
     target_value = models.CharField(max_length=100, blank=True)
     current_value = models.CharField(max_length=100, blank=True)
-    target_date = models.DateField(null=True, blank=True)
+    target_date = models.DateField(null=True, blank=True, validators=[validate_clinical_date])
     status = models.CharField(max_length=20, choices=GoalStatus.choices, default=GoalStatus.NOT_STARTED)
     progress_percentage = models.PositiveSmallIntegerField(
         default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
@@ -90,7 +91,12 @@ class TreatmentGoal(models.Model):
     priority = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1), MaxValueValidator(10)], help_text="1 is the highest."
     )
-    smart = models.JSONField(default=dict, blank=True, help_text="Answers to the SMART template, by part and question.")
+    smart = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[validate_no_nul],
+        help_text="Answers to the SMART template, by part and question.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -183,7 +189,7 @@ class GoalProgress(models.Model):
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(10)]
     )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_at = models.DateTimeField(default=timezone.now, validators=[validate_clinical_datetime])
 
     objects = GoalChildQuerySet.as_manager()
 

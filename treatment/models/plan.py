@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from accounts.access import PatientScopedQuerySet
+from accounts.validators import validate_clinical_date, validate_no_nul
 
 
 class PlanStatus(models.TextChoices):
@@ -52,17 +53,22 @@ class TreatmentPlan(models.Model):
     therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="treatment_plans")
     title = models.CharField(max_length=200)
     diagnosis_codes = models.JSONField(
-        default=list, blank=True, help_text='ICD-10-CM diagnoses: [{"code": "F41.1", "description": "..."}].'
+        default=list,
+        blank=True,
+        validators=[validate_no_nul],
+        help_text='ICD-10-CM diagnoses: [{"code": "F41.1", "description": "..."}].',
     )
-    presenting_problems = models.JSONField(default=list, blank=True, help_text="A list of short phrases.")
-    start_date = models.DateField()
-    target_end_date = models.DateField(null=True, blank=True)
-    actual_end_date = models.DateField(null=True, blank=True)
+    presenting_problems = models.JSONField(
+        default=list, blank=True, validators=[validate_no_nul], help_text="A list of short phrases."
+    )
+    start_date = models.DateField(validators=[validate_clinical_date])
+    target_end_date = models.DateField(null=True, blank=True, validators=[validate_clinical_date])
+    actual_end_date = models.DateField(null=True, blank=True, validators=[validate_clinical_date])
     status = models.CharField(max_length=20, choices=PlanStatus.choices, default=PlanStatus.ACTIVE)
     review_frequency_days = models.PositiveIntegerField(
         default=90, validators=[MinValueValidator(1), MaxValueValidator(365)]
     )
-    next_review_date = models.DateField(null=True, blank=True)
+    next_review_date = models.DateField(null=True, blank=True, validators=[validate_clinical_date])
     version = models.PositiveIntegerField(default=1)
     notes = models.TextField(blank=True)
     overall_progress = models.PositiveSmallIntegerField(

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.access import PatientScopedQuerySet
+from accounts.validators import validate_clinical_date
 
 
 class SessionQuerySet(PatientScopedQuerySet):
@@ -25,7 +26,7 @@ class TherapySession(models.Model):
         "treatment.TreatmentPlan", on_delete=models.PROTECT, null=True, blank=True, related_name="sessions"
     )
     therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    session_date = models.DateField()
+    session_date = models.DateField(validators=[validate_clinical_date])
     duration_minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(600)])
     notes = models.TextField(blank=True)
     goals_addressed = models.ManyToManyField("treatment.TreatmentGoal", blank=True, related_name="sessions")

@@ -1,0 +1,58 @@
+"""The answers Django gives when no view answered (config/urls.py's handler400/403/404/500).
+
+Under /api/ they are JSON in the API's error shape, `{"detail": "..."}`, as DRF answers its own errors, so a
+client parses every error the same way: an unknown URL, a body too large, an exception a view did not catch.
+They say what happened in general terms only: no exception text, no traceback, nothing from the request.
+Everywhere else they are the HTML error pages. With DEBUG on, Django shows its debug pages instead of the
+404, the 500 and a 400 raised as SuspiciousOperation, on both: a development machine wants the traceback.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+from rest_framework import exceptions
+
+API_PREFIX = "/api/"
+
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def api_error(detail: str, status: int) -> JsonResponse:
+    return JsonResponse({"detail": detail}, status=status)
+
+
+def body_too_large_detail() -> str:
+    return f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if not is_api(request):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        return api_error(body_too_large_detail(), 400)
+    if isinstance(exception, TooManyFieldsSent):
+        return api_error("The request sends too many parameters.", 400)
+    return api_error("Bad request.", 400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if not is_api(request):
+        return defaults.permission_denied(request, exception)
+    return api_error(str(exceptions.PermissionDenied.default_detail), 403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if not is_api(request):
+        return defaults.page_not_found(request, exception)
+    return api_error(str(exceptions.NotFound.default_detail), 404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if not is_api(request):
+        return defaults.server_error(request)
+    return api_error(str(exceptions.APIException.default_detail), 500)
