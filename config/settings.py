@@ -99,6 +99,10 @@ TEMPLATES = [
 # --- Data -------------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'trellis.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run` has the web server, the worker and beat writing one SQLite file: a writer waits this many
+    # seconds for another's lock instead of failing at once with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- People and access ------------------------------------------------------------------------
@@ -222,6 +226,15 @@ SPECTACULAR_SETTINGS = {
 # --- Celery -----------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+# A broker that is down must not hold a request for long: connecting gives up after BROKER_CONNECT_TIMEOUT
+# seconds, a command on an open connection after BROKER_SOCKET_TIMEOUT, and a publish is retried once, at
+# once (a pooled connection gone stale), before its error reaches the caller. Callers catch it: the row
+# they wrote is the truth and a recovery sweep sends its message later (reviews/services/reports.py).
+BROKER_CONNECT_TIMEOUT = env.float("BROKER_CONNECT_TIMEOUT", default=1.0)
+BROKER_SOCKET_TIMEOUT = env.float("BROKER_SOCKET_TIMEOUT", default=3.0)
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_CONNECT_TIMEOUT
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 if CELERY_BROKER_URL == "filesystem://":
     # The embedded broker of `make run`: messages are files under var/broker/.
     _broker_dir = VAR_DIR / "broker"
@@ -230,6 +243,11 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "control_folder": str(_broker_dir / "control"),
+    }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": BROKER_CONNECT_TIMEOUT,
+        "socket_timeout": BROKER_SOCKET_TIMEOUT,
     }
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -245,6 +263,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 REPORT_RENDER_SOFT_TIME_LIMIT = env.int("REPORT_RENDER_SOFT_TIME_LIMIT", default=100)
 REPORT_RENDER_TIME_LIMIT = env.int("REPORT_RENDER_TIME_LIMIT", default=120)
 REPORT_RENDER_MAX_RETRIES = env.int("REPORT_RENDER_MAX_RETRIES", default=2)
+# The row is the truth, the broker's message only a hint (reviews/services/reports.py): a `pending` report
+# whose message the broker never accepted is sent again by the next recovery sweep (every 2 minutes); one it
+# accepted but no worker has claimed this many minutes later is sent again once the queue has drained (the
+# message was lost); one still `pending` this many hours after it was asked for is `failed` with the reason.
+REPORT_UNCLAIMED_AFTER = timedelta(minutes=env.int("REPORT_UNCLAIMED_AFTER_MINUTES", default=3))
+REPORT_PENDING_MAX_AGE = timedelta(hours=env.int("REPORT_PENDING_MAX_AGE_HOURS", default=24))
+# /readyz answers 503 when the oldest `pending` report was asked for longer ago than this: work is not flowing.
+READY_QUEUE_MAX_AGE = timedelta(minutes=env.int("READY_QUEUE_MAX_AGE_MINUTES", default=15))
 
 # --- Email ------------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from config.readiness import readyz
+
 admin.site.site_header = "Trellis administration"
 admin.site.site_title = "Trellis admin"
 admin.site.index_title = "Practice administration"
 
 urlpatterns = [
+    path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

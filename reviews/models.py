@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.access import PatientScopedQuerySet
 
@@ -195,6 +196,11 @@ class ProgressReport(models.Model):
     #: When the current (or last) render was claimed: a render still `rendering` long after the time limit
     #: was stopped without finishing (its worker killed), and `reports_recover_stalled` picks it up again.
     started_at = models.DateTimeField(null=True, blank=True)
+    #: When it was asked for, or asked for again ("render again"): still `pending` long after, it is `failed`.
+    requested_at = models.DateTimeField(default=timezone.now)
+    #: When its render was last handed to the broker; null while the broker has not accepted one (it was down),
+    #: so the recovery sweep sends it again (`reports_requeue_unclaimed`).
+    queued_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
     #: Null for the monthly reports celery-beat asks for.
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

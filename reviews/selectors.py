@@ -1,4 +1,5 @@
-"""Reads for the dashboard and the notifications: each a fixed number of queries, however many plans."""
+"""Reads for the dashboard, the notifications and the readiness check: each a fixed number of queries, however
+many plans."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ import datetime
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Avg, Count, Exists, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import MAX_REVIEW_LEAD_DAYS, Patient, Role, User
-from reviews.models import Notification, PlanReview
+from reviews.models import Notification, PlanReview, ProgressReport, ReportStatus
 from treatment.models import PlanStatus, ReviewStatus, TreatmentPlan
 
 #: The review statuses that put a plan on the "Needs review" list.
@@ -266,3 +267,28 @@ def plan_currency(user: User, today: datetime.date) -> Currency:
         .aggregate(total=Count("pk"), current=Count("pk", filter=Exists(current_plan)))
     )
     return Currency(current=counts["current"], total=counts["total"])
+
+
+# --- The render queue ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingReports:
+    """The reports waiting for a worker: how many, and how long ago the oldest was asked for."""
+
+    count: int
+    oldest_age: datetime.timedelta | None
+
+
+def pending_reports(*, now: datetime.datetime | None = None) -> PendingReports:
+    """The `pending` reports, counted, with the age of the oldest (one query): /readyz's queue check.
+
+    While the broker and the workers are up, a report waits minutes at most.
+    """
+    found = ProgressReport.objects.filter(status=ReportStatus.PENDING).aggregate(
+        count=Count("pk"), oldest=Min("requested_at")
+    )
+    if found["oldest"] is None:
+        return PendingReports(count=0, oldest_age=None)
+    age = max((now or timezone.now()) - found["oldest"], datetime.timedelta(0))
+    return PendingReports(count=found["count"], oldest_age=age)

@@ -8,6 +8,8 @@
 """
 
 import pytest
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
 from rest_framework.test import APIClient
 
 from accounts.models import Role
@@ -20,7 +22,19 @@ from tests.factories import (
     UserFactory,
     intervention,
 )
-from tests.support import real_worker, worker_broker_url
+from tests.support import REDIS_TIMEOUTS, broker_at, real_worker, worker_broker_url
+
+
+@receiver(connection_created)
+def _sqlite_readers_take_no_table_locks(sender, connection, **kwargs):
+    """The SQLite test database lives in memory in shared-cache mode, where each table is locked for the
+    connection reading it and a writer on another connection fails at once with "database table is locked"
+    (the busy timeout does not apply to these locks). A real worker's thread writes while the test's thread
+    reads: in read-uncommitted mode readers take no table locks, so neither blocks the other. (Only the
+    in-memory database is in shared-cache mode; PostgreSQL and SQLite files are not touched.)
+    """
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        connection.connection.execute("PRAGMA read_uncommitted = 1")
 
 
 @pytest.fixture
@@ -127,3 +141,11 @@ def celery_worker(settings, worker_id):
     """
     with real_worker(worker_broker_url(settings.REDIS_URL, worker_id)) as worker:
         yield worker
+
+
+@pytest.fixture
+def dead_broker():
+    """The Celery app publishing to a broker that is down (nothing listens on port 1), with the timeouts
+    config/settings.py gives a Redis broker; pointed back at the configured broker afterwards."""
+    with broker_at("redis://127.0.0.1:1/0", REDIS_TIMEOUTS) as app:
+        yield app

@@ -50,8 +50,37 @@ def _reset_broker_pools(app):
     app.amqp._producer_pool = None
 
 
+#: Connection timeouts as config/settings.py sets them for a Redis broker: a broker that is down fails fast.
+REDIS_TIMEOUTS = {"socket_connect_timeout": 1.0, "socket_timeout": 3.0}
+
+
 @contextlib.contextmanager
-def real_worker(url: str):
+def broker_at(url: str, transport_options: dict | None = None):
+    """Point the Celery app at the broker at `url`, publishing for real (not eagerly), and back afterwards.
+
+    `redis://127.0.0.1:1/0` is a broker that is down: nothing listens on port 1.
+    """
+    from config.celery import app
+
+    saved = {
+        "broker_url": app.conf.broker_url,
+        "broker_transport_options": app.conf.broker_transport_options,
+        "task_always_eager": app.conf.task_always_eager,
+    }
+    app.conf.broker_url = url
+    app.conf.broker_transport_options = dict(transport_options or {})
+    app.conf.task_always_eager = False
+    _reset_broker_pools(app)
+    try:
+        yield app
+    finally:
+        for key, value in saved.items():
+            setattr(app.conf, key, value)
+        _reset_broker_pools(app)
+
+
+@contextlib.contextmanager
+def real_worker(url: str, transport_options: dict | None = None):
     """A real Celery worker (solo pool, in a thread) consuming from the Redis broker at `url`.
 
     Skips when Redis does not answer, except in CI, where it fails. The app is pointed back at its
@@ -60,34 +89,74 @@ def real_worker(url: str):
     import redis
     from celery.contrib.testing.worker import start_worker
 
-    from config.celery import app
-
     try:
         redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2).ping()
     except redis.RedisError as error:
         skip_or_fail(f"Redis is not reachable at {url}: {error}")
 
-    saved = {
-        "broker_url": app.conf.broker_url,
-        "broker_transport_options": app.conf.broker_transport_options,
-        "task_always_eager": app.conf.task_always_eager,
-    }
     # The embedded worker sets up Celery's logging on the root logger: put it back afterwards.
     root = logging.getLogger()
     root_handlers, root_level = list(root.handlers), root.level
-    app.conf.broker_url = url
-    app.conf.broker_transport_options = {}
-    app.conf.task_always_eager = False
-    _reset_broker_pools(app)
     try:
-        with app.connection_for_write() as conn:
-            # Messages left from an earlier, interrupted run name rows that no longer exist.
-            conn.default_channel.queue_purge(app.conf.task_default_queue)
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as worker:
-            yield worker
+        with broker_at(url, transport_options) as app:
+            with app.connection_for_write() as conn:
+                # Messages left from an earlier, interrupted run name rows that no longer exist.
+                conn.default_channel.queue_purge(app.conf.task_default_queue)
+            with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as worker:
+                yield worker
     finally:
-        for key, value in saved.items():
-            setattr(app.conf, key, value)
-        _reset_broker_pools(app)
         root.handlers[:] = root_handlers
         root.setLevel(root_level)
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now (the kernel's choice)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class PrivateRedis:
+    """A redis-server of the test's own on `port`, without persistence, that the test stops and starts again.
+
+    Restarted on the same port it comes back empty, as a broker restarted without its data does.
+    """
+
+    def __init__(self, port: int):
+        self.port = port
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.process = None
+
+    def start(self) -> None:
+        import shutil
+        import subprocess
+        import time
+
+        import redis
+
+        binary = shutil.which("redis-server")
+        if binary is None:
+            skip_or_fail("redis-server is not installed (the broker-outage test starts its own)")
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"redis-server did not start on port {self.port}") from None
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None

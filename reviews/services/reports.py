@@ -1,10 +1,23 @@
 """Asking for a PDF progress report, and rendering it in the worker.
 
-A request writes a `pending` row and, once that row is committed, enqueues the render. The worker claims
-the row with a conditional UPDATE (pending -> rendering), so a message delivered twice renders once;
-it writes the PDF to storage and only then marks the row `ready`, so a half-written file is never
-served. A failed attempt puts the row back to `pending` with the reason (the task retries it with
-backoff); the last failed attempt leaves it `failed` with the reason.
+**The row is the truth; the broker carries a hint.** A request writes a `pending` row and, once that row
+is committed, hands the render to the broker. The request never depends on the broker: if it cannot be
+reached the request still succeeds, the row stays `pending` with `queued_at` empty, and a warning is
+logged. A recovery sweep that celery-beat runs every 2 minutes makes every row reach an end:
+
+- a `pending` row the broker never accepted is sent again;
+- a `pending` row it accepted but no worker has claimed `REPORT_UNCLAIMED_AFTER` later is sent again once
+  the broker's queue has drained (its message was lost: a broker restarted without its data; while
+  messages still wait, the workers are behind and it waits its turn);
+- a `pending` row still unclaimed `REPORT_PENDING_MAX_AGE` after it was asked for is `failed`, saying so;
+- a `rendering` row whose render stopped without finishing (the hard time limit, a worker that died) is
+  queued again, or `failed` after its last attempt.
+
+Every move is a conditional UPDATE on the state it read, so two sweeps at once send a row once, and a
+message delivered twice is harmless: the worker claims the row with a conditional UPDATE (pending ->
+rendering), so only one render runs. It writes the PDF to storage and only then marks the row `ready`,
+so a half-written file is never served. A failed attempt puts the row back to `pending` with the reason
+(the task retries it with backoff); the last failed attempt leaves it `failed` with the reason.
 
 The monthly reports celery-beat asks for carry no requester; the unique constraint
 `scheduled_report_once_per_period` makes asking twice for the same plan and period one report.
@@ -15,13 +28,15 @@ from __future__ import annotations
 import datetime
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
-from django.db.models import F
+from django.db import DatabaseError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerOperationalError
 
 from accounts.access import can
 from accounts.audit import Action, AuditContext, audit_record
@@ -29,6 +44,9 @@ from accounts.validators import check_clinical_dates
 from reviews.models import ProgressReport, ReportStatus
 from reviews.reports import render_pdf, report_filename, report_html
 from treatment.models import PlanStatus, TreatmentPlan
+
+if TYPE_CHECKING:
+    from celery import Task
 
 logger = logging.getLogger(__name__)
 
@@ -44,10 +62,49 @@ class ReportRenderError(Exception):
     """A render attempt failed; the row says why (and whether another attempt will follow)."""
 
 
-def _enqueue(report_id) -> None:
+#: What a publish to a broker that is down raises: kombu's wrapper of the transport's connection errors, and
+#: the socket errors (a refused or timed-out connection, a filesystem broker's folder that cannot be written).
+BROKER_ERRORS: tuple[type[Exception], ...] = (BrokerOperationalError, OSError)
+#: The most rows one recovery sweep sends again; the next sweep takes the rest.
+REQUEUE_BATCH = 500
+
+
+def _render_task() -> Task:
     from reviews.tasks.reports import render_progress_report
 
-    render_progress_report.delay(str(report_id))
+    return render_progress_report
+
+
+def _enqueue(*report_ids: str) -> int:
+    """Hand these reports' renders to the broker, in order; returns how many it accepted.
+
+    Never raises for a broker that is down: the first refusal stops the batch, the rows not sent are
+    marked not queued (`queued_at` empty) for the next recovery sweep to send, and a warning is logged.
+    """
+    task = _render_task()
+    for sent, report_id in enumerate(report_ids):
+        try:
+            task.delay(report_id)
+        except BROKER_ERRORS as error:
+            unsent = report_ids[sent:]
+            logger.warning(
+                "The broker did not take %d progress report render(s) (%s: %s); they stay pending and the "
+                "recovery sweep sends them when it is back",
+                len(unsent),
+                type(error).__name__,
+                error,
+            )
+            try:
+                ProgressReport.objects.filter(pk__in=unsent, status=ReportStatus.PENDING).update(queued_at=None)
+            except DatabaseError:  # their old `queued_at` stands: the sweep sends them once the queue has drained
+                logger.warning("Could not mark %d progress report(s) as not queued", len(unsent), exc_info=True)
+            return sent
+    return len(report_ids)
+
+
+def _enqueue_on_commit(report_ids: list[str]) -> None:
+    if report_ids:
+        transaction.on_commit(lambda: _enqueue(*report_ids))
 
 
 def _period(
@@ -102,8 +159,7 @@ def report_request(
                 patient=plan.patient,
                 changes={"period_start": str(period_start), "period_end": str(period_end)},
             )
-            report_id = report.pk
-            transaction.on_commit(lambda: _enqueue(report_id))
+            _enqueue_on_commit([str(report.pk)])
     return report
 
 
@@ -114,12 +170,12 @@ def report_retry(*, by: AuditContext, report: ProgressReport) -> ProgressReport:
     if report.status == ReportStatus.READY:
         raise ValidationError({"status": "This report is ready; ask for a new one instead."})
     with transaction.atomic():
+        now = timezone.now()
         ProgressReport.objects.filter(pk=report.pk).exclude(status=ReportStatus.READY).update(
-            status=ReportStatus.PENDING
+            status=ReportStatus.PENDING, requested_at=now, queued_at=now
         )
         audit_record(by, Action.UPDATE, report, changes={"status": [report.status, ReportStatus.PENDING]})
-        report_id = report.pk
-        transaction.on_commit(lambda: _enqueue(report_id))
+        _enqueue_on_commit([str(report.pk)])
     report.refresh_from_db()
     return report
 
@@ -150,7 +206,10 @@ def report_render(report_id, *, final_attempt: bool = True, by: AuditContext | N
     except Exception as error:
         reason = f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH]
         status = ReportStatus.FAILED if final_attempt else ReportStatus.PENDING
-        ProgressReport.objects.filter(pk=report_id, status=ReportStatus.RENDERING).update(status=status, error=reason)
+        # Back to `pending`, the task's retry is queued now: the sweep counts its wait from here.
+        ProgressReport.objects.filter(pk=report_id, status=ReportStatus.RENDERING).update(
+            status=status, error=reason, queued_at=timezone.now()
+        )
         logger.warning("Progress report %s: attempt %s failed (%s): %s", report_id, report.attempts, status, reason)
         raise ReportRenderError(reason) from error
 
@@ -187,6 +246,7 @@ def reports_recover_stalled(*, now: datetime.datetime | None = None) -> dict[str
     now = now or timezone.now()
     stalled_before = now - datetime.timedelta(seconds=settings.REPORT_RENDER_TIME_LIMIT) - STALL_GRACE
     counts = {"requeued": 0, "failed": 0}
+    requeued: list[str] = []
     stalled = ProgressReport.objects.filter(status=ReportStatus.RENDERING, started_at__lt=stalled_before)
     for report in stalled.only("pk", "attempts", "started_at"):
         last_try = report.attempts > settings.REPORT_RENDER_MAX_RETRIES
@@ -194,15 +254,80 @@ def reports_recover_stalled(*, now: datetime.datetime | None = None) -> dict[str
         reason = "The render stopped without finishing (its time limit was reached or its worker stopped)."
         moved = ProgressReport.objects.filter(
             pk=report.pk, status=ReportStatus.RENDERING, started_at=report.started_at
-        ).update(status=status, error=reason)
+        ).update(status=status, error=reason, queued_at=now)
         if not moved:
             continue
         if last_try:
             counts["failed"] += 1
         else:
             counts["requeued"] += 1
-            transaction.on_commit(lambda pk=str(report.pk): _enqueue(pk))
+            requeued.append(str(report.pk))
         logger.warning("Progress report %s stalled in rendering: %s", report.pk, status)
+    _enqueue_on_commit(requeued)
+    return counts
+
+
+def _queue_depth() -> int | None:
+    """How many messages wait in the render task's queue; None when the broker cannot be reached."""
+    app = _render_task().app
+    try:
+        with app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=0)  # one try: the next sweep is the retry
+            # Every task goes to the default queue (no task_routes): renders wait behind any other message.
+            return connection.default_channel.queue_declare(queue=app.conf.task_default_queue).message_count
+    except BROKER_ERRORS as error:
+        logger.warning("Recovery sweep: the broker cannot be reached (%s: %s)", type(error).__name__, error)
+        return None
+
+
+def never_picked_up_reason() -> str:
+    hours = settings.REPORT_PENDING_MAX_AGE / datetime.timedelta(hours=1)
+    return (
+        f"Never picked up by a worker within {hours:g} hours of the request (the broker or the workers were "
+        "down); ask for the report again."
+    )
+
+
+def reports_requeue_unclaimed(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Send again the `pending` reports no worker has claimed, and fail those left unclaimed too long.
+
+    Sent again: the ones the broker never accepted (`queued_at` empty), and, when the broker's queue is
+    empty, the ones it accepted `REPORT_UNCLAIMED_AFTER` ago or more (their message is lost). Failed: the
+    ones asked for `REPORT_PENDING_MAX_AGE` ago or more. With the broker down nothing is sent (the next
+    sweep tries). Each row is moved with a conditional UPDATE on the `queued_at` it was read with, so a
+    second sweep at the same time sends nothing twice.
+    """
+    now = now or timezone.now()
+    counts = {"requeued": 0, "failed": 0}
+    expired = ProgressReport.objects.filter(
+        status=ReportStatus.PENDING, requested_at__lt=now - settings.REPORT_PENDING_MAX_AGE
+    )
+    counts["failed"] = expired.update(status=ReportStatus.FAILED, error=never_picked_up_reason())
+    if counts["failed"]:
+        logger.warning("Recovery sweep: %d progress report(s) never picked up by a worker: failed", counts["failed"])
+
+    depth = _queue_depth()
+    if depth is None:
+        return counts
+    unclaimed = Q(queued_at__isnull=True)
+    if depth == 0:
+        unclaimed |= Q(queued_at__lt=now - settings.REPORT_UNCLAIMED_AFTER)
+    candidates = (
+        ProgressReport.objects.filter(unclaimed, status=ReportStatus.PENDING)
+        .order_by("requested_at")
+        .values_list("pk", "queued_at")[:REQUEUE_BATCH]
+    )
+    requeued: list[str] = []
+    for pk, queued_at in candidates:
+        moved = ProgressReport.objects.filter(pk=pk, status=ReportStatus.PENDING, queued_at=queued_at).update(
+            queued_at=now
+        )
+        if moved:
+            requeued.append(str(pk))
+    if requeued:
+        logger.warning("Recovery sweep: %d unclaimed progress report(s) sent to the broker again", len(requeued))
+    _enqueue_on_commit(requeued)
+    counts["requeued"] = len(requeued)
     return counts
 
 

@@ -1,4 +1,9 @@
-"""Review reminder tasks: the daily sweep celery-beat runs (`reviews/migrations/0003_beat_review_schedule.py`)."""
+"""Review reminder tasks: the sweep celery-beat runs hourly (reviews migrations 0003 and 0005).
+
+Hourly, not daily: a beat message lost to a broker outage is made up by the next hour's run, and the sweep
+sends each reminder once however often it runs (a unique constraint decides), so an outage delays a
+"due today" reminder, it does not lose it.
+"""
 
 import datetime
 
@@ -19,7 +24,7 @@ __all__ = ["send_review_reminders"]
     max_retries=3,
 )
 def send_review_reminders(today: str | None = None) -> dict[str, int]:
-    """Daily: remind therapists of reviews due soon, due today and overdue (safe to run any number of times).
+    """Hourly: remind therapists of reviews due soon, due today and overdue (safe to run any number of times).
 
     `today` (ISO date) replaces each practice's own date, for catching up by hand.
     """

@@ -1,4 +1,8 @@
-"""Progress report tasks: rendering one PDF, and the monthly run celery-beat schedules."""
+"""Progress report tasks: rendering one PDF, the monthly run, and the recovery sweep celery-beat schedules.
+
+The report rows are the truth and these tasks' messages only hints (reviews/services/reports.py): a message
+lost to a broker outage is sent again by `recover_stalled_reports`, never lost.
+"""
 
 import datetime
 
@@ -12,6 +16,7 @@ from reviews.services.reports import (
     monthly_reports_request,
     report_render,
     reports_recover_stalled,
+    reports_requeue_unclaimed,
 )
 
 __all__ = ["generate_monthly_reports", "recover_stalled_reports", "render_progress_report"]
@@ -49,7 +54,8 @@ def render_progress_report(self, report_id: str) -> str | None:
     max_retries=3,
 )
 def generate_monthly_reports(today: str | None = None) -> dict[str, int]:
-    """Monthly: ask for last month's progress report of every active plan (safe to run any number of times).
+    """Monthly (beat runs it on the 1st to the 7th, so a run the broker lost is made up): ask for last month's
+    progress report of every active plan (safe to run any number of times).
 
     `today` (ISO date) replaces each practice's own date, for catching up by hand.
     """
@@ -64,6 +70,10 @@ def generate_monthly_reports(today: str | None = None) -> dict[str, int]:
     retry_jitter=True,
     max_retries=3,
 )
-def recover_stalled_reports() -> dict[str, int]:
-    """Every few minutes: renders stopped by the hard time limit or a lost worker are retried, or marked failed."""
-    return reports_recover_stalled()
+def recover_stalled_reports() -> dict[str, dict[str, int]]:
+    """Every 2 minutes: every report asked for reaches an end, whatever the broker or the workers lost.
+
+    Renders stopped by the hard time limit or a lost worker are retried, or marked failed; `pending` reports
+    no worker has claimed are sent again, or marked failed when never picked up.
+    """
+    return {"stalled": reports_recover_stalled(), "unclaimed": reports_requeue_unclaimed()}

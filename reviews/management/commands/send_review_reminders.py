@@ -7,7 +7,7 @@ from reviews.services.reminders import review_reminders_send
 
 class Command(BaseCommand):
     help = (
-        "Send the plan review reminders that are due (the daily beat task, run by hand): due soon, due today and "
+        "Send the plan review reminders that are due (the hourly beat task, run by hand): due soon, due today and "
         "overdue. Safe to re-run: a reminder already sent is not sent again."
     )
 
