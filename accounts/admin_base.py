@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from accounts.audit import Action, AuditContext, audit_record, audit_record_many
-from accounts.forms import BoundedJSONField, add_service_error  # noqa: F401  (the admins import add_service_error)
+from accounts.forms import BoundedJSONField, add_service_error
 from accounts.models import Patient, Practice, User
 
 
@@ -116,3 +117,30 @@ def rehearse(write: Callable[[], object]) -> ValidationError | None:
         return None
     except ValidationError as error:
         return error
+
+
+class ServiceModelForm(forms.ModelForm):
+    """An admin form whose save is a service call: it validates by rehearsing `write()`, that very call.
+
+    A refusal becomes a form error on the field the service names (`field_aliases` maps the names the
+    services use, as the API does, to the form's) and nothing is written; the admin's `save_model` then
+    makes the call for real. Subclasses implement `write()`.
+    """
+
+    #: The service's field names that the form calls otherwise ({"therapist_id": "therapist"}).
+    field_aliases: dict[str, str] = {}
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not self.errors and (self.instance._state.adding or self.has_changed()):
+            error = rehearse(self.write)
+            if error is not None:
+                add_service_error(self, error, self.field_aliases)
+        return cleaned
+
+    def write(self) -> models.Model:
+        raise NotImplementedError(f"{type(self).__name__} names the service call it stands for in write().")
+
+    def changes(self, allowed) -> dict:
+        """What the user changed, of the fields the service takes."""
+        return {name: self.cleaned_data[name] for name in self.changed_data if name in allowed}

@@ -3,21 +3,20 @@
 Admin forms validate before they save, while the library's rules (a name unique in the practice's library, the
 system entries fixed) live in `interventions.services`. So each form *rehearses* the very service call its admin
 will make, in a savepoint that is always rolled back: a refusal becomes a form error (never a 500) and nothing is
-written; `save_model` then makes the call for real. (`rehearse` and `add_service_error` live in
+written; `save_model` then makes the call for real. (`ServiceModelForm`, the base of such forms, lives in
 `accounts.admin_base`, shared by every app's admin.)
 """
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin
 
-from accounts.admin_base import PracticeScopedAdmin, add_service_error, rehearse
+from accounts.admin_base import PracticeScopedAdmin, ServiceModelForm
 from interventions import services
 from interventions.models import Intervention
 
 
-class InterventionForm(forms.ModelForm):
+class InterventionForm(ServiceModelForm):
     #: Set per request by InterventionAdmin.get_form: who acts, and the practice a new entry belongs to.
     user = None
     own_practice = None
@@ -32,21 +31,13 @@ class InterventionForm(forms.ModelForm):
             # The model's own validation (system xor practice, name unique per practice) needs the practice.
             self.instance.practice = self.own_practice
 
-    def clean(self):
-        cleaned = super().clean()
-        if not self.errors:
-            error = rehearse(self.write)
-            if error is not None:
-                add_service_error(self, error)
-        return cleaned
-
     def write(self) -> Intervention:
         """Make the service call this form stands for: create the entry, or update what changed."""
         data = {name: self.cleaned_data[name] for name in services.EDITABLE_FIELDS if name in self.cleaned_data}
         if self.instance._state.adding:
             practice = self.cleaned_data.get("practice") or self.own_practice
             return services.intervention_create(practice=practice, created_by=self.user, **data)
-        changed = {name: data[name] for name in self.changed_data if name in data}
+        changed = self.changes(data)
         if not changed:
             return self.instance
         current = Intervention.objects.get(pk=self.instance.pk)

@@ -2,15 +2,14 @@
 
 Every write goes through `treatment.services`, so the transition rules, the goal hierarchy, the progress
 rollup and the audit trail apply here as in the API. Each form rehearses its service call while it validates
-(see `accounts.admin_base.rehearse`): a refusal shows as a form error and writes nothing. Nothing is deleted.
+(`accounts.admin_base.ServiceModelForm`): a refusal shows as a form error and writes nothing. Nothing is deleted.
 """
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin
 
-from accounts.admin_base import PracticeScopedAdmin, ReadOnlyAdmin, ReadOnlyInline, add_service_error, rehearse
+from accounts.admin_base import PracticeScopedAdmin, ReadOnlyAdmin, ReadOnlyInline, ServiceModelForm
 from accounts.audit import AuditContext
 from accounts.models import User
 from treatment import services
@@ -23,29 +22,14 @@ from treatment.models import (
     TreatmentPlan,
 )
 
-#: The services name some fields as the API does; the admin forms use the model's names.
-FIELD_ALIASES = {"parent_goal_id": "parent_goal", "therapist_id": "therapist"}
 
-
-class ServiceForm(forms.ModelForm):
-    """A model form that validates by rehearsing `write()`, the service call its admin makes on save."""
+class ServiceForm(ServiceModelForm):
+    """A treatment record's admin form: its save is a `treatment.services` call made as `by`."""
 
     #: Who acts (an AuditContext), set per request by the admin that builds the form class.
     by = None
-
-    def clean(self):
-        cleaned = super().clean()
-        if not self.errors and self.has_changed():
-            error = rehearse(self.write)
-            if error is not None:
-                add_service_error(self, error, FIELD_ALIASES)
-        return cleaned
-
-    def write(self):
-        raise NotImplementedError
-
-    def changes(self, allowed) -> dict:
-        return {name: self.cleaned_data[name] for name in self.changed_data if name in allowed}
+    #: The services name some fields as the API does; the admin forms use the model's names.
+    field_aliases = {"parent_goal_id": "parent_goal", "therapist_id": "therapist"}
 
 
 class PlanForm(ServiceForm):

@@ -204,4 +204,3 @@ def test_the_panels_cost_the_same_queries_however_many_plans_and_sessions(client
     assert len(response.context["plans"]) == 6
     assert len(response.context["sessions"]) == 10
     assert len(large.captured_queries) == len(small.captured_queries)
-
