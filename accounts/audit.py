@@ -6,13 +6,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from axes.helpers import get_client_ip_address
 from django.db import models
+from django.http import HttpRequest
+from rest_framework.request import Request
 
 from accounts.access import patient_of
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, Patient, User
 
 Action = AuditEvent.Action
 Channel = AuditEvent.Channel
@@ -22,14 +25,14 @@ Channel = AuditEvent.Channel
 class AuditContext:
     """Who is acting, and from where: built once per request (or command) and passed to services."""
 
-    user: object | None
+    user: User | None
     channel: str = Channel.SYSTEM
     ip_address: str | None = None
     user_agent: str = ""
     path: str = ""
 
     @classmethod
-    def from_request(cls, request, channel: str | None = None) -> AuditContext:
+    def from_request(cls, request: HttpRequest | Request, channel: str | None = None) -> AuditContext:
         path = request.path
         if channel is None:
             if path.startswith("/api/"):
@@ -40,7 +43,7 @@ class AuditContext:
                 channel = Channel.WEB
         user = getattr(request, "user", None)
         return cls(
-            user=user if user is not None and user.is_authenticated else None,
+            user=user if isinstance(user, User) and user.is_authenticated else None,
             channel=channel,
             ip_address=_client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:500],
@@ -48,23 +51,29 @@ class AuditContext:
         )
 
     @classmethod
-    def system(cls, what: str, user=None) -> AuditContext:
+    def system(cls, what: str, user: User | None = None) -> AuditContext:
         """For management commands and Celery tasks: `what` names the command or task."""
         return cls(user=user, channel=Channel.SYSTEM, user_agent=what[:500])
 
 
-def _client_ip(request) -> str | None:
+def _client_ip(request: HttpRequest | Request) -> str | None:
     # The same resolution the lockout uses, so both name the same address behind proxies.
     return get_client_ip_address(getattr(request, "_request", request)) or None
 
 
-def _event(ctx: AuditContext, action: str, obj: models.Model, patient=None, changes=None) -> AuditEvent:
+def _event(
+    ctx: AuditContext,
+    action: str,
+    obj: models.Model,
+    patient: Patient | None = None,
+    changes: dict[str, Any] | None = None,
+) -> AuditEvent:
     user = ctx.user
     patient = patient if patient is not None else patient_of(obj)
-    practice_id = getattr(patient, "practice_id", None) or getattr(user, "practice_id", None)
+    practice_id = getattr(patient, "practice_id", None) or (user.practice_id if user is not None else None)
     return AuditEvent(
         user=user,
-        user_email=getattr(user, "email", "") or "",
+        user_email=(user.email if user is not None else "") or "",
         practice_id=practice_id,
         action=action,
         channel=ctx.channel,
@@ -78,7 +87,14 @@ def _event(ctx: AuditContext, action: str, obj: models.Model, patient=None, chan
     )
 
 
-def audit_record(ctx: AuditContext, action: str, obj: models.Model, *, patient=None, changes=None) -> AuditEvent:
+def audit_record(
+    ctx: AuditContext,
+    action: str,
+    obj: models.Model,
+    *,
+    patient: Patient | None = None,
+    changes: dict[str, Any] | None = None,
+) -> AuditEvent:
     """Record one event about `obj` (the patient is taken from `obj` unless given)."""
     event = _event(ctx, action, obj, patient=patient, changes=changes)
     event.save()
@@ -90,7 +106,7 @@ def audit_record_many(ctx: AuditContext, action: str, objs: Iterable[models.Mode
     return AuditEvent.objects.bulk_create([_event(ctx, action, obj) for obj in objs])
 
 
-def jsonable(value):
+def jsonable(value: object) -> object:
     """A field's value as JSON can hold it: dates as ISO text, ids as strings, records by their id."""
     if isinstance(value, (date, datetime)):
         return value.isoformat()
@@ -101,16 +117,16 @@ def jsonable(value):
     return value
 
 
-def snapshot(obj: models.Model, fields: Iterable[str]) -> dict:
+def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     """The current values of `fields` (FKs by id), to diff before and after a write."""
     values = {}
     for name in fields:
         f = obj._meta.get_field(name)
-        attname = f.attname if f.is_relation and f.many_to_one else name
+        attname = f.attname if isinstance(f, models.Field) and f.many_to_one else name
         values[name] = jsonable(getattr(obj, attname))
     return values
 
 
-def diff(before: dict, after: dict) -> dict:
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """{field: [old, new]} for every field whose value changed."""
     return {k: [before.get(k), after[k]] for k in after if before.get(k) != after[k]}

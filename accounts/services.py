@@ -125,7 +125,8 @@ def patient_transfer(*, by: AuditContext, patient: Patient, therapist: User) -> 
         raise ValidationError({"therapist_id": "This therapist is already the primary therapist."})
     patient.primary_therapist = therapist
     patient.save(update_fields=["primary_therapist", "updated_at"])
-    patient.care_team_memberships.filter(user_id=previous_id).delete()
+    if previous_id is not None:
+        patient.care_team_memberships.filter(user_id=previous_id).delete()
     CareTeamMembership.objects.get_or_create(patient=patient, user=therapist)
     sync_patient_access(patient)
     audit_record(
@@ -164,7 +165,7 @@ def staff_save(
     if user is None:
         user = User.objects.filter(email__iexact=email).first()
     created = user is None
-    if created:
+    if user is None:
         user = User(email=email)
         if not password:
             raise ValidationError({"password": "A new account needs a password."})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -12,9 +14,11 @@ from interventions.models import Intervention
 EDITABLE_FIELDS = ("name", "description", "modality", "category", "evidence_level", "is_active")
 
 
-def _check_name(practice: Practice, name: str, exclude_pk=None) -> None:
+def _check_name(practice: Practice | None, name: str, exclude_pk: UUID | None = None) -> None:
     clash = Intervention.objects.filter(Q(is_system=True) | Q(practice=practice), name__iexact=name.strip())
-    if clash.exclude(pk=exclude_pk).exists():
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
         raise ValidationError({"name": "An intervention with this name is already in your library."})
 
 

@@ -4,6 +4,7 @@ many plans."""
 from __future__ import annotations
 
 import datetime
+import uuid
 from dataclasses import dataclass, field
 from itertools import groupby
 
@@ -11,7 +12,7 @@ from django.db.models import Avg, Count, Exists, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import MAX_REVIEW_LEAD_DAYS, Patient, Role, User
-from reviews.models import Notification, PlanReview, ProgressReport, ReportStatus
+from reviews.models import Notification, NotificationQuerySet, PlanReview, ProgressReport, ReportStatus
 from treatment.models import PlanStatus, ReviewStatus, TreatmentPlan
 
 #: The review statuses that put a plan on the "Needs review" list.
@@ -29,7 +30,7 @@ def today_for(user: User) -> datetime.date:
 # --- Notifications ---------------------------------------------------------------------------------
 
 
-def user_notifications(user: User) -> QuerySet[Notification]:
+def user_notifications(user: User) -> NotificationQuerySet:
     """The user's own notifications, unread first then newest; none about a plan they can no longer see.
 
     (After a transfer of care the old therapist's reminders would only lead to a 404, and even their
@@ -66,23 +67,37 @@ def reviews_awaiting_cosign(user: User) -> QuerySet[PlanReview]:
 # --- The caseload ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CaseloadPlan:
+    """An active plan on the dashboard, with where it stands against its review date on the dashboard's day."""
+
+    plan: TreatmentPlan
+    review: ReviewStatus
+    #: Days until the review date (negative once it has passed); None for a plan without one.
+    days_to_review: int | None
+
+    @property
+    def days_overdue(self) -> int:
+        return -self.days_to_review if self.days_to_review is not None and self.days_to_review < 0 else 0
+
+
 @dataclass
 class TherapistGroup:
     """One clinician's active plans, for a supervisor's or a practice admin's dashboard."""
 
     therapist: User
-    plans: list[TreatmentPlan]
+    plans: list[CaseloadPlan]
 
     @property
     def needing_review(self) -> int:
-        return sum(plan.review in NEEDS_REVIEW for plan in self.plans)
+        return sum(row.review in NEEDS_REVIEW for row in self.plans)
 
 
 @dataclass(frozen=True)
 class TherapistSummary:
     """One clinician's active plans in figures, for a practice admin's dashboard (no patient is named)."""
 
-    therapist_id: int
+    therapist_id: uuid.UUID
     name: str
     active: int
     overdue: int
@@ -107,18 +122,19 @@ class Caseload:
     today: datetime.date
     #: "therapist", "supervisor" (own caseload + supervisees') or "practice" (a practice admin: everyone's).
     scope: str
-    mine: list[TreatmentPlan] = field(default_factory=list)
+    mine: list[CaseloadPlan] = field(default_factory=list)
     groups: list[TherapistGroup] = field(default_factory=list)
-    needs_review: list[TreatmentPlan] = field(default_factory=list)
+    needs_review: list[CaseloadPlan] = field(default_factory=list)
     summary: list[TherapistSummary] = field(default_factory=list)
     needs_review_total: int = 0
 
     @property
     def plans(self) -> list[TreatmentPlan]:
         """Every plan shown (each is a read of its patient's record), once."""
-        shown = {plan.pk: plan for plan in [*self.mine, *(p for group in self.groups for p in group.plans)]}
-        for plan in self.needs_review:
-            shown.setdefault(plan.pk, plan)
+        rows = [*self.mine, *(row for group in self.groups for row in group.plans), *self.needs_review]
+        shown: dict[uuid.UUID, TreatmentPlan] = {}
+        for row in rows:
+            shown.setdefault(row.plan.pk, row.plan)
         return list(shown.values())
 
 
@@ -145,22 +161,25 @@ def caseload_plans(user: User) -> QuerySet[TreatmentPlan]:
     return plans.select_related("patient__practice", "therapist")
 
 
-def _with_review_fields(plans: list[TreatmentPlan], today: datetime.date) -> list[TreatmentPlan]:
-    for plan in plans:
-        plan.review = plan.review_status(today)
-        days = (plan.next_review_date - today).days if plan.next_review_date else None
-        plan.days_to_review = days
-        plan.days_overdue = -days if days is not None and days < 0 else 0
-    return plans
+def _with_review_fields(plans: list[TreatmentPlan], today: datetime.date) -> list[CaseloadPlan]:
+    return [
+        CaseloadPlan(
+            plan=plan,
+            review=ReviewStatus(plan.review_status(today)),
+            days_to_review=(plan.next_review_date - today).days if plan.next_review_date else None,
+        )
+        for plan in plans
+    ]
 
 
-def _by_urgency(plan: TreatmentPlan):
+def _by_urgency(row: CaseloadPlan) -> tuple[datetime.date | None, str, str]:
     # Overdue first (the longest overdue at the top), then due today, then due soon: that is the date order.
+    plan = row.plan
     return (plan.next_review_date, plan.patient.last_name, plan.patient.first_name)
 
 
 def caseload(user: User, today: datetime.date) -> Caseload:
-    """The dashboard's plans; each plan carries `review` (its review status on `today`).
+    """The dashboard's plans, each with its review status on `today`.
 
     A therapist's and a supervisor's: one query for every active plan in scope. A practice admin's: one
     query for the figures by therapist and one for the most urgent plans, however large the practice.
@@ -177,19 +196,20 @@ def caseload(user: User, today: datetime.date) -> Caseload:
         today,
     )
     result = Caseload(today=today, scope=scope)
-    result.mine = [plan for plan in plans if plan.therapist_id == user.pk]
-    others = [plan for plan in plans if plan.therapist_id != user.pk]
+    result.mine = [row for row in plans if row.plan.therapist_id == user.pk]
+    others = [row for row in plans if row.plan.therapist_id != user.pk]
     result.groups = [
-        TherapistGroup(therapist=group[0].therapist, plans=group)
-        for group in (list(rows) for _, rows in groupby(others, key=lambda plan: plan.therapist_id))
+        TherapistGroup(therapist=group[0].plan.therapist, plans=group)
+        for group in (list(rows) for _, rows in groupby(others, key=lambda row: row.plan.therapist_id))
     ]
-    result.needs_review = sorted((plan for plan in plans if plan.review in NEEDS_REVIEW), key=_by_urgency)
+    result.needs_review = sorted((row for row in plans if row.review in NEEDS_REVIEW), key=_by_urgency)
     result.needs_review_total = len(result.needs_review)
     return result
 
 
 def _practice_caseload(user: User, today: datetime.date) -> Caseload:
-    lead = user.practice.review_reminder_lead_days if user.practice_id else MAX_REVIEW_LEAD_DAYS
+    practice = user.practice
+    lead = practice.review_reminder_lead_days if practice is not None else MAX_REVIEW_LEAD_DAYS
     plans = caseload_plans(user)
     due = Q(next_review_date=today)
     overdue = Q(next_review_date__lt=today)
@@ -224,9 +244,7 @@ def _practice_caseload(user: User, today: datetime.date) -> Caseload:
         "next_review_date", "patient__last_name", "patient__first_name", "pk"
     )
     urgent = [
-        plan
-        for plan in _with_review_fields(list(window[: NEEDS_REVIEW_LIMIT * 2]), today)
-        if plan.review in NEEDS_REVIEW
+        row for row in _with_review_fields(list(window[: NEEDS_REVIEW_LIMIT * 2]), today) if row.review in NEEDS_REVIEW
     ]
     return Caseload(
         today=today,

@@ -11,11 +11,29 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from typing import Protocol
 
 from treatment.models import GoalStatus, GoalType
+
+
+class RollupGoal(Protocol):
+    """What the rollup reads of a goal: a `TreatmentGoal`, or a stand-in with the same attributes."""
+
+    @property
+    def id(self) -> Hashable: ...
+    @property
+    def parent_goal_id(self) -> Hashable | None: ...
+    @property
+    def goal_type(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def priority(self) -> int: ...
+    @property
+    def progress_percentage(self) -> int: ...
 
 
 def rating_to_percentage(rating: int) -> int:
@@ -39,23 +57,23 @@ def _round(value: Fraction) -> int:
     return int((Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def children_by_parent(goals: Sequence) -> dict:
-    children = defaultdict(list)
+def children_by_parent(goals: Sequence[RollupGoal]) -> dict[Hashable | None, list[RollupGoal]]:
+    children: dict[Hashable | None, list[RollupGoal]] = defaultdict(list)
     for goal in goals:
         children[goal.parent_goal_id].append(goal)
     return children
 
 
-def rollup(goals: Sequence) -> tuple[dict, int]:
+def rollup(goals: Sequence[RollupGoal]) -> tuple[dict[Hashable, int], int]:
     """Compute every goal's progress and the plan's overall progress.
 
     Returns ({goal_id: percentage}, overall). Goals are model instances (or anything with id,
     parent_goal_id, goal_type, status, priority, progress_percentage); nothing is written.
     """
     children = children_by_parent(goals)
-    computed: dict = {}
+    computed: dict[Hashable, int] = {}
 
-    def progress_of(goal) -> int:
+    def progress_of(goal: RollupGoal) -> int:
         if goal.id in computed:
             return computed[goal.id]
         counted = [c for c in children.get(goal.id, []) if c.status != GoalStatus.DISCONTINUED]
@@ -64,7 +82,8 @@ def rollup(goals: Sequence) -> tuple[dict, int]:
         if goal.status == GoalStatus.ACHIEVED:
             value = 100
         elif counted:
-            value = weighted_progress((progress_of(c), c.priority) for c in counted)
+            # Never None: `counted` is not empty.
+            value = weighted_progress((progress_of(c), c.priority) for c in counted) or 0
         else:
             value = goal.progress_percentage
         computed[goal.id] = value
@@ -77,7 +96,7 @@ def rollup(goals: Sequence) -> tuple[dict, int]:
     return computed, overall or 0
 
 
-def summarize(goals: Sequence, overall: int) -> dict:
+def summarize(goals: Sequence[RollupGoal], overall: int) -> dict[str, int]:
     """The plan's progress summary: goals of every level counted by status, and overall progress."""
     summary = {"total_goals": len(goals), **dict.fromkeys(GoalStatus.values, 0)}
     for goal in goals:

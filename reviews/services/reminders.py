@@ -14,9 +14,11 @@ from __future__ import annotations
 import contextlib
 import datetime
 import logging
+import uuid
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
@@ -40,14 +42,14 @@ EMAIL_RETRY_GRACE = datetime.timedelta(minutes=10)
 
 
 #: The reminder each review status calls for (a current or closed plan needs none).
-KIND_FOR_STATUS = {
+KIND_FOR_STATUS: dict[str, ReminderKind] = {
     ReviewStatus.DUE_SOON: ReminderKind.DUE_SOON,
     ReviewStatus.DUE: ReminderKind.DUE,
     ReviewStatus.OVERDUE: ReminderKind.OVERDUE,
 }
 
 
-def reminder_kind(plan: TreatmentPlan, today: datetime.date) -> str | None:
+def reminder_kind(plan: TreatmentPlan, today: datetime.date) -> ReminderKind | None:
     """Which reminder applies to a plan today, if any: the plan's own review status decides."""
     return KIND_FOR_STATUS.get(plan.review_status(today))
 
@@ -66,9 +68,10 @@ def review_reminders_send(*, today: datetime.date | None = None, by: AuditContex
         practice = plan.patient.practice
         day = today or local_today.setdefault(practice.pk, practice.today())
         kind = reminder_kind(plan, day)
-        if kind is None or getattr(plan, f"sent_{kind}"):
+        due = plan.next_review_date  # a plan with a reminder kind has a review date
+        if kind is None or due is None or getattr(plan, f"sent_{kind}"):
             continue
-        notifications = _remind(plan, kind, day, counts)
+        notifications = _remind(plan, kind, due, day, counts)
         if notifications is not None:
             counts[kind] += 1
             counts["notifications"] += len(notifications)
@@ -82,7 +85,7 @@ def review_reminders_send(*, today: datetime.date | None = None, by: AuditContex
     return counts
 
 
-def _candidates(today: datetime.date | None):
+def _candidates(today: datetime.date | None) -> list[TreatmentPlan]:
     """One indexed query (status, next_review_date): the active plans whose review falls within any lead.
 
     Each row says which kinds were already sent for its current review date (the constraint's index),
@@ -103,7 +106,7 @@ def _candidates(today: datetime.date | None):
         .select_related("patient__practice", "therapist__supervisor")
         .annotate(**sent)
         # Overdue is the last word on a review date: those plans have nothing left to send.
-        .filter(sent_overdue=False)
+        .filter(sent_overdue=False)  # type: ignore[misc]  # django-stubs cannot see annotations given as **kwargs
         .order_by("next_review_date", "pk")
     )
 
@@ -116,17 +119,20 @@ def _recipients(plan: TreatmentPlan, kind: str) -> list[User]:
     return [person for person in people if person.is_active]
 
 
-def _remind(plan: TreatmentPlan, kind: str, today: datetime.date, counts: dict) -> list[Notification] | None:
-    """Create the reminder and its notifications in one savepoint; None when another run already did."""
+def _remind(
+    plan: TreatmentPlan, kind: str, due: datetime.date, today: datetime.date, counts: dict[str, int]
+) -> list[Notification] | None:
+    """Create the reminder (for the review date `due`) and its notifications in one savepoint; None when another
+    run already did."""
     try:
         with transaction.atomic():
-            reminder = ReviewReminder.objects.create(plan=plan, kind=kind, due_date=plan.next_review_date)
+            reminder = ReviewReminder.objects.create(plan=plan, kind=kind, due_date=due)
             notifications = Notification.objects.bulk_create(
                 [_notification(plan, reminder, person, today) for person in _recipients(plan, kind)]
             )
             ids = [n.pk for n in notifications]
 
-            def send():
+            def send() -> None:
                 counts["emails"] += _email(ids)
 
             # robust: a failed send is logged and retried by a later sweep; it never undoes the reminder.
@@ -150,7 +156,7 @@ def _notification(plan: TreatmentPlan, reminder: ReviewReminder, recipient: User
     days = (reminder.due_date - today).days
     whose = "The" if recipient.pk == plan.therapist_id else f"{plan.therapist.get_full_name()}'s"
     whose = f"{whose} treatment plan for {initials}"
-    title, body = {
+    texts: dict[str, tuple[str, str]] = {
         ReminderKind.DUE_SOON: (
             f"Plan review due in {days} day{'' if days == 1 else 's'} — {initials}",
             f"{whose} is due for review on {due}.",
@@ -160,7 +166,8 @@ def _notification(plan: TreatmentPlan, reminder: ReviewReminder, recipient: User
             f"Plan review overdue — {initials}",
             f"{whose} was due for review on {due} and has not been reviewed yet.",
         ),
-    }[reminder.kind]
+    }
+    title, body = texts[reminder.kind]
     return Notification(
         recipient=recipient,
         kind=reminder.kind,
@@ -172,7 +179,7 @@ def _notification(plan: TreatmentPlan, reminder: ReviewReminder, recipient: User
     )
 
 
-def _email(notification_ids: list) -> int:
+def _email(notification_ids: list[uuid.UUID]) -> int:
     """Send the reminder emails of these notifications once each; returns how many left.
 
     A notification is claimed by setting `emailed_at` where it is still empty, so two workers never
@@ -207,14 +214,16 @@ def _email(notification_ids: list) -> int:
     return sent
 
 
-def _email_message(notification: Notification, connection) -> EmailMultiAlternatives:
-    reminder = notification.reminder
+def _email_message(notification: Notification, connection: BaseEmailBackend) -> EmailMultiAlternatives:
+    reminder, plan = notification.reminder, notification.plan
+    if reminder is None or plan is None:
+        raise ValueError(f"Notification {notification.pk} is not a review reminder")
     context = {
         "recipient": notification.recipient,
         "title": notification.title,
         "body": notification.body,
         "kind": notification.kind,
-        "initials": notification.plan.patient.initials,
+        "initials": plan.patient.initials,
         "due": date_format(reminder.due_date, DATE_FORMAT),
         "url": f"{settings.SITE_URL.rstrip('/')}{notification.link}",
     }

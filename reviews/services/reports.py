@@ -225,7 +225,8 @@ def report_render(report_id, *, final_attempt: bool = True, by: AuditContext | N
     if not finished:
         # The row was sent back to the worker while this render ran (an admin's "render again"): the render
         # that claims it next makes its file, and this one goes.
-        report.file.storage.delete(report.file.name)
+        if report.file.name:  # (always: `file.save` named it)
+            report.file.storage.delete(report.file.name)
         return None
     logger.info("Progress report %s rendered in %.1f s (%d bytes)", report_id, time.monotonic() - started, len(pdf))
     report.refresh_from_db()

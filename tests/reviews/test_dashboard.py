@@ -116,7 +116,7 @@ def test_a_therapist_sees_their_active_plans_with_progress_and_review(client, ow
 
     board = response.context["caseload"]
     assert board.scope == "therapist"
-    assert set(board.mine) == set(owners_plans.values())
+    assert {row.plan for row in board.mine} == set(owners_plans.values())
     assert board.groups == []
     html = response.content.decode()
     assert "My caseload" in html
@@ -138,15 +138,15 @@ def test_needs_review_lists_overdue_first_then_due_today_then_due_within_the_lea
     response = get_dashboard(client, owner)
 
     needs_review = response.context["caseload"].needs_review
-    assert needs_review == [
+    assert [row.plan for row in needs_review] == [
         owners_plans["long_overdue"],
         owners_plans["overdue"],
         owners_plans["due"],
         owners_plans["soon"],
     ]
-    assert [plan.review for plan in needs_review] == ["overdue", "overdue", "due", "due_soon"]
+    assert [row.review for row in needs_review] == ["overdue", "overdue", "due", "due_soon"]
     # 11 days away is beyond the practice's 10 lead days: current, not on the list.
-    assert owners_plans["later"].pk not in {plan.pk for plan in needs_review}
+    assert owners_plans["later"].pk not in {row.plan.pk for row in needs_review}
     html = response.content.decode()
     section = html[html.index('id="needs-review-heading"') : html.index('id="caseload-heading"')]
     positions = [section.index(f"/plans/{owners_plans[key].pk}/") for key in ("long_overdue", "overdue", "due", "soon")]
@@ -164,7 +164,7 @@ def test_the_lead_days_come_from_the_practice(client, owner, practice, patient, 
     practice.review_reminder_lead_days = 5
     practice.save()
     owner.refresh_from_db()
-    assert caseload(owner, today).needs_review == [plan]
+    assert [row.plan for row in caseload(owner, today).needs_review] == [plan]
 
 
 def test_a_supervisor_sees_their_own_caseload_and_their_supervisees_plans_by_therapist(
@@ -174,9 +174,9 @@ def test_a_supervisor_sees_their_own_caseload_and_their_supervisees_plans_by_the
 
     board = response.context["caseload"]
     assert board.scope == "supervisor"
-    assert board.mine == [others_plans["supervisor"]]
+    assert [row.plan for row in board.mine] == [others_plans["supervisor"]]
     assert [group.therapist for group in board.groups] == [owner]
-    assert set(board.groups[0].plans) == set(owners_plans.values())
+    assert {row.plan for row in board.groups[0].plans} == set(owners_plans.values())
     assert board.groups[0].needing_review == 4
     html = response.content.decode()
     assert "My supervisees' plans" in html
@@ -185,8 +185,9 @@ def test_a_supervisor_sees_their_own_caseload_and_their_supervisees_plans_by_the
     assert "Cole's plan" not in html
     assert "Harbor plan" not in html
     # Overdue supervisee plans are on the supervisor's "Needs review" too, with the therapist named.
-    assert owners_plans["long_overdue"] in board.needs_review
-    assert others_plans["colleague"] not in board.needs_review
+    needs_review = [row.plan for row in board.needs_review]
+    assert owners_plans["long_overdue"] in needs_review
+    assert others_plans["colleague"] not in needs_review
 
 
 def test_a_practice_admin_sees_the_whole_practice_by_therapist_in_figures(
@@ -205,7 +206,7 @@ def test_a_practice_admin_sees_the_whole_practice_by_therapist_in_figures(
     assert "My caseload" not in html
     assert "Harbor plan" not in html
     # Needs review: every urgent plan of the practice, overdue first; the current ones are only counted.
-    assert board.needs_review == [
+    assert [row.plan for row in board.needs_review] == [
         owners_plans["long_overdue"],
         owners_plans["overdue"],
         others_plans["colleague"],
@@ -222,7 +223,7 @@ def test_a_large_practice_shows_only_the_most_urgent_plans(client, practice_admi
     response = get_dashboard(client, practice_admin)
 
     board = response.context["caseload"]
-    assert board.needs_review == [owners_plans["long_overdue"], owners_plans["overdue"]]
+    assert [row.plan for row in board.needs_review] == [owners_plans["long_overdue"], owners_plans["overdue"]]
     assert board.needs_review_total == 4
     assert "The 2 most urgent of 4" in response.content.decode()
     # Only the plans named on the page are reads of their patients' records.
@@ -382,5 +383,6 @@ def test_plans_created_by_the_service_show_up_with_their_first_review(client, ow
 
     response = get_dashboard(client, owner)
 
-    assert plan in response.context["caseload"].mine
-    assert plan not in response.context["caseload"].needs_review
+    board = response.context["caseload"]
+    assert plan in [row.plan for row in board.mine]
+    assert plan not in [row.plan for row in board.needs_review]

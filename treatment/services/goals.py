@@ -44,7 +44,8 @@ def clean_smart(answers) -> dict:
         return {}
     if not isinstance(answers, dict):
         raise ValidationError({"smart": "Send an object of SMART parts, each an object of answers."})
-    cleaned, errors = {}, []
+    cleaned: dict[str, dict[str, str]] = {}
+    errors: list[str] = []
     for part, questions in answers.items():
         if part not in SMART_TEMPLATE:
             errors.append(f"Unknown SMART part {part!r}; use {', '.join(SMART_TEMPLATE)}.")
@@ -188,7 +189,7 @@ def goal_update(*, by: AuditContext, goal: TreatmentGoal, if_match: str | None =
     elif was_achieved and "progress_percentage" not in fields and not has_sub_goals:
         # Reopened: back to what its last rated entry said.
         latest = goal.progress_entries.exclude(rating=None).order_by("-recorded_at").first()
-        goal.progress_percentage = rating_to_percentage(latest.rating) if latest else 0
+        goal.progress_percentage = rating_to_percentage(latest.rating) if latest and latest.rating is not None else 0
     goal.full_clean(exclude=["plan", "parent_goal"], validate_constraints=False)
     goal.save()
     changes = diff(before, snapshot(goal, GOAL_FIELDS))

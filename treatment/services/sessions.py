@@ -63,7 +63,8 @@ def session_record(
     for field, items in (("goal_ids", goals), ("interventions", interventions), ("progress", progress)):
         for item in items:
             goal = item if isinstance(item, TreatmentGoal) else item.get("goal")
-            if goal is not None and goal.plan_id != plan.pk:
+            # (Without a plan there are no goals: the first goal named gives the session its plan.)
+            if goal is not None and (plan is None or goal.plan_id != plan.pk):
                 raise ValidationError({field: "Every goal must belong to the session's plan."})
     therapist = choose_clinician(by, patient, therapist)
     if therapist is None:
@@ -80,7 +81,7 @@ def session_record(
     session.save()
     addressed = {g.pk: g for g in every_goal}
     session.goals_addressed.set(addressed.values())
-    delivered = []
+    delivered: list[SessionIntervention] = []
     for position, item in enumerate(interventions):
         intervention: Intervention = item["intervention"]
         check_intervention(intervention, patient, f"interventions[{position}].intervention_id", new_link=False)
@@ -100,6 +101,9 @@ def session_record(
             "interventions": [None, [[str(d.intervention_id), d.goal_id and str(d.goal_id)] for d in delivered]],
         },
     )
+    if plan is None or not progress:
+        # No progress, nothing to roll up (progress names goals, so a session with progress has a plan).
+        return session
     recorded_at = _recorded_at(patient, session_date)
     # The plan is locked already; the goals follow it, in one order.
     goals_to_lock = TreatmentGoal.objects.select_for_update().filter(pk__in=[p["goal"].pk for p in progress])
@@ -111,6 +115,5 @@ def session_record(
             _progress_entry(by=by, goal=goal, plan=plan, session=session, recorded_at=recorded_at, **entry)
         except ValidationError as error:
             raise ValidationError({f"progress[{position}]": error.messages}) from error
-    if plan is not None and progress:
-        plan_recalculate(plan)
+    plan_recalculate(plan)
     return session
