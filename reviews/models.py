@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.access import PatientScopedQuerySet
+from accounts.validators import validate_clinical_date
 
 
 class PlanScopedQuerySet(PatientScopedQuerySet):
@@ -21,13 +22,13 @@ class PlanReview(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     plan = models.ForeignKey("treatment.TreatmentPlan", on_delete=models.PROTECT, related_name="reviews")
-    review_date = models.DateField()
+    review_date = models.DateField(validators=[validate_clinical_date])
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     summary = models.TextField()
     goals_reviewed = models.PositiveIntegerField(default=0)
     goals_on_track = models.PositiveIntegerField(default=0)
     modifications_made = models.TextField(blank=True)
-    next_review_date = models.DateField()
+    next_review_date = models.DateField(validators=[validate_clinical_date])
     #: The plan version this review sealed (its snapshot is `PlanVersion(number=version)`).
     version = models.PositiveIntegerField()
     cosigned_by = models.ForeignKey(
@@ -105,7 +106,7 @@ class ReviewReminder(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     plan = models.ForeignKey("treatment.TreatmentPlan", on_delete=models.CASCADE, related_name="review_reminders")
     kind = models.CharField(max_length=20, choices=ReminderKind.choices)
-    due_date = models.DateField()
+    due_date = models.DateField(validators=[validate_clinical_date])
     created_at = models.DateTimeField(auto_now_add=True)
     #: Set when a review is recorded (or the plan closes): the reminder no longer asks for anything.
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -187,8 +188,8 @@ class ProgressReport(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     plan = models.ForeignKey("treatment.TreatmentPlan", on_delete=models.PROTECT, related_name="progress_reports")
-    period_start = models.DateField()
-    period_end = models.DateField()
+    period_start = models.DateField(validators=[validate_clinical_date])
+    period_end = models.DateField(validators=[validate_clinical_date])
     status = models.CharField(max_length=20, choices=ReportStatus.choices, default=ReportStatus.PENDING)
     file = models.FileField(upload_to="progress-reports/%Y/%m/", blank=True)
     error = models.TextField(blank=True)
