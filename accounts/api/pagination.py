@@ -10,7 +10,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
     max_page_size = 200
     page_size_query_description = f"Number of results to return per page (at most {max_page_size})."
 
-    def get_page_size(self, request) -> int:
+    def get_page_size(self, request) -> int | None:
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None or raw == "":
             return self.page_size
