@@ -12,9 +12,11 @@ differences for reading (labels, choice names), for the version pages and the st
 
 from __future__ import annotations
 
+from typing import Any
+
 from accounts.audit import jsonable
-from treatment.models import GoalStatus, GoalType, PlanStatus, TreatmentGoal, TreatmentPlan
-from treatment.selectors import plan_tree
+from treatment.models import GoalStatus, GoalType, PlanStatus, TreatmentPlan
+from treatment.selectors import GoalNode, plan_tree
 from treatment.services import GOAL_FIELD_NAMES
 
 SCHEMA = 1
@@ -40,8 +42,9 @@ GOAL_SNAPSHOT_FIELDS = GOAL_FIELD_NAMES
 INTERVENTION_SNAPSHOT_FIELDS = ("name", "modality", "frequency", "effectiveness_rating")
 
 
-def _goal(goal: TreatmentGoal) -> dict:
-    data = {"id": str(goal.pk)}
+def _goal(node: GoalNode) -> dict:
+    goal = node.goal
+    data: dict[str, object] = {"id": str(goal.pk)}
     data.update({name: jsonable(getattr(goal, name)) for name in GOAL_SNAPSHOT_FIELDS})
     data["interventions"] = [
         {
@@ -51,22 +54,9 @@ def _goal(goal: TreatmentGoal) -> dict:
             "frequency": link.frequency,
             "effectiveness_rating": link.effectiveness_rating,
         }
-        for link in goal.tree_interventions
+        for link in node.interventions
     ]
     return data
-
-
-def tree_order(roots) -> list:
-    """The goals of a tree (roots with `tree_children`) depth first, as the pages list them."""
-    ordered = []
-
-    def walk(goals):
-        for goal in goals:
-            ordered.append(goal)
-            walk(goal.tree_children)
-
-    walk(roots)
-    return ordered
 
 
 def plan_snapshot(plan: TreatmentPlan) -> dict:
@@ -75,8 +65,8 @@ def plan_snapshot(plan: TreatmentPlan) -> dict:
     Three queries at most (the goals, their interventions, the therapist unless already loaded),
     however many goals the plan has.
     """
-    roots = plan_tree(plan)
-    fields = {}
+    tree = plan_tree(plan)
+    fields: dict[str, Any] = {}
     for name in PLAN_SNAPSHOT_FIELDS:
         if name == "therapist":
             fields["therapist"] = plan.therapist.get_full_name() if plan.therapist_id else ""
@@ -85,7 +75,7 @@ def plan_snapshot(plan: TreatmentPlan) -> dict:
             fields[name] = jsonable(getattr(plan, name))
     fields["diagnosis_codes"] = [dict(d) for d in fields["diagnosis_codes"] or []]
     fields["presenting_problems"] = list(fields["presenting_problems"] or [])
-    return {"schema": SCHEMA, "plan": fields, "goals": [_goal(goal) for goal in tree_order(roots)]}
+    return {"schema": SCHEMA, "plan": fields, "goals": [_goal(node) for node in tree.in_tree_order()]}
 
 
 def goal_depths(goals: list[dict]) -> dict[str, int]:

@@ -3,61 +3,103 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from treatment.models import GoalIntervention, GoalProgress, GoalStatus, TreatmentGoal, TreatmentPlan
-from treatment.progress import summarize
+from treatment.progress import rating_to_percentage, summarize
 
 
-def plan_tree(plan: TreatmentPlan) -> list[TreatmentGoal]:
-    """The plan's goals, each with `tree_children` and `tree_interventions` attached; returns the roots.
+@dataclass(frozen=True)
+class GoalNode:
+    """A goal of a plan's tree with its sub-goals and the interventions that serve it."""
+
+    goal: TreatmentGoal
+    #: Its sub-goals, by priority (then as they were added).
+    children: tuple[GoalNode, ...]
+    #: Its links to interventions (each with its intervention loaded), as they were added.
+    interventions: tuple[GoalIntervention, ...]
+
+
+@dataclass(frozen=True)
+class PlanTree:
+    """A plan's whole goal tree: its long-term goals at the roots, and its progress summary."""
+
+    plan: TreatmentPlan
+    roots: tuple[GoalNode, ...]
+    #: Every goal of the plan (of every level) by its id.
+    nodes: dict[uuid.UUID, GoalNode]
+    #: Goals of every level counted by status, and the plan's overall progress (`treatment.progress.summarize`).
+    summary: dict[str, int]
+
+    def node(self, goal_id: uuid.UUID) -> GoalNode:
+        return self.nodes[goal_id]
+
+    def in_tree_order(self) -> list[GoalNode]:
+        """Every goal depth first, as the pages list them: each long-term goal, then its short-term goals, each
+        followed by its objectives."""
+        ordered: list[GoalNode] = []
+
+        def walk(nodes: Iterable[GoalNode]) -> None:
+            for node in nodes:
+                ordered.append(node)
+                walk(node.children)
+
+        walk(self.roots)
+        return ordered
+
+
+def plan_tree(plan: TreatmentPlan) -> PlanTree:
+    """The plan's goal tree, each goal with its sub-goals and interventions.
 
     Two queries: every goal of the plan (each carries its plan id), and every goal's interventions.
-    Also sets `plan.all_goals` and `plan.progress_summary`.
     """
     goals = list(TreatmentGoal.objects.filter(plan_id=plan.pk).order_by("priority", "created_at"))
-    links = defaultdict(list)
+    links: dict[uuid.UUID, list[GoalIntervention]] = defaultdict(list)
     for link in (
         GoalIntervention.objects.filter(goal__plan_id=plan.pk).select_related("intervention").order_by("created_at")
     ):
         links[link.goal_id].append(link)
-    children = defaultdict(list)
+    children: dict[uuid.UUID | None, list[TreatmentGoal]] = defaultdict(list)
     for goal in goals:
-        goal.tree_interventions = links[goal.pk]
         children[goal.parent_goal_id].append(goal)
-    for goal in goals:
-        goal.tree_children = children[goal.pk]
-    plan.all_goals = goals
-    plan.progress_summary = summarize(goals, plan.overall_progress)
-    return children[None]
+    nodes: dict[uuid.UUID, GoalNode] = {}
+
+    def build(goal: TreatmentGoal) -> GoalNode:
+        node = GoalNode(
+            goal=goal,
+            children=tuple(build(child) for child in children[goal.pk]),
+            interventions=tuple(links[goal.pk]),
+        )
+        nodes[goal.pk] = node
+        return node
+
+    roots = tuple(build(goal) for goal in children[None])
+    # Every goal hangs from a root (a goal's parent is a goal of the same plan), so `nodes` holds them all.
+    return PlanTree(plan=plan, roots=roots, nodes=nodes, summary=summarize(goals, plan.overall_progress))
 
 
-def goal_subtree(goal: TreatmentGoal) -> TreatmentGoal:
-    """The goal with its sub-goals and interventions attached, loaded with its whole plan's tree."""
-    plan_tree(goal.plan)
-    return next(g for g in goal.plan.all_goals if g.pk == goal.pk)
-
-
-def with_progress_summary(plans):
+def with_progress_summary(plans: QuerySet[TreatmentPlan]) -> QuerySet[TreatmentPlan]:
     """Annotate a plan queryset with goal counts by status, for lists (one query, no tree)."""
     counts = {f"n_{status}": Count("goals", filter=Q(goals__status=status)) for status in GoalStatus.values}
     # A GROUP BY query drops Meta.ordering, so the order is spelled out for stable pages.
     return plans.annotate(n_total=Count("goals"), **counts).order_by("-start_date", "-created_at", "pk")
 
 
-def summary_from_annotations(plan: TreatmentPlan) -> dict:
-    return {
-        "total_goals": plan.n_total,
-        **{status: getattr(plan, f"n_{status}") for status in GoalStatus.values},
-        "overall_progress": plan.overall_progress,
-    }
+def summary_from_annotations(plan: TreatmentPlan) -> dict[str, int]:
+    """The progress summary of a plan from `with_progress_summary`'s counts (the same as `PlanTree.summary`)."""
+    # The annotations are named at run time, so they are read by name.
+    counts = {key: getattr(plan, f"n_{key}") for key in ("total", *GoalStatus.values)}
+    return {"total_goals": counts.pop("total"), **counts, "overall_progress": plan.overall_progress}
 
 
 def progress_series(
     plan: TreatmentPlan, *, start: datetime.date | None = None, end: datetime.date | None = None
-) -> dict:
+) -> dict[uuid.UUID, list[tuple[datetime.date, int]]]:
     """{goal_id: [(date, percent), ...]} from the plan's rated progress entries, for the charts.
 
     One query. A rating r is r*10 percent (the leaf rule of the progress rollup); dates are the
@@ -70,7 +112,8 @@ def progress_series(
     if end is not None:
         after_end = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone)
         entries = entries.filter(recorded_at__lt=after_end)
-    by_goal: dict = defaultdict(dict)
+    by_goal: dict[uuid.UUID, dict[datetime.date, int]] = defaultdict(dict)
     for goal_id, recorded_at, rating in entries.order_by("recorded_at").values_list("goal_id", "recorded_at", "rating"):
-        by_goal[goal_id][recorded_at.astimezone(zone).date()] = rating * 10
+        if rating is not None:  # (always: only rated entries are read)
+            by_goal[goal_id][recorded_at.astimezone(zone).date()] = rating_to_percentage(rating)
     return {goal_id: sorted(days.items()) for goal_id, days in by_goal.items()}

@@ -8,30 +8,36 @@ stay in `treatment.services.session_record`, whose refusals the view maps back o
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from django import forms
 from django.forms.utils import ErrorDict
 
 from accounts.forms import ClinicalDateField
-from accounts.models import CLINICAL_ROLES, Role, User
+from accounts.models import CLINICAL_ROLES, User
 from interventions.models import Intervention
-from treatment.models import GoalStatus, TreatmentGoal, TreatmentPlan
+from treatment.models import GoalIntervention, GoalStatus, TreatmentGoal, TreatmentPlan
+from treatment.selectors import GoalNode
 
 RATING_CHOICES = [("", "—"), *((str(n), str(n)) for n in range(1, 11))]
 
 
 @dataclass
 class GoalRow:
-    """One goal of the checklist with its bound fields (None for a goal that takes no progress)."""
+    """One goal of the checklist with its bound fields (None for a goal that takes no progress), then its
+    sub-goals' rows."""
 
     goal: TreatmentGoal
     depth: int
-    addressed: forms.BoundField | None
-    note: forms.BoundField | None
-    value: forms.BoundField | None
-    rating: forms.BoundField | None
-    interventions: forms.BoundField | None
+    #: The goal's links to interventions (the choices of its `interventions` field).
+    links: tuple[GoalIntervention, ...]
+    addressed: forms.BoundField | None = None
+    note: forms.BoundField | None = None
+    value: forms.BoundField | None = None
+    rating: forms.BoundField | None = None
+    interventions: forms.BoundField | None = None
+    children: list[GoalRow] = field(default_factory=list)
 
     # The page writes these inputs itself: Django's widget templates cost ~1 ms a field, and a plan of
     # 30 goals has 150 of them.
@@ -74,13 +80,13 @@ class SessionForm(forms.Form):
     )
     library_q = forms.CharField(label="Search the intervention library", required=False, max_length=100)
 
-    def __init__(self, *args, plan: TreatmentPlan, roots: list[TreatmentGoal], user: User, today: datetime.date, **kw):
+    def __init__(self, *args, plan: TreatmentPlan, roots: Sequence[GoalNode], user: User, today: datetime.date, **kw):
         super().__init__(*args, **kw)
         self.plan, self.user, self.today = plan, user, today
         self.fields["session_date"].initial = today
         self.fields["session_date"].widget.attrs["max"] = today.isoformat()
         self.fields["extra_interventions"].queryset = Intervention.objects.available_to(user).active()
-        if user.role == Role.PRACTICE_ADMIN or user.is_superuser:
+        if user.acts_for_practice():
             # Only a practice admin records for someone else (treatment.services.common.choose_clinician):
             # they name the clinician who held the session, by default the plan's.
             self.fields["therapist"] = forms.ModelChoiceField(
@@ -92,12 +98,15 @@ class SessionForm(forms.Form):
                 required=False,
                 empty_label=f"The plan's therapist ({plan.therapist.get_full_name()})",
             )
+        #: Every goal's row in tree order; `root_rows` are the long-term goals' (each row holds its sub-goals').
         self.rows: list[GoalRow] = []
-        self._add_goals(roots, 0)
+        self.root_rows = self._add_goals(roots, 0)
 
-    def _add_goals(self, goals: list[TreatmentGoal], depth: int) -> None:
-        for goal in goals:
-            row = GoalRow(goal, depth, None, None, None, None, None)
+    def _add_goals(self, nodes: Sequence[GoalNode], depth: int) -> list[GoalRow]:
+        rows = []
+        for node in nodes:
+            goal = node.goal
+            row = GoalRow(goal, depth, node.interventions)
             if goal.status != GoalStatus.DISCONTINUED:
                 self.fields[goal_field(goal)] = forms.BooleanField(label=goal.description, required=False)
                 self.fields[goal_field(goal, "note")] = forms.CharField(
@@ -117,7 +126,7 @@ class SessionForm(forms.Form):
                 )
                 self.fields[goal_field(goal, "interventions")] = forms.MultipleChoiceField(
                     label=f"Interventions delivered for {goal.description}",
-                    choices=[(str(link.intervention_id), link.intervention.name) for link in goal.tree_interventions],
+                    choices=[(str(link.intervention_id), link.intervention.name) for link in node.interventions],
                     required=False,
                     widget=forms.CheckboxSelectMultiple,
                 )
@@ -126,9 +135,10 @@ class SessionForm(forms.Form):
                 row.value = self[goal_field(goal, "value")]
                 row.rating = self[goal_field(goal, "rating")]
                 row.interventions = self[goal_field(goal, "interventions")]
-            goal.session_row = row
             self.rows.append(row)
-            self._add_goals(goal.tree_children, depth + 1)
+            row.children = self._add_goals(node.children, depth + 1)
+            rows.append(row)
+        return rows
 
     def clean_session_date(self):
         value = self.cleaned_data["session_date"]
@@ -169,8 +179,11 @@ class SessionForm(forms.Form):
 
     # --- what the service takes ------------------------------------------------------------------
 
+    def _addressed_rows(self) -> list[GoalRow]:
+        return [row for row in self.rows if row.note is not None and self.cleaned_data.get(goal_field(row.goal))]
+
     def addressed_goals(self) -> list[TreatmentGoal]:
-        return [row.goal for row in self.rows if row.note is not None and self.cleaned_data.get(goal_field(row.goal))]
+        return [row.goal for row in self._addressed_rows()]
 
     def progress(self) -> list[dict]:
         """One entry per addressed goal with a note, in tree order (the service reports errors by position)."""
@@ -189,9 +202,10 @@ class SessionForm(forms.Form):
         return entries
 
     def interventions(self) -> list[dict]:
-        delivered = []
-        for goal in self.addressed_goals():
-            links = {str(link.intervention_id): link.intervention for link in goal.tree_interventions}
+        delivered: list[dict] = []
+        for row in self._addressed_rows():
+            goal = row.goal
+            links = {str(link.intervention_id): link.intervention for link in row.links}
             delivered += [
                 {"intervention": links[pk], "goal": goal} for pk in self.cleaned_data[goal_field(goal, "interventions")]
             ]

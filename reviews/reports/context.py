@@ -18,22 +18,23 @@ from django.utils import timezone
 from reviews.models import PlanReview, ProgressReport
 from reviews.reports.pdf import static_url
 from treatment.charts import progress_chart_svg
-from treatment.models import GoalProgress, TherapySession, TreatmentGoal, TreatmentPlan
-from treatment.selectors import plan_tree, progress_series
+from treatment.models import GoalIntervention, GoalProgress, TherapySession, TreatmentGoal, TreatmentPlan
+from treatment.selectors import GoalNode, plan_tree, progress_series
 
 TEMPLATE = "reviews/report/report.html"
 
 
-@dataclass
+@dataclass(frozen=True)
 class GoalRow:
     """One goal of the tree, in reading order, with what the report says about it."""
 
     goal: TreatmentGoal
     depth: int
     number: str
-    interventions: list = field(default_factory=list)
+    interventions: tuple[GoalIntervention, ...] = ()
     chart: str = ""
-    points: list = field(default_factory=list)
+    #: The period's ratings as (day, percent), oldest first.
+    points: list[tuple[datetime.date, int]] = field(default_factory=list)
     entries_in_period: int = 0
 
     @property
@@ -44,14 +45,15 @@ class GoalRow:
         return self.points[-1][1] - self.points[0][1]
 
 
-def _flatten(roots: list[TreatmentGoal]) -> list[tuple[TreatmentGoal, int, str]]:
-    rows: list[tuple[TreatmentGoal, int, str]] = []
+def _flatten(roots: tuple[GoalNode, ...]) -> list[tuple[GoalNode, int, str]]:
+    """The tree in reading order, each goal with its depth and its number ("1.2.1")."""
+    rows: list[tuple[GoalNode, int, str]] = []
 
-    def walk(goals, depth, prefix):
-        for position, goal in enumerate(goals, start=1):
+    def walk(nodes: tuple[GoalNode, ...], depth: int, prefix: str) -> None:
+        for position, node in enumerate(nodes, start=1):
             number = f"{prefix}{position}"
-            rows.append((goal, depth, number))
-            walk(goal.tree_children, depth + 1, f"{number}.")
+            rows.append((node, depth, number))
+            walk(node.children, depth + 1, f"{number}.")
 
     walk(roots, 0, "")
     return rows
@@ -69,7 +71,7 @@ def report_context(report: ProgressReport) -> dict:
     """Everything the report template shows. `report.plan` is reloaded with the people it names."""
     plan = TreatmentPlan.objects.select_related("patient__practice", "therapist__supervisor").get(pk=report.plan_id)
     start, end = report.period_start, report.period_end
-    roots = plan_tree(plan)
+    tree = plan_tree(plan)
     series = progress_series(plan, start=start, end=end)
     after, before = _local_bounds(plan, start, end)
     entry_counts = Counter(
@@ -93,19 +95,20 @@ def report_context(report: ProgressReport) -> dict:
     )
 
     goals = []
-    for goal, depth, number in _flatten(roots):
+    for node, depth, number in _flatten(tree.roots):
+        goal = node.goal
         points = series.get(goal.pk, [])
         goals.append(
             GoalRow(
                 goal=goal,
                 depth=min(depth, 2),
                 number=number,
-                interventions=goal.tree_interventions,
+                interventions=node.interventions,
                 points=points,
                 entries_in_period=entry_counts.get(goal.pk, 0),
                 # A goal with sub-goals takes its progress from them: their charts tell its story.
                 chart=""
-                if goal.tree_children and not points
+                if node.children and not points
                 else progress_chart_svg(
                     points, start=start, end=end, label=f"Goal {number} progress", width=480, height=140
                 ),
@@ -128,7 +131,7 @@ def report_context(report: ProgressReport) -> dict:
         ],
         "presenting_problems": plan.presenting_problems or [],
         "goals": goals,
-        "summary": plan.progress_summary,
+        "summary": tree.summary,
         "sessions": sessions,
         "session_minutes": sum(s.duration_minutes for s in sessions),
         "reviews": reviews,

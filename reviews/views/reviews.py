@@ -8,6 +8,7 @@ Access as everywhere: the plan is looked up among those the user may view (else 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 
 from django import forms
 from django.contrib import messages
@@ -36,10 +37,9 @@ from reviews.snapshots import (
     plan_snapshot,
     readable_diff,
     readable_goals,
-    tree_order,
 )
 from treatment.models import GoalStatus, TreatmentPlan
-from treatment.selectors import plan_tree
+from treatment.selectors import GoalNode, plan_tree
 
 # --- the review form ---------------------------------------------------------------------------
 
@@ -81,10 +81,12 @@ class ReviewForm(forms.Form):
     etag = forms.CharField(widget=forms.HiddenInput, required=False)
     loaded_at = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, goals=(), **kwargs):
+    def __init__(self, *args, goals: Sequence[GoalNode] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.goals = list(goals)
-        for goal in self.goals:
+        self.nodes = list(goals)
+        self.goals = [node.goal for node in self.nodes]
+        for node in self.nodes:
+            goal = node.goal
             key = goal.pk.hex
             self.fields[f"status_{key}"] = forms.ChoiceField(
                 label="Status",
@@ -94,7 +96,7 @@ class ReviewForm(forms.Form):
                 show_hidden_initial=True,
                 widget=forms.Select(attrs={"aria-label": f"Status: {goal.description}"}),
             )
-            if not goal.tree_children:
+            if not node.children:
                 # A goal with sub-goals has its progress calculated from them.
                 self.fields[f"progress_{key}"] = forms.IntegerField(
                     label="Progress (%)",
@@ -118,13 +120,15 @@ class ReviewForm(forms.Form):
 
     def goal_rows(self) -> list[dict]:
         depths, rows = {}, []
-        for goal in self.goals:  # in tree order: a parent comes before its sub-goals
+        for node in self.nodes:  # in tree order: a parent comes before its sub-goals
+            goal = node.goal
             depth = depths[goal.parent_goal_id] + 1 if goal.parent_goal_id in depths else 0
             depths[goal.pk] = depth
             key = goal.pk.hex
             rows.append(
                 {
                     "goal": goal,
+                    "interventions": node.interventions,
                     "depth": depth,
                     "status": self[f"status_{key}"],
                     "progress": self[f"progress_{key}"] if f"progress_{key}" in self.fields else None,
@@ -226,8 +230,7 @@ class PlanReviewView(PlanPageMixin, View):
 
     def setup_plan(self):
         self.object = plan = self.get_object()
-        self.roots = plan_tree(plan)
-        self.goals = tree_order(self.roots)
+        self.nodes = plan_tree(plan).in_tree_order()
         return plan
 
     def initial(self, plan: TreatmentPlan) -> dict:
@@ -253,11 +256,11 @@ class PlanReviewView(PlanPageMixin, View):
     def get(self, request, *args, **kwargs):
         plan = self.setup_plan()
         audit_record(self.audit, Action.VIEW, plan)
-        return self.render_page(ReviewForm(initial=self.initial(plan), goals=self.goals))
+        return self.render_page(ReviewForm(initial=self.initial(plan), goals=self.nodes))
 
     def post(self, request, *args, **kwargs):
         plan = self.setup_plan()
-        form = ReviewForm(request.POST, initial=self.initial(plan), goals=self.goals)
+        form = ReviewForm(request.POST, initial=self.initial(plan), goals=self.nodes)
         if not form.is_valid():
             return self.render_page(form)
         drift = self._goal_drift(form)
@@ -287,7 +290,7 @@ class PlanReviewView(PlanPageMixin, View):
         """Goals whose status or progress someone else changed since the page was loaded (and goals added)."""
         drift = []
         loaded_at = form.cleaned_data.get("loaded_at")
-        for goal in self.goals:
+        for goal in form.goals:
             key = goal.pk.hex
             if loaded_at is not None and goal.created_at > loaded_at:
                 drift.append({"goal": goal, "field": "Added", "old": "—", "new": goal.get_status_display()})
@@ -314,15 +317,15 @@ class PlanReviewView(PlanPageMixin, View):
         """Show what changed meanwhile; keep what the user typed, on top of the current state."""
         plan = TreatmentPlan.objects.select_related("patient__practice", "therapist").get(pk=self.object.pk)
         self.object = plan
-        self.roots = plan_tree(plan)
-        self.goals = tree_order(self.roots)
+        self.nodes = plan_tree(plan).in_tree_order()
         changed_by_user = set(form.changed_data)
         data = form.data.copy()
         now = timezone.now()
-        for goal in self.goals:
+        for node in self.nodes:
+            goal = node.goal
             key = goal.pk.hex
-            current = {f"status_{key}": goal.status}
-            if not goal.tree_children:
+            current: dict[str, object] = {f"status_{key}": goal.status}
+            if not node.children:
                 current[f"progress_{key}"] = goal.progress_percentage
             for name, value in current.items():
                 data[form.add_initial_prefix(name)] = value
@@ -330,7 +333,7 @@ class PlanReviewView(PlanPageMixin, View):
                     data[name] = value
         data["etag"] = plan.etag
         data["loaded_at"] = now.isoformat()
-        fresh = ReviewForm(data, initial=self.initial(plan), goals=self.goals)
+        fresh = ReviewForm(data, initial=self.initial(plan), goals=self.nodes)
         fresh.is_valid()
         stale = {"goals": drift, "plan": _plan_changes_since(plan, form.cleaned_data.get("loaded_at"))}
         return self.render_page(fresh, status=409, stale=stale)

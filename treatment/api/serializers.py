@@ -16,7 +16,7 @@ from treatment.models import (
     TreatmentPlan,
 )
 from treatment.models.goal import SMART_TEMPLATE
-from treatment.selectors import summary_from_annotations
+from treatment.selectors import GoalNode, PlanTree, summary_from_annotations
 from treatment.services import GOAL_FIELD_NAMES, PLAN_FIELDS, smart_missing
 
 
@@ -122,8 +122,9 @@ class PlanSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ProgressSummarySerializer)
     def get_progress_summary(self, plan) -> dict:
-        if hasattr(plan, "progress_summary"):
-            return plan.progress_summary
+        tree: PlanTree | None = self.context.get("tree")
+        if tree is not None and tree.plan.pk == plan.pk:
+            return tree.summary
         return summary_from_annotations(plan)
 
 
@@ -168,6 +169,9 @@ class GoalInterventionInputSerializer(serializers.Serializer):
 class GoalSerializer(serializers.ModelSerializer):
     """A goal with its interventions and its sub-goals (short-term under long-term, objectives under those)."""
 
+    # Within a goal tree (`context["tree"]`, a `treatment.selectors.PlanTree` of the goal's plan) both come from
+    # the tree; otherwise the interventions are the goal's prefetched links and there are no sub-goals (lists).
+
     plan_id = serializers.UUIDField(read_only=True)
     parent_goal_id = VisibleRelatedField(
         source="parent_goal", queryset=TreatmentGoal.objects.all(), required=False, allow_null=True
@@ -202,12 +206,15 @@ class GoalSerializer(serializers.ModelSerializer):
     def get_smart_missing(self, goal) -> list[str]:
         return smart_missing(goal)
 
+    def _node(self, goal: TreatmentGoal) -> GoalNode | None:
+        tree: PlanTree | None = self.context.get("tree")
+        return tree.nodes.get(goal.pk) if tree is not None else None
+
     @extend_schema_field(GoalInterventionSerializer(many=True))
     def get_interventions(self, goal):
-        links = getattr(goal, "tree_interventions", None)
-        if links is None:
-            # Lists prefetch these with their interventions (`.all()` uses the prefetch).
-            links = goal.goal_interventions.all()
+        node = self._node(goal)
+        # Lists prefetch these with their interventions (`.all()` uses the prefetch).
+        links = node.interventions if node is not None else goal.goal_interventions.all()
         # One serializer reused for every row: building serializers per goal dominates a big tree.
         if "_link_serializer" not in self.context:
             self.context["_link_serializer"] = GoalInterventionSerializer(context=self.context)
@@ -215,7 +222,8 @@ class GoalSerializer(serializers.ModelSerializer):
 
     @extend_schema_field({"type": "array", "items": {"$ref": "#/components/schemas/Goal"}})
     def get_sub_goals(self, goal):
-        return [self.to_representation(child) for child in getattr(goal, "tree_children", None) or []]
+        node = self._node(goal)
+        return [self.to_representation(child.goal) for child in node.children] if node is not None else []
 
 
 class GoalCreateSerializer(GoalSerializer):
@@ -240,7 +248,9 @@ class PlanDetailSerializer(PlanSerializer):
 
     @extend_schema_field(GoalSerializer(many=True))
     def get_goals(self, plan):
-        return GoalSerializer(plan.tree_roots, many=True, context=self.context).data
+        # The long-term goals, each with its sub-goals, from the tree the view loaded.
+        tree: PlanTree = self.context["tree"]
+        return GoalSerializer([root.goal for root in tree.roots], many=True, context=self.context).data
 
 
 # --- progress and sessions -------------------------------------------------------------------

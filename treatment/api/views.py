@@ -4,6 +4,9 @@ Access comes from `PatientDataViewSet`: what the caller may not see is a 404, wh
 not change is a 403. Nested paths look their parent up the same way (`parent()`).
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -41,7 +44,7 @@ from treatment.models import (
     TreatmentGoal,
     TreatmentPlan,
 )
-from treatment.selectors import goal_subtree, plan_tree, with_progress_summary
+from treatment.selectors import plan_tree, with_progress_summary
 
 UUID = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 IF_MATCH = OpenApiParameter(
@@ -59,6 +62,14 @@ def _if_match(request) -> str | None:
 def _with_etag(response: Response, obj) -> Response:
     response["ETag"] = obj.etag
     return response
+
+
+def _goal_response(goal: TreatmentGoal, context: Mapping[str, Any], status_code: int = 200) -> Response:
+    """The goal with its sub-goals and interventions, as its plan's tree (loaded now) has them, and its ETag."""
+    tree = plan_tree(goal.plan)
+    current = tree.node(goal.pk).goal
+    body = GoalSerializer(current, context={**context, "tree": tree}).data
+    return _with_etag(Response(body, status=status_code), current)
 
 
 class NestedMixin:
@@ -126,8 +137,8 @@ class PatientPlanViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelMixi
         if data.pop("actual_end_date", None):
             raise serializers.ValidationError({"actual_end_date": ["A new plan has no end date yet."]})
         plan = services.plan_create(by=self.audit, patient=patient, **data)
-        plan.tree_roots = plan_tree(plan)
-        response = Response(PlanDetailSerializer(plan, context=self.get_serializer_context()).data, status=201)
+        context = {**self.get_serializer_context(), "tree": plan_tree(plan)}
+        response = Response(PlanDetailSerializer(plan, context=context).data, status=201)
         return _with_etag(response, plan)
 
 
@@ -167,8 +178,8 @@ class TreatmentPlanViewSet(PatientDataViewSet, mixins.UpdateModelMixin):
         return PlanDetailSerializer
 
     def _detail(self, plan) -> Response:
-        plan.tree_roots = plan_tree(plan)
-        return _with_etag(Response(PlanDetailSerializer(plan, context=self.get_serializer_context()).data), plan)
+        context = {**self.get_serializer_context(), "tree": plan_tree(plan)}
+        return _with_etag(Response(PlanDetailSerializer(plan, context=context).data), plan)
 
     def retrieve(self, request, *args, **kwargs):
         plan = self.get_object()
@@ -220,8 +231,7 @@ class PlanGoalViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelMixin):
         data = dict(body.validated_data)
         data["interventions"] = [dict(i) for i in data.get("interventions", [])]
         goal = services.goal_add(by=self.audit, plan=plan, **data)
-        goal = goal_subtree(goal)
-        return _with_etag(Response(GoalSerializer(goal, context=self.get_serializer_context()).data, status=201), goal)
+        return _goal_response(goal, self.get_serializer_context(), status_code=201)
 
 
 # --- goals -------------------------------------------------------------------------------------
@@ -242,8 +252,7 @@ class GoalViewSet(PatientDataViewSet, mixins.UpdateModelMixin):
     def retrieve(self, request, *args, **kwargs):
         goal = self.get_object()
         audit_record(self.audit, Action.VIEW, goal)
-        goal = goal_subtree(goal)
-        return _with_etag(Response(self.get_serializer(goal).data), goal)
+        return _goal_response(goal, self.get_serializer_context())
 
     def update(self, request, *args, **kwargs):
         goal = self.get_object()
@@ -252,8 +261,7 @@ class GoalViewSet(PatientDataViewSet, mixins.UpdateModelMixin):
         )
         body.is_valid(raise_exception=True)
         goal = services.goal_update(by=self.audit, goal=goal, if_match=_if_match(request), **body.validated_data)
-        goal = goal_subtree(self.get_queryset().get(pk=goal.pk))
-        return _with_etag(Response(self.get_serializer(goal).data), goal)
+        return _goal_response(self.get_queryset().get(pk=goal.pk), self.get_serializer_context())
 
     @extend_schema(summary="Record a progress entry", request=ProgressSerializer, responses={201: ProgressSerializer})
     @action(detail=True, methods=["post"])

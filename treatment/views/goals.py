@@ -8,6 +8,8 @@ page, so the tree can be edited without JavaScript too.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,7 +33,7 @@ from treatment import services
 from treatment.charts import progress_chart_svg
 from treatment.forms import SMART_LABELS, GoalForm, GoalInterventionForm, InterventionSearchForm
 from treatment.models import GoalIntervention, GoalType, TreatmentGoal, TreatmentPlan
-from treatment.selectors import plan_tree, progress_series
+from treatment.selectors import GoalNode, plan_tree, progress_series
 from treatment.services.ordering import DIRECTIONS
 
 GOAL_CONFLICT = (
@@ -43,10 +45,10 @@ MOVE_CONFLICT = (
 )
 RESULTS_LIMIT = 25
 #: The tree's headings nest as its goals do (the page's sections are h2).
-HEADING_LEVEL = {GoalType.LONG_TERM: 3, GoalType.SHORT_TERM: 4, GoalType.OBJECTIVE: 5}
+HEADING_LEVEL: dict[str, int] = {GoalType.LONG_TERM: 3, GoalType.SHORT_TERM: 4, GoalType.OBJECTIVE: 5}
 
 #: The type of goal that goes under a goal of each type (an objective has nothing under it).
-CHILD_TYPE = {
+CHILD_TYPE: dict[str | None, GoalType] = {
     None: GoalType.LONG_TERM,
     GoalType.LONG_TERM: GoalType.SHORT_TERM,
     GoalType.SHORT_TERM: GoalType.OBJECTIVE,
@@ -98,45 +100,80 @@ def progress_level(percentage: int) -> str:
     return "high"
 
 
-def tree_context(plan: TreatmentPlan, *, can_change: bool, focus_goal=None, message: str = "", error: str = "") -> dict:
-    """The goal tree with each goal's chart, SMART gaps and place among its siblings.
+@dataclass(frozen=True)
+class GoalCard:
+    """A goal as the plan page shows it: its tree node, its chart, SMART gaps and place among its siblings."""
+
+    node: GoalNode
+    children: tuple[GoalCard, ...]
+    #: The SVG of its rated progress over the plan's span, or None before its first rating.
+    chart: str | None
+    smart_gaps: list[str]
+    progress_level: str
+    heading_level: int
+    #: The type of goal that goes under it (None under an objective), and how the page names it.
+    child_type: str | None
+    child_label: str
+    is_first: bool
+    is_last: bool
+
+    @property
+    def goal(self) -> TreatmentGoal:
+        return self.node.goal
+
+    @property
+    def interventions(self) -> tuple[GoalIntervention, ...]:
+        return self.node.interventions
+
+    @property
+    def title_id(self) -> str:
+        return f"goal-{self.goal.pk}-title"
+
+
+def tree_context(
+    plan: TreatmentPlan, *, can_change: bool, focus_goal: uuid.UUID | None = None, message: str = "", error: str = ""
+) -> dict[str, Any]:
+    """The goal tree as cards (`roots`), each with its chart, SMART gaps and place among its siblings.
 
     A fixed number of queries whatever the size of the tree: the goals, their interventions and
     the rated progress entries (one each).
     """
-    roots = plan_tree(plan)
+    tree = plan_tree(plan)
     series = progress_series(plan)
     today = plan.patient.practice.today()
     dates = [day for points in series.values() for day, _ in points]
     start = min([plan.start_date, *dates])
     end = max([plan.actual_end_date or max(today, plan.start_date), *dates])
-    for goal in plan.all_goals:
+
+    def card(node: GoalNode, position: int, siblings: int) -> GoalCard:
+        goal = node.goal
         points = series.get(goal.pk, [])
-        goal.chart = (
-            progress_chart_svg(
+        child_type = CHILD_TYPE.get(goal.goal_type)
+        return GoalCard(
+            node=node,
+            children=tuple(card(child, i, len(node.children)) for i, child in enumerate(node.children)),
+            chart=progress_chart_svg(
                 points,
                 start=start,
                 end=end,
                 label=f"Progress of {goal.get_goal_type_display().lower()} “{goal.description[:60]}”",
             )
             if points
-            else None
+            else None,
+            smart_gaps=[SMART_LABELS[part] for part in services.smart_missing(goal)],
+            progress_level=progress_level(goal.progress_percentage),
+            heading_level=HEADING_LEVEL[goal.goal_type],
+            child_type=child_type,
+            child_label=GoalType(child_type).label if child_type else "",
+            is_first=position == 0,
+            is_last=position == siblings - 1,
         )
-        goal.smart_gaps = [SMART_LABELS[part] for part in services.smart_missing(goal)]
-        goal.progress_level = progress_level(goal.progress_percentage)
-        goal.heading_level = HEADING_LEVEL[goal.goal_type]
-        goal.title_id = f"goal-{goal.pk}-title"
-        goal.child_type = CHILD_TYPE.get(goal.goal_type)
-        goal.child_label = GoalType(goal.child_type).label if goal.child_type else ""
-        for position, child in enumerate(goal.tree_children):
-            child.is_first, child.is_last = position == 0, position == len(goal.tree_children) - 1
-    for position, root in enumerate(roots):
-        root.is_first, root.is_last = position == 0, position == len(roots) - 1
+
     overall = plan.overall_progress
     return {
         "plan": plan,
-        "roots": roots,
-        "summary": plan.progress_summary,
+        "roots": [card(root, i, len(tree.roots)) for i, root in enumerate(tree.roots)],
+        "summary": tree.summary,
         "overall_level": progress_level(overall),
         "editable": can_change and not plan.is_closed,
         "focus_goal": focus_goal,

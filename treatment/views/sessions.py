@@ -75,11 +75,10 @@ class SessionRecordView(SessionPlanMixin, FormView):
         return self.form_valid(form)
 
     def get_form_kwargs(self):
-        self.roots = plan_tree(self.object)
         return {
             **super().get_form_kwargs(),
             "plan": self.object,
-            "roots": self.roots,
+            "roots": plan_tree(self.object).roots,
             "user": self.request.user,
             "today": self.object.patient.practice.today(),
         }
@@ -92,7 +91,6 @@ class SessionRecordView(SessionPlanMixin, FormView):
         context.update(
             plan=self.object,
             patient=self.object.patient,
-            roots=self.roots,
             chosen=chosen,
             results=self.library(query, chosen),
             query=query,
