@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from accounts.audit import Action, AuditContext, audit_record, audit_record_many
+from accounts.concurrency import RecordClosed
 from accounts.forms import BoundedJSONField, add_service_error
 from accounts.models import Patient, Practice, User
 
@@ -117,6 +118,8 @@ def rehearse(write: Callable[[], object]) -> ValidationError | None:
         return None
     except ValidationError as error:
         return error
+    except RecordClosed as closed:
+        return ValidationError(closed.message)
 
 
 class ServiceModelForm(forms.ModelForm):

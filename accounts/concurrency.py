@@ -1,6 +1,25 @@
-"""Optimistic concurrency: a write that names the state it edited (If-Match) fails if that state is gone."""
+"""What a write meets when the record is not in the state it assumed.
+
+- Optimistic concurrency: a write that names the state it edited (If-Match) fails if that state is gone
+  (`StaleWrite`, the API's 412).
+- A closed record: a completed or discontinued plan is final, read-only (`RecordClosed`). It is one answer
+  everywhere, 409 Conflict: the request may be well formed and allowed to the user, but the record's state
+  refuses it, and no retry will change that. The API answers `{"detail": ...}`; a page answers the 409 page
+  with a link to the record; an htmx request is sent to the record's page, where the message is shown
+  (`accounts.middleware.RecordClosedMiddleware`).
+"""
 
 from __future__ import annotations
+
+
+class RecordClosed(Exception):
+    """The record is closed to changes (a completed or discontinued plan); answered 409 everywhere."""
+
+    def __init__(self, message: str, *, url: str = ""):
+        super().__init__(message)
+        self.message = message
+        #: Where the closed record can still be read.
+        self.url = url
 
 
 class StaleWrite(Exception):

@@ -1,9 +1,12 @@
 """Middleware of every request: no caching of PHI, and input refused before any view sees it."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import BadRequest, RequestDataTooBig
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from django.template.response import TemplateResponse
 
+from accounts.concurrency import RecordClosed
 from accounts.errors import api_error, body_too_large_detail, is_api
 from accounts.validators import MAX_JSON_DEPTH, NUL_MESSAGE, json_too_deep
 
@@ -84,3 +87,29 @@ def _body_refusal(request) -> str | None:
     if json_too_deep(text):
         return f"JSON parse error - nested deeper than {MAX_JSON_DEPTH} levels."
     return None
+
+
+class RecordClosedMiddleware:
+    """A page or htmx request that meets a closed record (`RecordClosed`) gets the one answer, 409.
+
+    The API answers it itself (its exception handler), in JSON. A page gets the 409 page, saying why and
+    linking to the record; an htmx request is sent to the record's page (HX-Redirect), where the message
+    waits, since htmx swaps nothing from an error response.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, RecordClosed) or is_api(request):
+            return None
+        if getattr(request, "htmx", False) and exception.url:
+            messages.warning(request, exception.message)
+            response = HttpResponse(exception.message, status=409, content_type="text/plain; charset=utf-8")
+            response["HX-Redirect"] = exception.url
+            return response
+        context = {"message": exception.message, "url": exception.url}
+        return TemplateResponse(request, "409.html", context, status=409).render()

@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A completed or discontinued plan answers 409 on every page and htmx request (the API answers it itself).
+    "accounts.middleware.RecordClosedMiddleware",
     "accounts.middleware.NoStoreMiddleware",
     # Axes last: it turns a locked-out login attempt into the lockout response.
     "axes.middleware.AxesMiddleware",

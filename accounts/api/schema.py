@@ -27,6 +27,11 @@ VALIDATION_ERROR = {
     "additionalProperties": True,
 }
 METHODS = ("get", "put", "patch", "post", "delete")
+WRITES = ("put", "patch", "post")
+#: Paths whose writes land on a plan or what hangs off it, which a closed plan refuses (409).
+CLOSABLE = ("/treatment-plans/{", "/goals", "/sessions")
+#: ... except asking for a report of it, or co-signing a review of it: reading and signing stay open.
+NOT_CLOSABLE = ("/progress-reports", "/cosign")
 
 
 def _response(description: str, schema: str) -> dict[str, Any]:
@@ -54,6 +59,11 @@ def document_errors(result: dict, generator, request, public) -> dict:
                 errors["415"] = _response("The body is not JSON (Content-Type: application/json).", error)
             if any(p.get("in") == "header" and p.get("name") == "If-Match" for p in operation.get("parameters", [])):
                 errors["412"] = _response("If-Match names a state that is no longer current: nothing changed.", error)
+            closable = any(part in path for part in CLOSABLE) and not any(part in path for part in NOT_CLOSABLE)
+            if method in WRITES and closable:
+                errors["409"] = _response(
+                    "The plan is completed or discontinued: its record is closed to changes.", error
+                )
             if path.rstrip("/").endswith("/auth/token") and method == "post":
                 errors["429"] = _response("Too many failed sign-ins: the account is locked for a while.", error)
             responses = operation.setdefault("responses", {})

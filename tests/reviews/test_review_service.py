@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from accounts.audit import AuditContext
-from accounts.concurrency import StaleWrite
+from accounts.concurrency import RecordClosed, StaleWrite
 from accounts.models import AuditEvent, Role
 from reviews.models import Notification, PlanReview, PlanVersion, ReminderKind, ReviewReminder
 from reviews.services.reviews import review_cosign, review_record
@@ -315,10 +315,11 @@ def test_a_closed_plan_is_not_reviewed(owner, plan, tree, status):
     plan_update(by=by(owner), plan=plan, status=status)
     before = state(plan)
 
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(RecordClosed) as refused:
         record(owner, plan)
 
-    assert "status" in refused.value.message_dict
+    assert refused.value.message == f"This plan is {status}; its record is closed to changes."
+    assert refused.value.url == plan.get_absolute_url()
     assert state(plan) == before
 
 

@@ -143,13 +143,13 @@ def test_invalid_reviews_are_400_naming_the_fields_and_change_nothing(api, owner
     assert counts(plan) == before
 
 
-def test_a_closed_plan_is_400(api, owner, plan, tree, today):
+def test_a_closed_plan_is_409(api, owner, plan, tree, today):
     plan_update(by=AuditContext.system("tests", user=owner), plan=plan, status="completed")
 
     response = api.as_(owner).post(review_url(plan), body(today))
 
-    assert response.status_code == 400
-    assert "status" in response.json()
+    assert response.status_code == 409
+    assert response.json() == {"detail": "This plan is completed; its record is closed to changes."}
     assert PlanReview.objects.count() == 0
 
 

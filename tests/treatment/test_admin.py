@@ -346,7 +346,7 @@ def test_a_refused_status_change_is_a_form_error_and_changes_nothing(admin_clien
     response = edit(admin_client, plan, status=target)
 
     assert response.status_code == 200
-    assert response.context["adminform"].form.errors["status"] == [
+    assert response.context["adminform"].form.non_field_errors() == [
         f"This plan is {start}; its record is closed to changes."
     ]
     assert snapshot_plan(plan) == plan_before

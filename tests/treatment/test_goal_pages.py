@@ -250,14 +250,22 @@ def test_a_stale_goal_etag_is_a_conflict_shown_inline(owner_client, tree):
     assert f'name="etag" value="{goal.etag.replace(chr(34), "&quot;")}"' in body
 
 
-def test_goal_pages_of_a_closed_plan_send_back_to_the_plan(owner_client, plan, tree):
+def test_goal_pages_of_a_closed_plan_answer_409(owner_client, plan, tree):
+    """The one answer for a closed plan: 409, the page saying why with a link to the plan; htmx is sent there."""
     plan_update(by=AuditContext.system("tests"), plan=plan, status="completed")
+    plan_url = reverse("plan-detail", args=[plan.pk])
 
     full = owner_client.get(reverse("goal-edit", args=[tree["objective"].pk]))
     partial = owner_client.get(reverse("goal-add", args=[plan.pk]), **HTMX)
+    move = owner_client.post(reverse("goal-move", args=[tree["objective"].pk]), {"direction": "up"}, **HTMX)
 
-    assert full.status_code == 302 and full["Location"] == reverse("plan-detail", args=[plan.pk])
-    assert partial["HX-Redirect"] == reverse("plan-detail", args=[plan.pk])
+    assert full.status_code == 409
+    assert "This plan is completed; its record is closed to changes." in text(full)
+    assert f'href="{plan_url}"' in text(full)
+    assert (partial.status_code, partial["HX-Redirect"]) == (409, plan_url)
+    assert (move.status_code, move["HX-Redirect"]) == (409, plan_url)
+    page = owner_client.get(plan_url)
+    assert "This plan is completed; its record is closed to changes." in text(page)  # the message waits there
 
 
 # --- reordering --------------------------------------------------------------------------------------------

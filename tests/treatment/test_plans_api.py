@@ -422,8 +422,8 @@ def test_closed_plans_are_final(api, owner, plan, closed, target):
 
     response = patch(api, owner, plan, {"status": target})
 
-    assert response.status_code == 400, response.content
-    assert "status" in response.json()
+    assert response.status_code == 409, response.content
+    assert response.json() == {"detail": f"This plan is {closed}; its record is closed to changes."}
     after = refetch(plan)
     assert after.status == closed
     assert after.updated_at == before.updated_at
@@ -449,11 +449,9 @@ def test_a_completed_plan_refuses_edits_goals_and_progress(api, owner, plan, tre
         f"/api/v1/goals/{tree['objective'].pk}/interventions/{link.pk}", {"effectiveness_rating": 5}, format="json"
     )
 
-    assert edit.status_code == 400, edit.content
-    assert new_goal.status_code == 400, new_goal.content
-    assert progress.status_code == 400, progress.content
-    assert goal_edit.status_code == 400, goal_edit.content
-    assert rating.status_code == 400, rating.content
+    closed = {"detail": "This plan is completed; its record is closed to changes."}
+    for response in (edit, new_goal, progress, goal_edit, rating):
+        assert (response.status_code, response.json()) == (409, closed)
     assert TreatmentGoal.objects.get(pk=tree["objective"].pk).status == "not_started"
     assert tree["objective"].goal_interventions.get().effectiveness_rating is None
     after = refetch(plan)

@@ -388,8 +388,10 @@ def test_a_closed_plan_has_no_session_page(client, owner, plan, goals, today, st
     client.force_login(owner)
     before = written_state()
 
-    assert client.get(url(plan)).status_code == 403
-    assert client.post(url(plan), form_data(goals, today)).status_code == 403
+    page = client.get(url(plan))
+    assert page.status_code == 409
+    assert f"This plan is {status}; its record is closed to changes." in page.content.decode()
+    assert client.post(url(plan), form_data(goals, today)).status_code == 409
     assert written_state() == before
 
 

@@ -485,8 +485,8 @@ def test_a_closed_plan_takes_no_sessions(api, owner, patient, plan, goals, today
 
     response = api.as_(owner).post(url_for(patient), body, format="json")
 
-    assert response.status_code == 400, response.content
-    assert "plan_id" in response.json()
+    assert response.status_code == 409, response.content
+    assert response.json() == {"detail": f"This plan is {status}; its record is closed to changes."}
     assert written_state() == before
 
 

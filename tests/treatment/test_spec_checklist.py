@@ -209,7 +209,7 @@ def test_plan_review_workflow(client, spec_plan, spec_tree, patient):
 def test_status_transitions(client, spec_plan):
     """In depth: test_plans_api.py."""
     url = f"/api/v1/treatment-plans/{spec_plan['id']}"
-    steps = [("on_hold", 200), ("active", 200), ("completed", 200), ("active", 400), ("discontinued", 400)]
+    steps = [("on_hold", 200), ("active", 200), ("completed", 200), ("active", 409), ("discontinued", 409)]
 
     results = [(status, client.patch(url, {"status": status}, format="json").status_code) for status, _ in steps]
 

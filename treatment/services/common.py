@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.access import can
 from accounts.audit import AuditContext
+from accounts.concurrency import RecordClosed
 from accounts.models import CLINICAL_ROLES, Patient, User
 from accounts.services import primary_therapist_for
 from interventions.models import Intervention
@@ -34,9 +35,13 @@ def require_change(by: AuditContext, patient: Patient) -> None:
         raise PermissionDenied("You can read this record but not change it.")
 
 
-def require_open(plan: TreatmentPlan, field: str = "status") -> None:
+def require_open(plan: TreatmentPlan) -> None:
+    """A completed or discontinued plan is final: any write to it, or to what hangs off it, is refused (409)."""
     if plan.is_closed:
-        raise ValidationError({field: f"This plan is {plan.status}; its record is closed to changes."})
+        raise RecordClosed(
+            f"This plan is {plan.get_status_display().lower()}; its record is closed to changes.",
+            url=plan.get_absolute_url(),
+        )
 
 
 def check_intervention(intervention: Intervention, patient: Patient, field: str, *, new_link: bool = True) -> None:

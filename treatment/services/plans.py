@@ -125,8 +125,7 @@ def _check_transition(plan: TreatmentPlan, new_status: str) -> None:
     if new_status not in PlanStatus.values:
         raise ValidationError({"status": f"Choose one of: {', '.join(PlanStatus.values)}."})
     if new_status not in PLAN_TRANSITIONS[PlanStatus(plan.status)]:
-        if plan.is_closed:
-            raise ValidationError({"status": f"This plan is {plan.status}; that is final."})
+        # A closed plan never gets here: require_open refused the write first.
         raise ValidationError({"status": f"A plan cannot go from {plan.status} to {new_status}."})
 
 

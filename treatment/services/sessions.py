@@ -59,7 +59,7 @@ def session_record(
         if plan.patient_id != patient.pk:
             raise ValidationError({"plan_id": "This plan is another patient's."})
         plan = lock_plan(plan.pk)
-        require_open(plan, "plan_id")
+        require_open(plan)
     for field, items in (("goal_ids", goals), ("interventions", interventions), ("progress", progress)):
         for item in items:
             goal = item if isinstance(item, TreatmentGoal) else item.get("goal")

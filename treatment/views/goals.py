@@ -22,7 +22,7 @@ from django.urls import path, reverse
 from django.utils.cache import patch_vary_headers
 from django.views import View
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+from django_htmx.http import reswap, retarget
 
 from accounts.access import can
 from accounts.audit import Action, AuditContext, audit_record
@@ -34,6 +34,7 @@ from treatment.charts import progress_chart_svg
 from treatment.forms import SMART_LABELS, GoalForm, GoalInterventionForm, InterventionSearchForm
 from treatment.models import GoalIntervention, GoalType, TreatmentGoal, TreatmentPlan
 from treatment.selectors import GoalNode, plan_tree, progress_series
+from treatment.services.common import require_open
 from treatment.services.ordering import DIRECTIONS
 
 GOAL_CONFLICT = (
@@ -75,13 +76,6 @@ def goal_or_404(request, pk, action: str = "change") -> TreatmentGoal:
     if action == "change" and not can(request.user, "change", goal.plan.patient):
         raise PermissionDenied("You can read this plan but not change it.")
     return goal
-
-
-def closed_response(request, plan: TreatmentPlan):
-    messages.warning(request, f"This plan is {plan.get_status_display().lower()}; its record is closed to changes.")
-    if request.htmx:
-        return HttpResponseClientRedirect(plan.get_absolute_url())
-    return redirect(plan)
 
 
 def respond(request, partial: str, page: str, context: dict):
@@ -247,8 +241,7 @@ class GoalAddView(GoalFormMixin, View):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.plan = plan_or_404(request, kwargs["pk"], "change")
-        if self.plan.is_closed:
-            return closed_response(request, self.plan)
+        require_open(self.plan)
         parent_id = request.POST.get("parent") if request.method == "POST" else request.GET.get("parent")
         self.parent = None
         if parent_id:
@@ -300,8 +293,7 @@ class GoalEditView(GoalFormMixin, View):
             return self.handle_no_permission()
         self.goal = goal_or_404(request, kwargs["pk"], "change")
         self.plan = self.goal.plan
-        if self.plan.is_closed:
-            return closed_response(request, self.plan)
+        require_open(self.plan)
         return super().dispatch(request, *args, **kwargs)
 
     def form_context(self) -> dict:
@@ -347,8 +339,7 @@ def goal_smart_hint(request):
 def goal_move(request, pk):
     """Move a goal one place up or down among its siblings (`services.goal_move` decides the priorities)."""
     goal = goal_or_404(request, pk, "change")
-    if goal.plan.is_closed:
-        return closed_response(request, goal.plan)
+    require_open(goal.plan)
     direction = request.POST.get("direction")
     if direction not in DIRECTIONS:
         return HttpResponseBadRequest("Move up or down.")
@@ -376,8 +367,7 @@ class GoalInterventionsView(LoginRequiredMixin, View):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.goal = goal_or_404(request, kwargs["pk"], "change")
-        if self.goal.plan.is_closed:
-            return closed_response(request, self.goal.plan)
+        require_open(self.goal.plan)
         return super().dispatch(request, *args, **kwargs)
 
     def results(self, search: InterventionSearchForm):
@@ -450,8 +440,7 @@ class GoalInterventionEditView(LoginRequiredMixin, View):
         self.plan = self.link.goal.plan
         if not can(request.user, "change", self.plan.patient):
             raise PermissionDenied("You can read this plan but not change it.")
-        if self.plan.is_closed:
-            return closed_response(request, self.plan)
+        require_open(self.plan)
         return super().dispatch(request, *args, **kwargs)
 
     def render_form(self, form):

@@ -29,7 +29,8 @@ from treatment import diagnoses, services
 from treatment.forms import PlanForm, PlanStatusForm, diagnosis_chips, unique
 from treatment.models import ReviewStatus, TherapySession, TreatmentPlan
 from treatment.panels import panel_prefetches, plan_panels
-from treatment.views.goals import closed_response, plan_or_404, refresh_etag, tree_context
+from treatment.services.common import require_open
+from treatment.views.goals import plan_or_404, refresh_etag, tree_context
 
 PLAN_CONFLICT = (
     "Someone else saved this plan first. What you typed is kept below but not saved: check it against the "
@@ -203,8 +204,7 @@ class PlanEditView(PlanBuilderMixin, View):
             return self.handle_no_permission()
         self.plan = plan_or_404(request, kwargs["pk"], "change")
         self.patient = self.plan.patient
-        if self.plan.is_closed:
-            return closed_response(request, self.plan)
+        require_open(self.plan)
         return super().dispatch(request, *args, **kwargs)
 
     def save(self, form) -> TreatmentPlan:
@@ -285,8 +285,7 @@ def plan_status(request, pk):
             messages.success(request, f"The plan is now {plan.get_status_display().lower()}.")
             return redirect(plan)
     plan = plan_for_page(request, pk)
-    if plan.is_closed:
-        return closed_response(request, plan)
+    require_open(plan)
     response = render(request, "treatment/plan_detail.html", plan_page_context(request, plan, status_form=form))
     audit_record(AuditContext.from_request(request), Action.VIEW, plan)
     return response

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import path
@@ -19,6 +19,7 @@ from interventions.models import Intervention
 from treatment.models import TreatmentPlan
 from treatment.selectors import plan_tree
 from treatment.services import session_record
+from treatment.services.common import require_open
 from treatment.session_forms import SessionForm, goal_field
 
 #: How many library matches the search offers at once.
@@ -28,7 +29,7 @@ POSITIONED = re.compile(r"^(progress|interventions)\[(\d+)\]")
 
 
 class SessionPlanMixin(PatientDataMixin, SingleObjectMixin):
-    """The plan a session is recorded for: visible (else 404), changeable (else 403) and open (else 403)."""
+    """The plan a session is recorded for: visible (else 404), changeable (else 403) and open (else 409)."""
 
     model = TreatmentPlan
     required_action = "change"
@@ -38,8 +39,7 @@ class SessionPlanMixin(PatientDataMixin, SingleObjectMixin):
 
     def load_plan(self) -> TreatmentPlan:
         self.object = plan = self.get_object()
-        if plan.is_closed:
-            raise PermissionDenied(f"This plan is {plan.get_status_display().lower()}; it takes no more sessions.")
+        require_open(plan)
         return plan
 
     def library(self, query: str, chosen) -> list:
