@@ -8,6 +8,7 @@ Access as everywhere: the plan is looked up among those the user may view (else 
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Sequence
 
 from django import forms
@@ -25,19 +26,11 @@ from accounts.audit import Action, AuditContext, audit_record, audit_record_many
 from accounts.concurrency import StaleWrite
 from accounts.forms import ClinicalDateField
 from accounts.mixins import PatientDataMixin
-from accounts.models import AuditEvent
 from accounts.validators import validate_clinical_datetime
 from reviews.models import PlanReview, PlanVersion
+from reviews.services.drift import GoalDrift, GoalSeen, ReviewMerge, review_drift, review_merge
 from reviews.services.reviews import review_cosign, review_record
-from reviews.snapshots import (
-    PLAN_LABELS,
-    choice_label,
-    display_value,
-    field_rows,
-    plan_snapshot,
-    readable_diff,
-    readable_goals,
-)
+from reviews.snapshots import PLAN_LABELS, display_value, plan_snapshot, readable_diff, readable_goals
 from treatment.models import GoalStatus, TreatmentPlan
 from treatment.selectors import GoalNode, plan_tree
 
@@ -151,6 +144,39 @@ class ReviewForm(forms.Form):
                 changes[str(goal.pk)] = fields
         return changes
 
+    def goals_seen(self) -> dict[uuid.UUID, GoalSeen]:
+        """Each goal as the page showed it when it was loaded, and which of its fields the user changed."""
+        changed = set(self.changed_data)
+        seen = {}
+        for goal in self.goals:
+            names = {field: name for field, name in self._goal_inputs(goal).items() if name in self.fields}
+            loaded = {field: self.loaded_value(name) for field, name in names.items()}
+            seen[goal.pk] = GoalSeen(
+                status=loaded.get("status"),
+                progress_percentage=loaded.get("progress_percentage"),
+                changed=frozenset(field for field, name in names.items() if name in changed),
+            )
+        return seen
+
+    def merged_data(self, merge: ReviewMerge):
+        """The data sent, on top of the plan as it stands now (`review_merge`): each goal's loaded twin is its
+        current value, and so is its input unless the user changed it; the page is loaded again now."""
+        data = self.data.copy()
+        for merged in merge.goals:
+            names = self._goal_inputs(merged.goal)
+            for field, value in merged.current.items():
+                data[self.add_initial_prefix(names[field])] = value
+                if field not in merged.keep:
+                    data[names[field]] = value
+        data["etag"] = merge.plan.etag
+        data["loaded_at"] = merge.loaded_at.isoformat()
+        return data
+
+    @staticmethod
+    def _goal_inputs(goal) -> dict[str, str]:
+        """{goal field: the name of its input} for the goal fields the page edits."""
+        return {"status": f"status_{goal.pk.hex}", "progress_percentage": f"progress_{goal.pk.hex}"}
+
     def loaded_value(self, name):
         """The value the page showed when it was loaded (from the hidden initial twin), or None."""
         field = self.fields[name]
@@ -263,9 +289,10 @@ class PlanReviewView(PlanPageMixin, View):
         form = ReviewForm(request.POST, initial=self.initial(plan), goals=self.nodes)
         if not form.is_valid():
             return self.render_page(form)
-        drift = self._goal_drift(form)
+        seen = form.goals_seen()
+        drift = review_drift(goals=self.nodes, seen=seen, loaded_at=form.cleaned_data.get("loaded_at"))
         if drift:
-            return self._stale(form, drift)
+            return self._stale(form, seen, drift)
         data = form.cleaned_data
         try:
             review = review_record(
@@ -279,84 +306,20 @@ class PlanReviewView(PlanPageMixin, View):
                 if_match=data["etag"] or None,
             )
         except StaleWrite:
-            return self._stale(form, [])
+            return self._stale(form, seen, [])
         except ValidationError as error:
             form.add_service_error(error)
             return self.render_page(form)
         messages.success(request, f"Review recorded — version {review.version} sealed")
         return redirect(plan.get_absolute_url())
 
-    def _goal_drift(self, form: ReviewForm) -> list[dict]:
-        """Goals whose status or progress someone else changed since the page was loaded (and goals added)."""
-        drift = []
-        loaded_at = form.cleaned_data.get("loaded_at")
-        for goal in form.goals:
-            key = goal.pk.hex
-            if loaded_at is not None and goal.created_at > loaded_at:
-                drift.append({"goal": goal, "field": "Added", "old": "—", "new": goal.get_status_display()})
-                continue
-            seen = form.loaded_value(f"status_{key}")
-            if seen and seen != goal.status:
-                drift.append(
-                    {
-                        "goal": goal,
-                        "field": "Status",
-                        "old": choice_label(GoalStatus, seen),
-                        "new": goal.get_status_display(),
-                    }
-                )
-            if f"progress_{key}" in form.fields:
-                seen = form.loaded_value(f"progress_{key}")
-                if seen is not None and seen != goal.progress_percentage:
-                    drift.append(
-                        {"goal": goal, "field": "Progress", "old": f"{seen}%", "new": f"{goal.progress_percentage}%"}
-                    )
-        return drift
-
-    def _stale(self, form: ReviewForm, drift: list[dict]):
+    def _stale(self, form: ReviewForm, seen: dict[uuid.UUID, GoalSeen], drift: list[GoalDrift]):
         """Show what changed meanwhile; keep what the user typed, on top of the current state."""
-        plan = TreatmentPlan.objects.select_related("patient__practice", "therapist").get(pk=self.object.pk)
-        self.object = plan
-        self.nodes = plan_tree(plan).in_tree_order()
-        changed_by_user = set(form.changed_data)
-        data = form.data.copy()
-        now = timezone.now()
-        for node in self.nodes:
-            goal = node.goal
-            key = goal.pk.hex
-            current: dict[str, object] = {f"status_{key}": goal.status}
-            if not node.children:
-                current[f"progress_{key}"] = goal.progress_percentage
-            for name, value in current.items():
-                data[form.add_initial_prefix(name)] = value
-                if name not in changed_by_user:
-                    data[name] = value
-        data["etag"] = plan.etag
-        data["loaded_at"] = now.isoformat()
-        fresh = ReviewForm(data, initial=self.initial(plan), goals=self.nodes)
+        merge = review_merge(plan=self.object, seen=seen, loaded_at=form.cleaned_data.get("loaded_at"))
+        self.object, self.nodes = merge.plan, merge.nodes
+        fresh = ReviewForm(form.merged_data(merge), initial=self.initial(merge.plan), goals=self.nodes)
         fresh.is_valid()
-        stale = {"goals": drift, "plan": _plan_changes_since(plan, form.cleaned_data.get("loaded_at"))}
-        return self.render_page(fresh, status=409, stale=stale)
-
-
-def _plan_changes_since(plan: TreatmentPlan, since: datetime.datetime | None) -> list[dict]:
-    """The writes to the plan since the page was loaded, from the audit trail: who, when, what."""
-    if since is None:
-        return []
-    events = AuditEvent.objects.filter(
-        object_type=TreatmentPlan._meta.label_lower,
-        object_id=str(plan.pk),
-        action__in=[Action.UPDATE, Action.CREATE],
-        occurred_at__gt=since,
-    ).order_by("occurred_at")[:20]
-    return [
-        {
-            "who": event.user_email or "the system",
-            "when": event.occurred_at,
-            "changes": field_rows(dict(sorted(event.changes.items())), PLAN_LABELS),
-        }
-        for event in events
-    ]
+        return self.render_page(fresh, status=409, stale={"goals": drift, "plan": merge.plan_changes})
 
 
 # --- versions ----------------------------------------------------------------------------------
