@@ -3,12 +3,22 @@
 Concrete viewsets declare `queryset` (a model whose manager has `restrict(user, action)`) and
 nothing else about access: reads are narrowed to what the caller may view, so anything else is a
 404; a write on a visible object the caller may not change is a 403. Reads and writes are audited.
+Paths under a parent record (`/patients/{id}/sessions`) look the parent up the same way (`NestedMixin`).
 """
 
-from rest_framework import permissions, viewsets
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+from django.db import models
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from rest_framework import mixins, permissions, viewsets
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.access import Action as AccessAction
 from accounts.access import can, patient_of
 from accounts.audit import Action, AuditContext, audit_record, audit_record_many
 
@@ -47,3 +57,42 @@ class PatientDataViewSet(viewsets.GenericViewSet):
         instance = self.get_object()
         audit_record(self.audit, Action.VIEW, instance)
         return Response(self.get_serializer(instance).data)
+
+
+class _Restricts(Protocol):
+    """The default manager of a patient-data model (`accounts.access`): narrowed to what a user may do."""
+
+    def restrict(self, user: Any, action: AccessAction = ...) -> QuerySet[Any]: ...
+
+
+if TYPE_CHECKING:  # What the mixin is listed before: a patient-data viewset that creates.
+
+    class _NestedBase(mixins.CreateModelMixin, viewsets.GenericViewSet): ...
+else:
+    _NestedBase = object
+
+
+class NestedMixin(_NestedBase):
+    """For paths under a parent record (`parent_model`, looked up by `parent_kwarg`), listed before
+    `PatientDataViewSet`: the parent is looked up among those the caller may view (else 404), and creating
+    under it needs `change` on it (else 403), decided before the body is read."""
+
+    parent_model: type[models.Model]
+    parent_kwarg = ""
+    parent_select: tuple[str, ...] = ()
+
+    def parent(self) -> Any:
+        if not hasattr(self, "_parent"):
+            manager = cast(_Restricts, self.parent_model._default_manager)  # its `objects`
+            parents = manager.restrict(self.request.user, "view").select_related(*self.parent_select)
+            self._parent = get_object_or_404(parents, pk=self.kwargs[self.parent_kwarg])
+        return self._parent
+
+    def require_change(self, obj: models.Model) -> None:
+        if not can(self.request.user, "change", patient_of(obj)):
+            raise PermissionDenied("You can read this record but not change it.")
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Access is decided before the body is read: 404/403 come before any 400.
+        self.require_change(self.parent())
+        return super().create(request, *args, **kwargs)

@@ -10,12 +10,11 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.api.routers import OptionalSlashRouter
+from accounts.api.routers import UUID, OptionalSlashRouter
 from accounts.filters import StrictBooleanFilter
 from reviews.models import Notification
 from reviews.selectors import user_notifications
 from reviews.services.notifications import notification_mark_read, notifications_mark_all_read, unread_count
-from treatment.api.views import UUID
 
 
 class NotificationSerializer(serializers.ModelSerializer):

@@ -17,13 +17,13 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from accounts.api.base import PatientDataViewSet
+from accounts.api.base import NestedMixin, PatientDataViewSet
 from accounts.api.fields import ClinicalDateField
+from accounts.api.routers import UUID
 from accounts.audit import Action, audit_record
 from reviews.models import ProgressReport, ReportStatus
 from reviews.reports.download import pdf_response
 from reviews.services.reports import report_request
-from treatment.api.views import UUID, NestedMixin
 from treatment.models import TreatmentPlan
 
 # --- serializers -------------------------------------------------------------------------------

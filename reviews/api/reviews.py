@@ -20,14 +20,14 @@ from rest_framework.response import Response
 
 from accounts.access import can
 from accounts.api.base import PatientDataViewSet
+from accounts.api.concurrency import IF_MATCH, if_match
 from accounts.api.fields import ClinicalDateField
-from accounts.api.routers import OptionalSlashRouter
+from accounts.api.routers import UUID, OptionalSlashRouter
 from accounts.audit import Action, audit_record
 from accounts.models import User
 from reviews.models import PlanReview, PlanVersion
 from reviews.services.reviews import GOAL_CHANGE_FIELDS, review_cosign, review_record
 from reviews.snapshots import plan_snapshot, snapshot_diff
-from treatment.api.views import IF_MATCH, UUID
 from treatment.models import GoalStatus, TreatmentPlan
 
 #: The largest goal count a review states (far above any plan's goals; the database column stops at 2**31).
@@ -232,9 +232,7 @@ class PlanReviewRecordViewSet(PlanReviewViewSet):
         for item in data.pop("goal_changes", []):
             item = dict(item)
             changes[str(item.pop("goal_id"))] = {k: v for k, v in item.items() if k in GOAL_CHANGE_FIELDS}
-        review = review_record(
-            by=self.audit, plan=plan, goal_changes=changes, if_match=request.headers.get("If-Match"), **data
-        )
+        review = review_record(by=self.audit, plan=plan, goal_changes=changes, if_match=if_match(request), **data)
         review = self.get_queryset().get(pk=review.pk)
         response = Response(PlanReviewSerializer(review, context=self.get_serializer_context()).data, status=201)
         response["Location"] = f"/api/v1/treatment-plans/{plan.pk}/reviews/{review.pk}"

@@ -1,8 +1,7 @@
 from django.urls import re_path
 
-from accounts.api.routers import OptionalSlashRouter
+from accounts.api.routers import UUID, OptionalSlashRouter
 from treatment.api import views
-from treatment.api.views import UUID
 
 router = OptionalSlashRouter()
 router.register(f"patients/(?P<patient_pk>{UUID})/treatment-plans", views.PatientPlanViewSet, basename="patient-plan")

@@ -8,17 +8,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.access import can, patient_of
-from accounts.api.base import PatientDataViewSet
+from accounts.api.base import NestedMixin, PatientDataViewSet
+from accounts.api.concurrency import IF_MATCH, if_match
+from accounts.api.routers import UUID
 from accounts.audit import Action, audit_record, audit_record_many
 from accounts.models import Patient
 from treatment import diagnoses, services
@@ -46,18 +44,6 @@ from treatment.models import (
 )
 from treatment.selectors import plan_tree, with_progress_summary
 
-UUID = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    description="The ETag of the state you edited; a stale one answers 412 and changes nothing.",
-)
-
-
-def _if_match(request) -> str | None:
-    return request.headers.get("If-Match")
-
 
 def _with_etag(response: Response, obj) -> Response:
     response["ETag"] = obj.etag
@@ -70,29 +56,6 @@ def _goal_response(goal: TreatmentGoal, context: Mapping[str, Any], status_code:
     current = tree.node(goal.pk).goal
     body = GoalSerializer(current, context={**context, "tree": tree}).data
     return _with_etag(Response(body, status=status_code), current)
-
-
-class NestedMixin:
-    """For paths under a parent record (`parent_model`, looked up by `parent_kwarg`)."""
-
-    parent_model = None
-    parent_kwarg = ""
-    parent_select: tuple[str, ...] = ()
-
-    def parent(self):
-        if not hasattr(self, "_parent"):
-            parents = self.parent_model.objects.restrict(self.request.user, "view").select_related(*self.parent_select)
-            self._parent = get_object_or_404(parents, pk=self.kwargs[self.parent_kwarg])
-        return self._parent
-
-    def require_change(self, obj):
-        if not can(self.request.user, "change", patient_of(obj)):
-            raise PermissionDenied("You can read this record but not change it.")
-
-    def create(self, request, *args, **kwargs):
-        # Access is decided before the body is read: 404/403 come before any 400.
-        self.require_change(self.parent())
-        return super().create(request, *args, **kwargs)
 
 
 # --- plans -------------------------------------------------------------------------------------
@@ -193,7 +156,7 @@ class TreatmentPlanViewSet(PatientDataViewSet, mixins.UpdateModelMixin):
         )
         body.is_valid(raise_exception=True)
         plan = services.plan_update(
-            by=self.audit, plan=plan, if_match=_if_match(request), **_plan_fields(body.validated_data)
+            by=self.audit, plan=plan, if_match=if_match(request), **_plan_fields(body.validated_data)
         )
         return self._detail(self.get_queryset().get(pk=plan.pk))
 
@@ -260,7 +223,7 @@ class GoalViewSet(PatientDataViewSet, mixins.UpdateModelMixin):
             goal, data=request.data, partial=kwargs.get("partial", False), context=self.get_serializer_context()
         )
         body.is_valid(raise_exception=True)
-        goal = services.goal_update(by=self.audit, goal=goal, if_match=_if_match(request), **body.validated_data)
+        goal = services.goal_update(by=self.audit, goal=goal, if_match=if_match(request), **body.validated_data)
         return _goal_response(self.get_queryset().get(pk=goal.pk), self.get_serializer_context())
 
     @extend_schema(summary="Record a progress entry", request=ProgressSerializer, responses={201: ProgressSerializer})
