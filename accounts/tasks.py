@@ -1,6 +1,15 @@
+"""Celery tasks of the accounts app, and how every task in the project retries a database it could not reach."""
+
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from accounts.services import expired_logins_purge
+
+#: The database errors a task retries: a connection lost or refused, which a later attempt may not meet.
+DB_ERRORS = (OperationalError, InterfaceError)
+#: The retry a task that works on the database declares (`@shared_task(name=..., **DB_RETRY)`): a few
+#: attempts, backing off with jitter so workers that lost the database together do not return together.
+DB_RETRY = {"autoretry_for": DB_ERRORS, "retry_backoff": True, "retry_jitter": True, "max_retries": 3}
 
 
 @shared_task(name="accounts.purge_expired_logins")

@@ -26,7 +26,7 @@ from accounts.api.routers import UUID, OptionalSlashRouter
 from accounts.audit import Action, audit_record
 from accounts.models import User
 from reviews.models import PlanReview, PlanVersion
-from reviews.services.reviews import GOAL_CHANGE_FIELDS, review_cosign, review_record
+from reviews.services.reviews import GOAL_CHANGE_FIELDS, REVIEW_FIELDS, review_cosign, review_record
 from reviews.snapshots import plan_snapshot, snapshot_diff
 from treatment.models import GoalStatus, TreatmentPlan
 
@@ -90,17 +90,10 @@ class PlanReviewSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PlanReview
+        # What a review records (the plan as its id), then its co-signature.
         fields = [
             "id",
-            "plan_id",
-            "review_date",
-            "reviewer",
-            "summary",
-            "goals_reviewed",
-            "goals_on_track",
-            "modifications_made",
-            "next_review_date",
-            "version",
+            *("plan_id" if name == "plan" else name for name in REVIEW_FIELDS),
             "cosigned_by",
             "cosigned_at",
             "created_at",

@@ -8,21 +8,15 @@ sends each reminder once however often it runs (a unique constraint decides), so
 import datetime
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
 from accounts.audit import AuditContext
+from accounts.tasks import DB_RETRY
 from reviews.services.reminders import review_reminders_send
 
 __all__ = ["send_review_reminders"]
 
 
-@shared_task(
-    name="reviews.send_review_reminders",
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=3,
-)
+@shared_task(name="reviews.send_review_reminders", **DB_RETRY)
 def send_review_reminders(today: str | None = None) -> dict[str, int]:
     """Hourly: remind therapists of reviews due soon, due today and overdue (safe to run any number of times).
 

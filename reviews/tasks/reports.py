@@ -8,9 +8,9 @@ import datetime
 
 from celery import shared_task
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 
 from accounts.audit import AuditContext
+from accounts.tasks import DB_ERRORS, DB_RETRY
 from reviews.services.reports import (
     ReportRenderError,
     monthly_reports_request,
@@ -28,7 +28,7 @@ __all__ = ["generate_monthly_reports", "recover_stalled_reports", "render_progre
     acks_late=True,
     soft_time_limit=settings.REPORT_RENDER_SOFT_TIME_LIMIT,
     time_limit=settings.REPORT_RENDER_TIME_LIMIT,
-    autoretry_for=(ReportRenderError, OperationalError, InterfaceError),
+    autoretry_for=(ReportRenderError, *DB_ERRORS),
     max_retries=settings.REPORT_RENDER_MAX_RETRIES,
     retry_backoff=10,
     retry_backoff_max=300,
@@ -46,13 +46,7 @@ def render_progress_report(self, report_id: str) -> str | None:
     return report.status if report is not None else None
 
 
-@shared_task(
-    name="reviews.generate_monthly_reports",
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=3,
-)
+@shared_task(name="reviews.generate_monthly_reports", **DB_RETRY)
 def generate_monthly_reports(today: str | None = None) -> dict[str, int]:
     """Monthly (beat runs it on the 1st to the 7th, so a run the broker lost is made up): ask for last month's
     progress report of every active plan (safe to run any number of times).
@@ -63,13 +57,7 @@ def generate_monthly_reports(today: str | None = None) -> dict[str, int]:
     return monthly_reports_request(by=AuditContext.system("celery reviews.generate_monthly_reports"), today=day)
 
 
-@shared_task(
-    name="reviews.recover_stalled_reports",
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=3,
-)
+@shared_task(name="reviews.recover_stalled_reports", **DB_RETRY)
 def recover_stalled_reports() -> dict[str, dict[str, int]]:
     """Every 2 minutes: every report asked for reaches an end, whatever the broker or the workers lost.
 
