@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
@@ -78,6 +79,7 @@ def _run(name: str, check: Callable[[], Check]) -> Check:
 
 @never_cache
 @require_GET
+@login_not_required
 def readyz(request: HttpRequest) -> JsonResponse:
     checks = {name: _run(name, check) for name, check in CHECKS.items()}
     ready = all(result["ok"] for result in checks.values())
