@@ -33,6 +33,7 @@ from reviews.services.reviews import review_cosign, review_record
 from reviews.snapshots import PLAN_LABELS, display_value, plan_snapshot, readable_diff, readable_goals
 from treatment.models import GoalStatus, TreatmentPlan
 from treatment.selectors import GoalNode, plan_tree
+from treatment.services.common import require_open
 
 # --- the review form ---------------------------------------------------------------------------
 
@@ -256,6 +257,7 @@ class PlanReviewView(PlanPageMixin, View):
 
     def setup_plan(self):
         self.object = plan = self.get_object()
+        require_open(plan)
         self.nodes = plan_tree(plan).in_tree_order()
         return plan
 

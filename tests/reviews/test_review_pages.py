@@ -144,8 +144,8 @@ def test_a_closed_plan_has_no_review_form(signed_in, owner, plan, tree):
 
     response = signed_in.get(review_url(plan))
 
-    assert response.status_code == 200
-    assert b"a closed plan is not reviewed" in response.content
+    assert response.status_code == 409
+    assert b"This plan is completed; its record is closed to changes." in response.content
     assert "summary" not in parse(response).data
 
 
