@@ -4,6 +4,8 @@ import contextlib
 import logging
 import os
 import re
+import time
+from collections.abc import Callable
 
 import pytest
 
@@ -160,3 +162,13 @@ class PrivateRedis:
             self.process.terminate()
             self.process.wait(timeout=10)
         self.process = None
+
+
+def wait_for(condition: Callable[[], object], seconds: float = 60.0, *, every: float = 0.2) -> bool:
+    """Poll `condition` until it is true or `seconds` have passed (a real worker answers when it answers)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(every)
+    return False

@@ -1,6 +1,5 @@
 """A real Celery worker on Redis (the `celery_worker` fixture of tests/conftest.py)."""
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -9,17 +8,9 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from accounts.tasks import purge_expired_logins
+from tests.support import wait_for
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
-
-
-def _wait_for(condition, seconds=20.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_worker_runs_the_purge_task_from_the_broker(celery_worker):
@@ -30,6 +21,6 @@ def test_worker_runs_the_purge_task_from_the_broker(celery_worker):
     live.create()
 
     purge_expired_logins.delay()
-    assert _wait_for(lambda: not Session.objects.filter(session_key=expired.session_key).exists())
+    assert wait_for(lambda: not Session.objects.filter(session_key=expired.session_key).exists())
 
     assert Session.objects.filter(session_key=live.session_key).exists()

@@ -16,7 +16,7 @@ from accounts.audit import AuditContext
 from reviews.models import ProgressReport, ReportStatus
 from reviews.services.reports import monthly_reports_request, report_request
 from reviews.tasks.reports import recover_stalled_reports
-from tests.support import REDIS_TIMEOUTS, PrivateRedis, free_port, real_worker
+from tests.support import REDIS_TIMEOUTS, PrivateRedis, free_port, real_worker, wait_for
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 #: A request with the broker down answers well within this (a refused connection fails at once).
@@ -108,15 +108,6 @@ def test_render_again_in_the_admin_works_with_the_broker_down(
 # --- through a real worker ---------------------------------------------------------------------------
 
 
-def _wait_for(condition, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.25)
-    return False
-
-
 def _worker_answers(app) -> bool:
     """The worker is consuming from the broker again: it answers a broadcast ping."""
     try:
@@ -132,7 +123,7 @@ def test_a_report_asked_for_while_the_broker_is_down_is_rendered_once_it_is_back
     broker.start()
     try:
         with real_worker(broker.url, REDIS_TIMEOUTS) as worker:
-            assert _wait_for(lambda: _worker_answers(worker.app), 30), "the worker never came up"
+            assert wait_for(lambda: _worker_answers(worker.app), 30), "the worker never came up"
 
             broker.stop()
             started = time.monotonic()
@@ -149,14 +140,14 @@ def test_a_report_asked_for_while_the_broker_is_down_is_rendered_once_it_is_back
             _pending_without_message(report)
 
             broker.start()  # on the same port, and empty, as a broker restarted without its data
-            assert _wait_for(lambda: _worker_answers(worker.app), 60), "the worker did not reconnect to the broker"
+            assert wait_for(lambda: _worker_answers(worker.app), 60), "the worker did not reconnect to the broker"
             # What beat runs every 2 minutes: nobody asks again, nobody presses anything.
             assert recover_stalled_reports() == {
                 "stalled": {"requeued": 0, "failed": 0},
                 "unclaimed": {"requeued": 1, "failed": 0},
             }
 
-            assert _wait_for(lambda: ProgressReport.objects.get(pk=report.pk).status == ReportStatus.READY, 60), (
+            assert wait_for(lambda: ProgressReport.objects.get(pk=report.pk).status == ReportStatus.READY, 60), (
                 f"the worker did not render the report: {ProgressReport.objects.filter(pk=report.pk).values().first()}"
             )
     finally:

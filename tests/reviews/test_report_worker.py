@@ -10,6 +10,7 @@ from accounts.audit import AuditContext
 from reviews.models import ProgressReport, ReportStatus
 from reviews.services.reports import report_request
 from tests.factories import GoalFactory
+from tests.support import wait_for
 from treatment.services import session_record
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
@@ -36,22 +37,13 @@ def worker_plan(plan, owner):
     return {"plan": plan, "objective": objective}
 
 
-def _wait_for(condition, seconds=60.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.25)
-    return False
-
-
 def test_the_worker_renders_a_requested_report_from_the_broker(celery_worker, worker_plan, owner, media_root, pdf_text):
     plan = worker_plan["plan"]
     started = time.monotonic()
     # No capture of on_commit here: the service's transaction commits, its callback enqueues on Redis.
     report = report_request(by=AuditContext.system("tests", user=owner), plan=plan)
 
-    assert _wait_for(lambda: ProgressReport.objects.get(pk=report.pk).status == ReportStatus.READY), (
+    assert wait_for(lambda: ProgressReport.objects.get(pk=report.pk).status == ReportStatus.READY), (
         f"the worker did not render the report: {ProgressReport.objects.filter(pk=report.pk).values().first()}"
     )
     elapsed = time.monotonic() - started
@@ -72,4 +64,4 @@ def test_a_message_for_a_report_that_is_gone_is_consumed_quietly(celery_worker, 
     render_progress_report.delay("00000000-0000-0000-0000-000000000000")
     report = report_request(by=AuditContext.system("tests", user=owner), plan=plan)
     # Messages are consumed in order by the one solo worker: the second renders after the first exits.
-    assert _wait_for(lambda: ProgressReport.objects.get(pk=report.pk).status == ReportStatus.READY)
+    assert wait_for(lambda: ProgressReport.objects.get(pk=report.pk).status == ReportStatus.READY)
