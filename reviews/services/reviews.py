@@ -263,8 +263,9 @@ def review_cosign(*, by: AuditContext, review: PlanReview) -> PlanReview:
 
     Not the reviewer themself, and only once (a conditional UPDATE, so two clicks cannot both win).
     """
-    lock_plan(review.plan_id)
-    review = PlanReview.objects.select_related("plan__patient", "plan__therapist", "reviewer").get(pk=review.pk)
+    plan = lock_plan(review.plan_id)  # with its patient and therapist: the review need not read them again
+    review = PlanReview.objects.select_related("reviewer").get(pk=review.pk)
+    review.plan = plan
     user = by.user
     if user is None or review.reviewer_id == user.pk:
         raise PermissionDenied("A review is co-signed by a supervisor other than its reviewer.")
