@@ -12,9 +12,12 @@ from __future__ import annotations
 from typing import Literal
 
 from django.db import models
+from django.db.models import Exists, OuterRef, Value
 
 Action = Literal["view", "change"]
 ACTIONS: tuple[Action, ...] = ("view", "change")
+#: The annotation `with_change_right` adds: whether the user may change the row's patient.
+CHANGE_RIGHT = "user_may_change"
 
 
 def _visible_patient_ids(user, action: Action):
@@ -36,6 +39,22 @@ def _usable(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
 
 
+def _change_right(user, patient_ref: str) -> Exists | Value:
+    """Whether `user` may change the patient `patient_ref` names, for rows `restrict(user, "view")` let
+    through (so the practice is already the user's): the answer `can(user, "change", ...)` gives."""
+    from accounts.models import Patient, PatientUserObjectPermission, Role
+
+    if user.is_superuser or user.role == Role.PRACTICE_ADMIN:
+        return Value(True)
+    grants = PatientUserObjectPermission.objects.filter(
+        user_id=user.pk,
+        permission__codename="change_patient",
+        permission__content_type__app_label=Patient._meta.app_label,
+        content_object_id=OuterRef(patient_ref),
+    )
+    return Exists(grants)
+
+
 class PatientQuerySet(models.QuerySet):
     def restrict(self, user, action: Action = "view") -> PatientQuerySet:
         """Narrow to the patients `user` may `action` (view or change)."""
@@ -51,6 +70,10 @@ class PatientQuerySet(models.QuerySet):
 
     def visible_to(self, user) -> PatientQuerySet:
         return self.restrict(user, "view")
+
+    def with_change_right(self, user) -> PatientQuerySet:
+        """Annotate each patient with `user_may_change` (for a queryset already restricted to `user`)."""
+        return self.annotate(**{CHANGE_RIGHT: _change_right(user, "pk")})
 
 
 class PatientScopedQuerySet(models.QuerySet):
@@ -69,6 +92,11 @@ class PatientScopedQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         return self.restrict(user, "view")
+
+    def with_change_right(self, user):
+        """Annotate each row with `user_may_change`, whether `user` may change its patient (for a queryset
+        already restricted to `user`): one query answers both "may they see it" and "may they change it"."""
+        return self.annotate(**{CHANGE_RIGHT: _change_right(user, self.patient_lookup)})
 
 
 def patient_of(obj):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -30,6 +30,9 @@ class AuditContext:
     ip_address: str | None = None
     user_agent: str = ""
     path: str = ""
+    #: The patients whose `change` right the request's access base (a page's or the API's) has already
+    #: confirmed for `user`: the services' own check (`require_change`) takes its word for these.
+    change_confirmed: frozenset[UUID] = frozenset()
 
     @classmethod
     def from_request(cls, request: HttpRequest | Request, channel: str | None = None) -> AuditContext:
@@ -54,6 +57,12 @@ class AuditContext:
     def system(cls, what: str, user: User | None = None) -> AuditContext:
         """For management commands and Celery tasks: `what` names the command or task."""
         return cls(user=user, channel=Channel.SYSTEM, user_agent=what[:500])
+
+    def confirming(self, patient: Patient | None) -> AuditContext:
+        """The same context, saying the access base found that `user` may change `patient`."""
+        if patient is None:
+            return self
+        return replace(self, change_confirmed=self.change_confirmed | {patient.pk})
 
 
 def _client_ip(request: HttpRequest | Request) -> str | None:

@@ -10,8 +10,9 @@ Everywhere else they are the HTML error pages. With DEBUG on, Django shows its d
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.template import loader
 from django.views import defaults
 from rest_framework import exceptions
 
@@ -32,7 +33,9 @@ def body_too_large_detail() -> str:
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     if not is_api(request):
-        return defaults.bad_request(request, exception)
+        # A page's own refusal (`BadRequest("...")`) says what was wrong; anything else stays general.
+        reason = str(exception) if type(exception) is BadRequest else ""
+        return HttpResponseBadRequest(loader.render_to_string("400.html", {"reason": reason}, request))
     if isinstance(exception, RequestDataTooBig):
         return api_error(body_too_large_detail(), 400)
     if isinstance(exception, TooManyFieldsSent):

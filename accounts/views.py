@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect
@@ -9,11 +9,10 @@ from django.urls import reverse
 from django.views.generic import DetailView, FormView, ListView, UpdateView
 
 from accounts import services
-from accounts.access import can
 from accounts.filters import PatientFilter
 from accounts.forms import EmailAuthenticationForm, PatientForm, add_service_error
-from accounts.mixins import AuditedDetailMixin, AuditedListMixin, PatientDataMixin
 from accounts.models import Patient
+from accounts.pages import AuditedDetailMixin, AuditedListMixin, PatientDataPage
 
 
 class LoginView(auth_views.LoginView):
@@ -35,13 +34,14 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
 
-class PatientListView(PatientDataMixin, AuditedListMixin, ListView):
+class PatientListView(PatientDataPage, AuditedListMixin, ListView):
     model = Patient
+    select_related = ("primary_therapist",)
     paginate_by = 50
     template_name = "accounts/patient_list.html"
 
     def get_queryset(self):
-        patients = super().get_queryset().select_related("primary_therapist")
+        patients = super().get_queryset()
         query = self.request.GET.copy()
         # A caseload is the active patients unless the user asks for another status ("" = any).
         query.setdefault("status", Patient.Status.ACTIVE)
@@ -57,17 +57,14 @@ class PatientListView(PatientDataMixin, AuditedListMixin, ListView):
         return context
 
 
-class PatientDetailView(PatientDataMixin, AuditedDetailMixin, DetailView):
+class PatientDetailView(PatientDataPage, AuditedDetailMixin, DetailView):
     model = Patient
+    select_related = ("primary_therapist", "practice")
+    prefetch_related = ("care_team",)
     template_name = "accounts/patient_detail.html"
 
-    def get_queryset(self):
-        return super().get_queryset().select_related("primary_therapist", "practice").prefetch_related("care_team")
-
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["can_change"] = can(self.request.user, "change", self.object)
-        return context
+        return {**super().get_context_data(**kwargs), "can_change": self.can_change}
 
 
 class PatientFormMixin:
@@ -82,11 +79,8 @@ class PatientFormMixin:
         return self.form_invalid(form)
 
 
-class PatientCreateView(PatientDataMixin, PatientFormMixin, FormView):
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and request.user.practice_id is None:
-            raise PermissionDenied("Your account does not belong to a practice.")
-        return super().dispatch(request, *args, **kwargs)
+class PatientCreateView(PatientDataPage, PatientFormMixin, FormView):
+    practice_required = True
 
     def form_valid(self, form):
         user = self.request.user
@@ -103,7 +97,7 @@ class PatientCreateView(PatientDataMixin, PatientFormMixin, FormView):
         return redirect(patient)
 
 
-class PatientUpdateView(PatientDataMixin, AuditedDetailMixin, PatientFormMixin, UpdateView):
+class PatientUpdateView(PatientDataPage, AuditedDetailMixin, PatientFormMixin, UpdateView):
     model = Patient
     required_action = "change"
 

@@ -1,14 +1,17 @@
 """The library pages: browse and search the interventions, add and edit a practice's own."""
 
+from typing import cast
+
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models.functions import Lower
 from django.forms.models import model_to_dict
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.views.generic import FormView, ListView
 
 from accounts.forms import add_service_error
+from accounts.models import User
+from accounts.pages import RecordPage
 from interventions import services
 from interventions.filters import InterventionFilter
 from interventions.forms import EDIT_FIELDS, InterventionForm
@@ -23,7 +26,18 @@ def can_edit(user, intervention: Intervention) -> bool:
     return True
 
 
-class InterventionListView(LoginRequiredMixin, ListView):
+class InterventionPage(RecordPage):
+    """A library page: the entries the user's practice can use (the system library and its own; else 404);
+    changing one is for its author or a practice admin (else 403, `services.check_can_edit`)."""
+
+    def records(self):
+        return Intervention.objects.available_to(self.request.user)
+
+    def require_change(self, record: Intervention) -> None:
+        services.check_can_edit(cast(User, self.request.user), record)
+
+
+class InterventionListView(InterventionPage, ListView):
     """The system library and the practice's own, filtered by the same filterset as the API."""
 
     template_name = "interventions/intervention_list.html"
@@ -32,7 +46,7 @@ class InterventionListView(LoginRequiredMixin, ListView):
 
     def get_queryset(self):
         # Case-insensitive, so the order is the same on SQLite and PostgreSQL whatever the collation.
-        available = Intervention.objects.available_to(self.request.user).order_by(Lower("name"), "pk")
+        available = super().get_queryset().order_by(Lower("name"), "pk")
         self.filterset = InterventionFilter(self.request.GET, queryset=available)
         if not self.filterset.is_valid():
             return available.none()
@@ -56,7 +70,7 @@ class InterventionListView(LoginRequiredMixin, ListView):
         return context
 
 
-class InterventionFormMixin(LoginRequiredMixin):
+class InterventionFormMixin:
     form_class = InterventionForm
     template_name = "interventions/intervention_form.html"
 
@@ -65,11 +79,8 @@ class InterventionFormMixin(LoginRequiredMixin):
         return self.form_invalid(form)
 
 
-class InterventionCreateView(InterventionFormMixin, FormView):
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and request.user.practice_id is None:
-            raise PermissionDenied("Your account does not belong to a practice.")
-        return super().dispatch(request, *args, **kwargs)
+class InterventionCreateView(InterventionPage, InterventionFormMixin, FormView):
+    practice_required = True
 
     def form_valid(self, form):
         user = self.request.user
@@ -81,16 +92,10 @@ class InterventionCreateView(InterventionFormMixin, FormView):
         return redirect("intervention-list")
 
 
-class InterventionEditView(InterventionFormMixin, FormView):
+class InterventionEditView(InterventionPage, InterventionFormMixin, FormView):
     """Only a practice's custom entries, by their author or a practice admin; the system library is fixed (403)."""
 
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        # Another practice's entry is not there at all (404); a visible one the user may not edit is a 403.
-        self.object = get_object_or_404(Intervention.objects.available_to(request.user), pk=kwargs["pk"])
-        services.check_can_edit(request.user, self.object)
-        return super().dispatch(request, *args, **kwargs)
+    required_action = "change"
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "editing": True}

@@ -1,5 +1,11 @@
-"""The treatment pages: plans and the plan builder, the goal tree, recording sessions."""
+"""The treatment pages: plans and the plan builder, the goal tree and its goals and interventions, sessions."""
 
-from treatment.views import goals, plans, sessions
+from treatment.views import goal_interventions, goals, plans, sessions, tree
 
-urlpatterns = [*plans.urlpatterns, *goals.urlpatterns, *sessions.urlpatterns]
+urlpatterns = [
+    *plans.urlpatterns,
+    *tree.urlpatterns,
+    *goals.urlpatterns,
+    *goal_interventions.urlpatterns,
+    *sessions.urlpatterns,
+]

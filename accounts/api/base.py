@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from accounts.access import Action as AccessAction
 from accounts.access import can, patient_of
 from accounts.audit import Action, AuditContext, audit_record, audit_record_many
+from accounts.models import Patient
 
 
 class PatientDataViewSet(viewsets.GenericViewSet):
@@ -34,14 +35,26 @@ class PatientDataViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         return super().get_queryset().restrict(self.request.user, "view")
 
+    #: The patient whose `change` right this request confirmed; the services are not asked again.
+    change_confirmed: Patient | None = None
+
     def check_object_permissions(self, request, obj):
         super().check_object_permissions(request, obj)
-        if request.method not in permissions.SAFE_METHODS and not can(request.user, "change", patient_of(obj)):
+        if request.method not in permissions.SAFE_METHODS:
+            self.require_change(obj)
+
+    def require_change(self, obj: models.Model) -> None:
+        """The caller must hold `change` on the record's patient (403 otherwise); asked once per request."""
+        patient = patient_of(obj)
+        if self.change_confirmed is not None and patient == self.change_confirmed:
+            return
+        if not can(self.request.user, "change", patient):
             raise PermissionDenied("You can read this record but not change it.")
+        self.change_confirmed = patient
 
     @property
     def audit(self) -> AuditContext:
-        return AuditContext.from_request(self.request)
+        return AuditContext.from_request(self.request).confirming(self.change_confirmed)
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
@@ -65,17 +78,19 @@ class _Restricts(Protocol):
     def restrict(self, user: Any, action: AccessAction = ...) -> QuerySet[Any]: ...
 
 
-if TYPE_CHECKING:  # What the mixin is listed before: a patient-data viewset that creates.
+if TYPE_CHECKING:  # What the mixins are listed before: a patient-data viewset (that creates).
 
-    class _NestedBase(mixins.CreateModelMixin, viewsets.GenericViewSet): ...
+    class _NestedReadBase(viewsets.GenericViewSet):
+        def require_change(self, obj: models.Model) -> None: ...
+
+    class _NestedBase(mixins.CreateModelMixin, _NestedReadBase): ...
 else:
-    _NestedBase = object
+    _NestedReadBase = _NestedBase = object
 
 
-class NestedMixin(_NestedBase):
+class NestedReadMixin(_NestedReadBase):
     """For paths under a parent record (`parent_model`, looked up by `parent_kwarg`), listed before
-    `PatientDataViewSet`: the parent is looked up among those the caller may view (else 404), and creating
-    under it needs `change` on it (else 403), decided before the body is read."""
+    `PatientDataViewSet`: the parent is looked up among those the caller may view (else 404)."""
 
     parent_model: type[models.Model]
     parent_kwarg = ""
@@ -88,9 +103,10 @@ class NestedMixin(_NestedBase):
             self._parent = get_object_or_404(parents, pk=self.kwargs[self.parent_kwarg])
         return self._parent
 
-    def require_change(self, obj: models.Model) -> None:
-        if not can(self.request.user, "change", patient_of(obj)):
-            raise PermissionDenied("You can read this record but not change it.")
+
+class NestedMixin(NestedReadMixin, _NestedBase):
+    """`NestedReadMixin` for paths that create under their parent: creating needs `change` on it (else 403),
+    decided before the body is read."""
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # Access is decided before the body is read: 404/403 come before any 400.

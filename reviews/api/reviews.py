@@ -15,11 +15,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from accounts.access import can
-from accounts.api.base import PatientDataViewSet
+from accounts.api.base import NestedReadMixin, PatientDataViewSet
 from accounts.api.concurrency import IF_MATCH, if_match
 from accounts.api.fields import ClinicalDateField
 from accounts.api.routers import UUID, OptionalSlashRouter
@@ -159,31 +157,18 @@ class PlanVersionDiffSerializer(serializers.Serializer):
 # --- views -------------------------------------------------------------------------------------
 
 
-class PlanChildMixin:
-    """For paths under a plan: the plan is looked up among those the caller may view (else 404)."""
-
-    def parent(self) -> TreatmentPlan:
-        if not hasattr(self, "_parent"):
-            plans = TreatmentPlan.objects.restrict(self.request.user, "view")
-            self._parent = get_object_or_404(
-                plans.select_related("patient__practice", "therapist"), pk=self.kwargs["plan_pk"]
-            )
-        return self._parent
-
-    def require_change(self, plan: TreatmentPlan) -> None:
-        if not can(self.request.user, "change", plan.patient):
-            raise PermissionDenied("You can read this record but not change it.")
-
-
 @extend_schema_view(
     list=extend_schema(summary="List a plan's reviews, newest first"),
     retrieve=extend_schema(summary="Get a plan review"),
 )
-class PlanReviewViewSet(PlanChildMixin, PatientDataViewSet):
+class PlanReviewViewSet(NestedReadMixin, PatientDataViewSet):
     """`/treatment-plans/{plan_id}/reviews[/{id}]`: the plan's reviews; a supervisor co-signs one."""
 
     queryset = PlanReview.objects.select_related("plan__patient", "reviewer", "cosigned_by")
     serializer_class = PlanReviewSerializer
+    parent_model = TreatmentPlan
+    parent_kwarg = "plan_pk"
+    parent_select = ("patient__practice", "therapist")
     lookup_value_regex = UUID
 
     def get_queryset(self):
@@ -247,11 +232,14 @@ NUMBER = OpenApiParameter("number", OpenApiTypes.INT, OpenApiParameter.PATH, des
     list=extend_schema(summary="List a plan's sealed versions, newest first"),
     retrieve=extend_schema(summary="Get a sealed plan version with its snapshot", parameters=[NUMBER]),
 )
-class PlanVersionViewSet(PlanChildMixin, PatientDataViewSet):
+class PlanVersionViewSet(NestedReadMixin, PatientDataViewSet):
     """`/treatment-plans/{plan_id}/versions[/{number}]`: the immutable snapshots each review sealed."""
 
     queryset = PlanVersion.objects.select_related("plan__patient", "created_by", "review")
     serializer_class = PlanVersionSerializer
+    parent_model = TreatmentPlan
+    parent_kwarg = "plan_pk"
+    parent_select = ("patient__practice", "therapist")
     lookup_field = "number"
     lookup_value_regex = "[0-9]+"
 

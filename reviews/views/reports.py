@@ -17,24 +17,22 @@ import datetime
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.views import View
 from django.views.generic import DetailView
 from django_htmx.http import reswap, retarget
 
-from accounts.audit import Action, AuditContext, audit_record
+from accounts.audit import Action, audit_record
 from accounts.forms import ClinicalDateField, add_service_error
-from accounts.mixins import AuditedDetailMixin, PatientDataMixin
+from accounts.pages import AuditedDetailMixin
 from reviews.models import ProgressReport, ReportStatus
 from reviews.reports.download import pdf_response
 from reviews.services.reports import report_request
 from treatment.models import TreatmentPlan
-from treatment.views.goals import plan_or_404
+from treatment.views.base import PlanPage
 
 #: A status item stops polling when its report has waited this long (a stopped worker): "check again later".
 POLL_WINDOW = datetime.timedelta(minutes=10)
@@ -47,10 +45,6 @@ class ReportRequestForm(forms.Form):
     period_end = ClinicalDateField(label="Period end", required=False)
 
 
-def _reports(user):
-    return ProgressReport.objects.restrict(user, "view").select_related("plan__patient__practice", "requested_by")
-
-
 def _status_context(report: ProgressReport) -> dict:
     waiting = report.status in (ReportStatus.PENDING, ReportStatus.RENDERING)
     return {"report": report, "poll": waiting and timezone.now() - report.created_at < POLL_WINDOW}
@@ -60,17 +54,20 @@ def _form_context(plan: TreatmentPlan, form: ReportRequestForm) -> dict:
     return {"plan": plan, "report_form": form}
 
 
-class PlanReportCreateView(LoginRequiredMixin, View):
-    """POST: ask for a PDF progress report of the plan over the period given (default: the last 30 days)."""
+class PlanReportCreateView(PlanPage):
+    """POST: ask for a PDF progress report of the plan over the period given (default: the last 30 days).
+
+    A supervisor may ask for a report: viewing the plan is enough.
+    """
 
     http_method_names = ["post"]
 
-    def post(self, request, pk):
-        plan = plan_or_404(request, pk)  # a supervisor may ask for a report: viewing the plan is enough
+    def post(self, request, *args, **kwargs):
+        plan = self.plan
         form = ReportRequestForm(request.POST)
         if form.is_valid():
             try:
-                report = report_request(by=AuditContext.from_request(request), plan=plan, **form.cleaned_data)
+                report = report_request(by=self.audit, plan=plan, **form.cleaned_data)
             except ValidationError as error:
                 add_service_error(form, error)
             else:
@@ -94,14 +91,16 @@ class PlanReportCreateView(LoginRequiredMixin, View):
         return redirect(f"{plan.get_absolute_url()}#plan-reports")
 
 
-class ReportDetailView(PatientDataMixin, AuditedDetailMixin, DetailView):
+class ReportPage(PlanPage):
+    model = ProgressReport
+    plan_path = "plan"
+    select_related = ("requested_by",)
+
+
+class ReportDetailView(ReportPage, AuditedDetailMixin, DetailView):
     """A report's status: the page, or (htmx) the status item, which polls while the report is not final."""
 
-    model = ProgressReport
     template_name = "reviews/report_detail.html"
-
-    def get_queryset(self):
-        return super().get_queryset().select_related("plan__patient__practice", "requested_by")
 
     def get_template_names(self):
         return ["reviews/_report_status.html"] if self.request.htmx else [self.template_name]
@@ -115,12 +114,12 @@ class ReportDetailView(PatientDataMixin, AuditedDetailMixin, DetailView):
         return response
 
 
-class ReportPdfView(LoginRequiredMixin, View):
+class ReportPdfView(ReportPage):
     """The PDF of a ready report, as an attachment; 409 and the status page otherwise."""
 
-    def get(self, request, pk):
-        report = get_object_or_404(_reports(request.user), pk=pk)
-        audit = AuditContext.from_request(request)
+    def get(self, request, *args, **kwargs):
+        report = self.object
+        audit = self.audit
         if report.status != ReportStatus.READY:
             audit_record(audit, Action.VIEW, report)
             context = {**_status_context(report), "not_ready": True}

@@ -222,3 +222,26 @@ def test_intervention_list_costs_the_same_for_one_entry_and_the_whole_library(
         body = _get(client, url)
     assert body["count"] == 75
     assert len(body["results"]) == 50
+
+
+GRANTS_TABLE = "accounts_patientuserobjectpermission"
+
+
+def test_an_htmx_goal_save_asks_the_access_question_once(client, owner, plan, tree, django_assert_num_queries):
+    """The page base reads the goal, its plan and both access answers in one query and hands all of it on:
+    the service takes the change right as confirmed and the tree is drawn from the plan the write left."""
+    from tests.treatment.test_goal_pages import HTMX, edit_data
+
+    client.force_login(owner)
+    goal = tree["objective"]
+    client.get(f"/plans/{plan.pk}/")  # warm the per-process caches (content types)
+    # The session and the user; the goal with its plan, patient, practice, therapist and the user's rights;
+    # under the plan's lock: the plan, the goal, its UPDATE, the audit INSERT, the rollup's read of the tree;
+    # the tree drawn again (goals, their interventions, their rated entries); the session saved (the idle
+    # timeout slides). SAVEPOINT and RELEASE of the write's transaction and of the session's save are four
+    # more (the test runs inside a transaction; outside one they are BEGIN and COMMIT, which are not queries).
+    with django_assert_num_queries(16) as captured:
+        response = client.post(f"/goals/{goal.pk}/edit/", edit_data(goal, description="Breathe slowly daily"), **HTMX)
+    assert response.status_code == 200
+    assert "Breathe slowly daily" in response.content.decode()
+    assert sum(GRANTS_TABLE in query["sql"] for query in captured.captured_queries) == 1

@@ -100,6 +100,14 @@ def _check_parent(plan: TreatmentPlan, goal_type: str, parent: TreatmentGoal | N
         raise ValidationError({"parent_goal_id": "A goal cannot be its own parent."})
 
 
+def _rolled_up(goal: TreatmentGoal, plan: TreatmentPlan) -> None:
+    """Store the plan's rollup and give `goal` its stored figure and status, and the plan as it now stands
+    (the caller's answer: the page redraws the tree from it without reading the plan again)."""
+    stored = plan_recalculate(plan)[goal.pk]
+    goal.progress_percentage, goal.status = stored.progress_percentage, stored.status
+    goal.plan = plan
+
+
 def _link(by, goal: TreatmentGoal, plan: TreatmentPlan, intervention: Intervention, field: str, **fields):
     check_intervention(intervention, plan.patient, field)
     if GoalIntervention.objects.filter(goal=goal, intervention=intervention).exists():
@@ -152,8 +160,7 @@ def goal_add(
     for position, item in enumerate(interventions or []):
         item = dict(item)
         _link(by, goal, plan, item.pop("intervention"), f"interventions[{position}].intervention_id", **item)
-    plan_recalculate(plan)
-    goal.refresh_from_db()
+    _rolled_up(goal, plan)
     return goal
 
 
@@ -178,15 +185,15 @@ def goal_update(*, by: AuditContext, goal: TreatmentGoal, if_match: str | None =
         fields["smart"] = clean_smart(fields["smart"])
     if "description" in fields:
         fields["description"] = (fields["description"] or "").strip()
-    has_sub_goals = goal.sub_goals.exists()
-    if "progress_percentage" in fields and fields["progress_percentage"] != goal.progress_percentage and has_sub_goals:
+    rated = "progress_percentage" in fields and fields["progress_percentage"] != goal.progress_percentage
+    if rated and goal.sub_goals.exists():
         raise ValidationError({"progress_percentage": "This goal's progress is calculated from its sub-goals."})
     was_achieved = goal.status == GoalStatus.ACHIEVED
     for name, value in fields.items():
         setattr(goal, name, value)
     if goal.status == GoalStatus.ACHIEVED:
         goal.progress_percentage = 100
-    elif was_achieved and "progress_percentage" not in fields and not has_sub_goals:
+    elif was_achieved and "progress_percentage" not in fields and not goal.sub_goals.exists():
         # Reopened: back to what its last rated entry said.
         latest = goal.progress_entries.exclude(rating=None).order_by("-recorded_at").first()
         goal.progress_percentage = rating_to_percentage(latest.rating) if latest and latest.rating is not None else 0
@@ -195,8 +202,7 @@ def goal_update(*, by: AuditContext, goal: TreatmentGoal, if_match: str | None =
     changes = diff(before, snapshot(goal, GOAL_FIELDS))
     if changes:
         audit_record(by, Action.UPDATE, goal, patient=plan.patient, changes=changes)
-    plan_recalculate(plan)
-    goal.refresh_from_db()
+    _rolled_up(goal, plan)
     return goal
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -172,13 +173,14 @@ def plan_update(*, by: AuditContext, plan: TreatmentPlan, if_match: str | None =
     return plan
 
 
-def plan_recalculate(plan: TreatmentPlan) -> TreatmentPlan:
+def plan_recalculate(plan: TreatmentPlan) -> dict[uuid.UUID, TreatmentGoal]:
     """Roll progress up the plan's goal tree and store each goal's and the plan's figure.
 
     The caller holds the plan's lock (`lock_plan`), so the tree read here is the one every earlier write
     committed and no other write can change it before this one commits. One read of the tree, one bulk
     write of the goals that changed. Neither the goals' nor the plan's `updated_at` moves: derived figures
-    are not an edit, so clients' ETags stay valid.
+    are not an edit, so clients' ETags stay valid. `plan.overall_progress` is updated in place; the
+    goals come back by id, as stored.
     """
     goals = list(TreatmentGoal.objects.filter(plan_id=plan.pk))
     computed, overall = rollup(goals)
@@ -197,7 +199,7 @@ def plan_recalculate(plan: TreatmentPlan) -> TreatmentPlan:
     if plan.overall_progress != overall:
         TreatmentPlan.objects.filter(pk=plan.pk).update(overall_progress=overall)
         plan.overall_progress = overall
-    return plan
+    return {goal.pk: goal for goal in goals}
 
 
 def plans_follow_transfer(*, by: AuditContext, patient: Patient, previous_id, therapist: User, **kwargs) -> int:

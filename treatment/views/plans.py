@@ -11,26 +11,23 @@ from __future__ import annotations
 import contextlib
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import ValidationError
+from django.db.models import Count, prefetch_related_objects
+from django.shortcuts import redirect, render
 from django.urls import path
-from django.views import View
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.access import can
 from accounts.audit import Action, AuditContext, audit_record
 from accounts.concurrency import StaleWrite
 from accounts.forms import add_service_error
 from accounts.models import Patient
+from accounts.pages import PatientDataPage
 from treatment import diagnoses, services
 from treatment.forms import PlanForm, PlanStatusForm, diagnosis_chips, unique
 from treatment.models import ReviewStatus, TherapySession, TreatmentPlan
 from treatment.panels import panel_prefetches, plan_panels
-from treatment.services.common import require_open
-from treatment.views.goals import plan_or_404, refresh_etag, tree_context
+from treatment.views.base import PlanPage, refresh_etag
+from treatment.views.tree import tree_context
 
 PLAN_CONFLICT = (
     "Someone else saved this plan first. What you typed is kept below but not saved: check it against the "
@@ -94,7 +91,6 @@ def apply_builder_action(data) -> dict:
     return state
 
 
-@login_required
 @require_GET
 def diagnosis_search(request):
     """The builder's autocomplete: matching billable codes as buttons that add a chip."""
@@ -103,7 +99,6 @@ def diagnosis_search(request):
     return render(request, "treatment/_diagnosis_results.html", {"results": results, "query": query})
 
 
-@login_required
 @require_POST
 def diagnosis_picker(request):
     """The builder's chosen diagnoses after an add or remove (htmx posts the whole form here)."""
@@ -112,7 +107,6 @@ def diagnosis_picker(request):
     return render(request, "treatment/_diagnosis_picker.html", {"picker": picker, "focus": state["focus"]})
 
 
-@login_required
 @require_POST
 def plan_problems(request):
     """The builder's presenting problems after a row is added or removed."""
@@ -123,22 +117,34 @@ def plan_problems(request):
 # --- create and edit ----------------------------------------------------------------------------
 
 
-class PlanBuilderMixin(LoginRequiredMixin):
-    template_name = "treatment/plan_form.html"
+class PlanBuilderPage(PatientDataPage):
+    """The plan builder's form, for a new plan (a patient's) and an existing one."""
 
-    @property
-    def audit(self) -> AuditContext:
-        return AuditContext.from_request(self.request)
+    template_name = "treatment/plan_form.html"
+    required_action = "change"
+    success_message = ""
+
+    def builder_patient(self) -> Patient:
+        raise NotImplementedError
+
+    def builder_plan(self) -> TreatmentPlan | None:
+        """The plan being edited (None for a new one)."""
+        return None
+
+    def save(self, form: PlanForm) -> TreatmentPlan:
+        raise NotImplementedError
 
     def make_form(self, data=None, **kwargs) -> PlanForm:
-        return PlanForm(data, patient=self.patient, user=self.request.user, plan=self.plan, **kwargs)
+        return PlanForm(
+            data, patient=self.builder_patient(), user=self.request.user, plan=self.builder_plan(), **kwargs
+        )
 
     def render_form(self, form, *, query: str = "", results=None, focus: str = "", status: int = 200):
         picker = {"chips": form.chips, "query": query, "results": results}
         context = {
             "form": form,
-            "patient": self.patient,
-            "plan": self.plan,
+            "patient": self.builder_patient(),
+            "plan": self.builder_plan(),
             "picker": picker,
             "problems": form.problems,
             "focus": focus,
@@ -148,8 +154,9 @@ class PlanBuilderMixin(LoginRequiredMixin):
         return render(self.request, self.template_name, context, status=status)
 
     def get(self, request, *args, **kwargs):
-        if self.plan is not None:
-            audit_record(self.audit, Action.VIEW, self.plan)
+        plan = self.builder_plan()
+        if plan is not None:
+            audit_record(self.audit, Action.VIEW, plan)
         return self.render_form(self.make_form())
 
     def post(self, request, *args, **kwargs):
@@ -175,39 +182,33 @@ class PlanBuilderMixin(LoginRequiredMixin):
         return redirect(plan)
 
 
-class PlanCreateView(PlanBuilderMixin, View):
+class PlanCreateView(PlanBuilderPage):
     """The plan builder for a new plan; the goal tree is built on the plan page after it is saved."""
 
+    model = Patient
+    lookup_kwarg = "patient_pk"
+    select_related = ("practice",)
     success_message = "The plan was created. Add its goals below."
 
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        patients = Patient.objects.restrict(request.user, "view").select_related("practice")
-        self.patient = get_object_or_404(patients, pk=kwargs["patient_pk"])
-        if not can(request.user, "change", self.patient):
-            raise PermissionDenied("You can read this patient's record but not change it.")
-        self.plan = None
-        return super().dispatch(request, *args, **kwargs)
+    def builder_patient(self) -> Patient:
+        return self.object
 
-    def save(self, form) -> TreatmentPlan:
-        return services.plan_create(by=self.audit, patient=self.patient, **form.service_fields())
+    def save(self, form: PlanForm) -> TreatmentPlan:
+        return services.plan_create(by=self.audit, patient=self.object, **form.service_fields())
 
 
-class PlanEditView(PlanBuilderMixin, View):
+class PlanEditView(PlanPage, PlanBuilderPage):
     """The plan builder for an existing plan, saved with its ETag (If-Match)."""
 
     success_message = "The plan was saved."
 
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.plan = plan_or_404(request, kwargs["pk"], "change")
-        self.patient = self.plan.patient
-        require_open(self.plan)
-        return super().dispatch(request, *args, **kwargs)
+    def builder_patient(self) -> Patient:
+        return self.plan.patient
 
-    def save(self, form) -> TreatmentPlan:
+    def builder_plan(self) -> TreatmentPlan | None:
+        return self.plan
+
+    def save(self, form: PlanForm) -> TreatmentPlan:
         return services.plan_update(
             by=self.audit, plan=self.plan, if_match=form.cleaned_data["etag"] or None, **form.service_fields()
         )
@@ -216,13 +217,11 @@ class PlanEditView(PlanBuilderMixin, View):
 # --- the plan page ------------------------------------------------------------------------------
 
 
-def plan_page_context(request, plan: TreatmentPlan, *, status_form=None) -> dict:
-    can_change = can(request.user, "change", plan.patient)
+def plan_page_context(request, plan: TreatmentPlan, *, can_change: bool, status_form=None) -> dict:
     context = tree_context(plan, can_change=can_change)
     review_status = plan.review_status()
     sessions = (
-        TherapySession.objects.restrict(request.user, "view")
-        .filter(plan=plan)
+        TherapySession.objects.filter(plan=plan)
         .select_related("therapist")
         .annotate(n_goals=Count("goals_addressed"))
         .order_by("-session_date", "-created_at")[:RECENT_SESSIONS]
@@ -243,59 +242,60 @@ def plan_page_context(request, plan: TreatmentPlan, *, status_form=None) -> dict
     return context
 
 
-def plan_for_page(request, pk) -> TreatmentPlan:
-    plans = (
-        TreatmentPlan.objects.restrict(request.user, "view")
-        .select_related("patient__practice", "therapist")
-        .prefetch_related(*panel_prefetches())
-    )
-    return get_object_or_404(plans, pk=pk)
-
-
-@login_required
-@require_GET
-def plan_detail(request, pk):
-    plan = plan_for_page(request, pk)
-    context = plan_page_context(request, plan)
+def plan_page(request, plan: TreatmentPlan, *, can_change: bool, status_form=None):
+    """The plan page, with what the panels of other apps read (`treatment.panels`), audited as a view."""
+    prefetch_related_objects([plan], *panel_prefetches())
+    context = plan_page_context(request, plan, can_change=can_change, status_form=status_form)
     response = render(request, "treatment/plan_detail.html", context)
     audit_record(AuditContext.from_request(request), Action.VIEW, plan)
     return response
 
 
-@login_required
-@require_POST
-def plan_status(request, pk):
-    """Move the plan to another status (active, on hold, completed, discontinued); errors show on the page."""
-    plan = plan_or_404(request, pk, "change")
-    form = PlanStatusForm(request.POST, plan=plan)
-    if form.is_valid():
-        try:
-            plan = services.plan_update(
-                by=AuditContext.from_request(request),
-                plan=plan,
-                if_match=form.cleaned_data["etag"] or None,
-                status=form.cleaned_data["status"],
-            )
-        except StaleWrite as stale:
-            form.add_error(None, STATUS_CONFLICT)
-            refresh_etag(form, stale.current_etag)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, f"The plan is now {plan.get_status_display().lower()}.")
-            return redirect(plan)
-    plan = plan_for_page(request, pk)
-    require_open(plan)
-    response = render(request, "treatment/plan_detail.html", plan_page_context(request, plan, status_form=form))
-    audit_record(AuditContext.from_request(request), Action.VIEW, plan)
-    return response
+class PlanDetailView(PlanPage):
+    """The plan page: its details, the goal tree, the recent sessions and the panels other apps add."""
+
+    http_method_names = ["get", "head"]
+
+    def get(self, request, *args, **kwargs):
+        return plan_page(request, self.plan, can_change=self.can_change)
+
+
+class PlanStatusView(PlanPage):
+    """POST: move the plan to another status (active, on hold, completed, discontinued); errors show on the page."""
+
+    http_method_names = ["post"]
+    required_action = "change"
+
+    def post(self, request, *args, **kwargs):
+        plan = self.plan
+        form = PlanStatusForm(request.POST, plan=plan)
+        if form.is_valid():
+            try:
+                plan = services.plan_update(
+                    by=self.audit,
+                    plan=plan,
+                    if_match=form.cleaned_data["etag"] or None,
+                    status=form.cleaned_data["status"],
+                )
+            except StaleWrite as stale:
+                form.add_error(None, STATUS_CONFLICT)
+                refresh_etag(form, stale.current_etag)
+            except ValidationError as error:
+                add_service_error(form, error)
+            else:
+                messages.success(request, f"The plan is now {plan.get_status_display().lower()}.")
+                return redirect(plan)
+        # The plan as it now stands: a conflict shows the current one (closed meanwhile: 409).
+        self.object = self.load(plan.pk)
+        self.check_writable(self.object)
+        return plan_page(request, self.object, can_change=self.can_change, status_form=form)
 
 
 urlpatterns = [
     path("patients/<uuid:patient_pk>/plans/new/", PlanCreateView.as_view(), name="plan-create"),
-    path("plans/<uuid:pk>/", plan_detail, name="plan-detail"),
+    path("plans/<uuid:pk>/", PlanDetailView.as_view(), name="plan-detail"),
     path("plans/<uuid:pk>/edit/", PlanEditView.as_view(), name="plan-edit"),
-    path("plans/<uuid:pk>/status/", plan_status, name="plan-status"),
+    path("plans/<uuid:pk>/status/", PlanStatusView.as_view(), name="plan-status"),
     path("diagnoses/search/", diagnosis_search, name="diagnosis-search"),
     path("diagnoses/picker/", diagnosis_picker, name="diagnosis-picker"),
     path("plans/builder/problems/", plan_problems, name="plan-problems"),

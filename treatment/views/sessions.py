@@ -9,18 +9,15 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import path
-from django.views.generic import FormView, View
-from django.views.generic.detail import SingleObjectMixin
+from django.views.generic import FormView
 
 from accounts.audit import Action, audit_record
-from accounts.mixins import PatientDataMixin
 from interventions.filters import InterventionFilter
 from interventions.models import Intervention
-from treatment.models import TreatmentPlan
 from treatment.selectors import plan_tree
 from treatment.services import session_record
-from treatment.services.common import require_open
 from treatment.session_forms import SessionForm, goal_field
+from treatment.views.base import PlanPage
 
 #: How many library matches the search offers at once.
 LIBRARY_RESULTS = 15
@@ -28,19 +25,10 @@ LIBRARY_RESULTS = 15
 POSITIONED = re.compile(r"^(progress|interventions)\[(\d+)\]")
 
 
-class SessionPlanMixin(PatientDataMixin, SingleObjectMixin):
+class SessionPlanPage(PlanPage):
     """The plan a session is recorded for: visible (else 404), changeable (else 403) and open (else 409)."""
 
-    model = TreatmentPlan
     required_action = "change"
-
-    def get_queryset(self):
-        return super().get_queryset().select_related("patient__practice", "therapist")
-
-    def load_plan(self) -> TreatmentPlan:
-        self.object = plan = self.get_object()
-        require_open(plan)
-        return plan
 
     def library(self, query: str, chosen) -> list:
         """Matches for `query` in the user's library, leaving out what is already chosen."""
@@ -54,18 +42,16 @@ class SessionPlanMixin(PatientDataMixin, SingleObjectMixin):
         return Intervention.objects.available_to(self.request.user)
 
 
-class SessionRecordView(SessionPlanMixin, FormView):
+class SessionRecordView(SessionPlanPage, FormView):
     template_name = "treatment/session_record.html"
     form_class = SessionForm
 
     def get(self, request, *args, **kwargs):
-        self.load_plan()
         response = super().get(request, *args, **kwargs)
         audit_record(self.audit, Action.VIEW, self.object)
         return response
 
     def post(self, request, *args, **kwargs):
-        self.load_plan()
         form = self.get_form()
         if "search_library" in request.POST:
             # Without JavaScript the library search is a round trip that keeps everything typed.
@@ -142,11 +128,10 @@ class SessionRecordView(SessionPlanMixin, FormView):
             form.add_error(field if field in form.fields else None, messages_)
 
 
-class SessionLibraryView(SessionPlanMixin, View):
+class SessionLibraryView(SessionPlanPage):
     """The library search of the session page (htmx): the ticked additions, then the matches."""
 
     def get(self, request, *args, **kwargs):
-        self.load_plan()
         ids = [v for v in request.GET.getlist("extra_interventions") if v]
         try:
             chosen = list(self.available().active().filter(pk__in=ids)) if ids else []

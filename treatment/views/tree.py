@@ -1,0 +1,164 @@
+"""The goal tree of the plan page: each goal as a card (its chart, SMART gaps and place among its siblings),
+and the tree as the answer to every write of the goal endpoints (progress rolls up the ancestors).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.cache import patch_vary_headers
+from django_htmx.http import reswap, retarget
+
+from accounts.audit import Action, audit_record
+from treatment import services
+from treatment.charts import progress_chart_svg
+from treatment.forms import SMART_LABELS
+from treatment.models import GoalIntervention, GoalType, TreatmentGoal, TreatmentPlan
+from treatment.selectors import GoalNode, plan_tree, progress_series
+from treatment.views.base import PlanPage
+
+#: The tree's headings nest as its goals do (the page's sections are h2).
+HEADING_LEVEL: dict[str, int] = {GoalType.LONG_TERM: 3, GoalType.SHORT_TERM: 4, GoalType.OBJECTIVE: 5}
+
+#: The type of goal that goes under a goal of each type (an objective has nothing under it).
+CHILD_TYPE: dict[str | None, GoalType] = {
+    None: GoalType.LONG_TERM,
+    GoalType.LONG_TERM: GoalType.SHORT_TERM,
+    GoalType.SHORT_TERM: GoalType.OBJECTIVE,
+}
+
+
+def progress_level(percentage: int) -> str:
+    """The colour band of a progress bar (its figure is always printed beside it)."""
+    if percentage < 34:
+        return "low"
+    if percentage < 67:
+        return "mid"
+    return "high"
+
+
+@dataclass(frozen=True)
+class GoalCard:
+    """A goal as the plan page shows it: its tree node, its chart, SMART gaps and place among its siblings."""
+
+    node: GoalNode
+    children: tuple[GoalCard, ...]
+    #: The SVG of its rated progress over the plan's span, or None before its first rating.
+    chart: str | None
+    smart_gaps: list[str]
+    progress_level: str
+    heading_level: int
+    #: The type of goal that goes under it (None under an objective), and how the page names it.
+    child_type: str | None
+    child_label: str
+    is_first: bool
+    is_last: bool
+
+    @property
+    def goal(self) -> TreatmentGoal:
+        return self.node.goal
+
+    @property
+    def interventions(self) -> tuple[GoalIntervention, ...]:
+        return self.node.interventions
+
+    @property
+    def title_id(self) -> str:
+        return f"goal-{self.goal.pk}-title"
+
+
+def tree_context(
+    plan: TreatmentPlan, *, can_change: bool, focus_goal: uuid.UUID | None = None, message: str = "", error: str = ""
+) -> dict[str, Any]:
+    """The goal tree as cards (`roots`), each with its chart, SMART gaps and place among its siblings.
+
+    A fixed number of queries whatever the size of the tree: the goals, their interventions and
+    the rated progress entries (one each).
+    """
+    tree = plan_tree(plan)
+    series = progress_series(plan)
+    today = plan.patient.practice.today()
+    dates = [day for points in series.values() for day, _ in points]
+    start = min([plan.start_date, *dates])
+    end = max([plan.actual_end_date or max(today, plan.start_date), *dates])
+
+    def card(node: GoalNode, position: int, siblings: int) -> GoalCard:
+        goal = node.goal
+        points = series.get(goal.pk, [])
+        child_type = CHILD_TYPE.get(goal.goal_type)
+        return GoalCard(
+            node=node,
+            children=tuple(card(child, i, len(node.children)) for i, child in enumerate(node.children)),
+            chart=progress_chart_svg(
+                points,
+                start=start,
+                end=end,
+                label=f"Progress of {goal.get_goal_type_display().lower()} “{goal.description[:60]}”",
+            )
+            if points
+            else None,
+            smart_gaps=[SMART_LABELS[part] for part in services.smart_missing(goal)],
+            progress_level=progress_level(goal.progress_percentage),
+            heading_level=HEADING_LEVEL[goal.goal_type],
+            child_type=child_type,
+            child_label=GoalType(child_type).label if child_type else "",
+            is_first=position == 0,
+            is_last=position == siblings - 1,
+        )
+
+    overall = plan.overall_progress
+    return {
+        "plan": plan,
+        "roots": [card(root, i, len(tree.roots)) for i, root in enumerate(tree.roots)],
+        "summary": tree.summary,
+        "overall_level": progress_level(overall),
+        "editable": can_change and not plan.is_closed,
+        "focus_goal": focus_goal,
+        "tree_message": message,
+        "tree_error": error,
+    }
+
+
+def tree_response(
+    request, plan: TreatmentPlan, *, focus_goal: uuid.UUID | None = None, message: str = "", error: str = ""
+):
+    """After a write: the whole tree for htmx (progress rolled up the ancestors), else back to the page.
+
+    `plan` is the plan as the write left it (the services hand it back with the rollup stored).
+    """
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        elif message:
+            messages.success(request, message)
+        return redirect(f"{plan.get_absolute_url()}#goal-{focus_goal}" if focus_goal else plan.get_absolute_url())
+    context = tree_context(plan, can_change=True, focus_goal=focus_goal, message=message, error=error)
+    response = render(request, "treatment/_plan_goal_tree.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return reswap(retarget(response, "#goal-tree"), "outerHTML")
+
+
+class PlanGoalTreeView(PlanPage):
+    """The goal tree of the plan page on its own (htmx swaps it back in when a form is cancelled)."""
+
+    http_method_names = ["get", "head"]
+
+    def get(self, request, *args, **kwargs):
+        plan = self.plan
+        if not request.htmx:
+            return redirect(f"{plan.get_absolute_url()}#goal-tree")
+        context = tree_context(plan, can_change=self.can_change)
+        audit_record(self.audit, Action.VIEW, plan)
+        response = render(request, "treatment/_plan_goal_tree.html", context)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+
+
+urlpatterns = [
+    path("plans/<uuid:pk>/goals/", PlanGoalTreeView.as_view(), name="plan-goal-tree"),
+]
