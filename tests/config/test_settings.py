@@ -43,3 +43,29 @@ def test_database_url_selects_the_database():
     result = _run(code, DATABASE_URL="postgres://trellis@db.internal:5432/trellis_prod")
 
     assert result.stdout.split() == ["django.db.backends.postgresql", "trellis_prod", "db.internal"]
+
+
+def test_a_database_that_does_not_answer_fails_a_connection_within_the_connect_timeout():
+    """A listening socket that never speaks PostgreSQL: without a connect timeout the connection would wait for
+    ever (TCP's handshake completes in the kernel's backlog); with it, it fails after the seconds set."""
+    import socket
+    import time
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    port = silent.getsockname()[1]
+    code = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings'; import django; django.setup();"
+        "from django.db import connection, OperationalError\n"
+        "try:\n    connection.ensure_connection()\nexcept OperationalError as error:\n    print('refused')"
+    )
+    try:
+        started = time.monotonic()
+        result = _run(code, DATABASE_URL=f"postgres://trellis@127.0.0.1:{port}/trellis", DATABASE_CONNECT_TIMEOUT="2")
+        elapsed = time.monotonic() - started
+    finally:
+        silent.close()
+
+    assert result.stdout.strip() == "refused", result.stderr
+    assert 2 <= elapsed < 30
