@@ -7,22 +7,33 @@
 - `outsider_admin`: the admin of another practice
 """
 
+import copy
+
 import pytest
+from django.db import transaction
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
+from django.test import override_settings
 from rest_framework.test import APIClient
 
-from accounts.models import Role
 from tests.factories import (
     PASSWORD,
-    GoalFactory,
-    PatientFactory,
-    PlanFactory,
-    PracticeFactory,
-    UserFactory,
-    intervention,
+    cast_of,
+    make_colleague,
+    make_other_practice,
+    make_outsider_admin,
+    make_owner,
+    make_patient,
+    make_plan,
+    make_practice,
+    make_practice_admin,
+    make_supervisor,
+    make_tree,
 )
 from tests.support import REDIS_TIMEOUTS, broker_at, real_worker, worker_broker_url
+
+#: PBKDF2 costs ~0.3 s a hash and the cast alone makes five users; tests need no such cost.
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @receiver(connection_created)
@@ -39,74 +50,110 @@ def _sqlite_readers_take_no_table_locks(sender, connection, **kwargs):
 
 @pytest.fixture
 def practice(db):
-    return PracticeFactory(name="Riverside")
+    return make_practice()
 
 
 @pytest.fixture
 def other_practice(db):
-    return PracticeFactory(name="Harbor")
+    return make_other_practice()
 
 
 @pytest.fixture
 def supervisor(practice):
-    return UserFactory(practice=practice, role=Role.SUPERVISOR, email="supervisor@riverside.example")
+    return make_supervisor(practice)
 
 
 @pytest.fixture
 def owner(practice, supervisor):
-    return UserFactory(practice=practice, supervisor=supervisor, email="owner@riverside.example")
+    return make_owner(practice, supervisor)
 
 
 @pytest.fixture
 def colleague(practice):
-    return UserFactory(practice=practice, email="colleague@riverside.example")
+    return make_colleague(practice)
 
 
 @pytest.fixture
 def practice_admin(practice):
-    return UserFactory(practice=practice, role=Role.PRACTICE_ADMIN, email="admin@riverside.example")
+    return make_practice_admin(practice)
 
 
 @pytest.fixture
 def outsider_admin(other_practice):
-    return UserFactory(practice=other_practice, role=Role.PRACTICE_ADMIN, email="admin@harbor.example")
+    return make_outsider_admin(other_practice)
 
 
 @pytest.fixture
 def patient(owner):
-    return PatientFactory(primary_therapist=owner, first_name="Emily", last_name="Carter")
+    return make_patient(owner)
 
 
 @pytest.fixture
 def plan(patient):
-    return PlanFactory(patient=patient, title="Anxiety Management Plan")
+    return make_plan(patient)
 
 
 @pytest.fixture
 def tree(plan):
     """A long-term goal with a short-term goal with an objective; the objective uses Deep Breathing."""
-    long_term = GoalFactory(plan=plan, description="Reduce overall anxiety levels to a manageable state")
-    short_term = GoalFactory(
-        parent_goal=long_term, goal_type="short_term", description="Learn and practice 3 relaxation techniques"
-    )
-    objective = GoalFactory(
-        parent_goal=short_term,
-        goal_type="objective",
-        description="Practice deep breathing daily",
-        interventions=[{"intervention": intervention("Deep Breathing"), "frequency": "every session"}],
-    )
-    return {"long_term": long_term, "short_term": short_term, "objective": objective}
+    return make_tree(plan)
 
 
 @pytest.fixture
 def cast(owner, colleague, supervisor, practice_admin, outsider_admin):
+    return cast_of(owner, colleague, supervisor, practice_admin, outsider_admin)
+
+
+# --- the cast built once for a class of reading tests ------------------------------------------------
+
+
+@pytest.fixture(scope="class")
+def class_db(django_db_setup, django_db_blocker):
+    """One transaction around a test class, rolled back after its last test (Django's setUpTestData, for pytest).
+
+    What the class builds on it is there for each of its tests; each test's own `db` transaction is a savepoint
+    inside it, so what a test writes (the audit event of a read, a last_login) is undone before the next. For
+    classes of tests that only read: a test that writes keeps the fixtures of its own, built for it alone.
+    pytest-randomly shuffles the tests of a class among themselves, never with the module's other tests, so the
+    transaction is open only while the class's tests run.
+    """
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="class")
+def shared_cast(class_db):
+    """What `practice`, `other_practice`, the cast and `patient` give a test, built once for the class, keyed by
+    those names (and "cast"). A class builds its `shared_data` on it (`make_plan`, `make_tree`...)."""
+    practice, other_practice = make_practice(), make_other_practice()
+    supervisor = make_supervisor(practice)
+    owner = make_owner(practice, supervisor)
+    colleague = make_colleague(practice)
+    practice_admin = make_practice_admin(practice)
+    outsider_admin = make_outsider_admin(other_practice)
     return {
+        "practice": practice,
+        "other_practice": other_practice,
         "owner": owner,
         "colleague": colleague,
         "supervisor": supervisor,
         "practice_admin": practice_admin,
         "outsider_admin": outsider_admin,
+        "cast": cast_of(owner, colleague, supervisor, practice_admin, outsider_admin),
+        "patient": make_patient(owner),
     }
+
+
+@pytest.fixture
+def shared(shared_data, db):
+    """This test's copy of its class's `shared_data` (a class-scoped fixture on `shared_cast`): the same rows, Python
+    objects of its own.
+
+    As Django's setUpTestData does, each test gets a deep copy, so what one test does to an instance (a cached
+    permission, a refreshed field, the backend `force_login` sets on a user) does not reach the next.
+    """
+    return copy.deepcopy(shared_data)
 
 
 @pytest.fixture
@@ -129,8 +176,7 @@ def password():
 
 @pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
-    """PBKDF2 costs ~0.3 s a hash and the cast alone makes five users; tests need no such cost."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
 @pytest.fixture

@@ -111,3 +111,69 @@ def intervention(name: str):
     from interventions.models import Intervention
 
     return Intervention.objects.get(name=name, is_system=True)
+
+
+# --- the cast (tests/conftest.py) -------------------------------------------------------------------
+# Built by plain functions: the fixtures of tests/conftest.py build each member for the test that asks for it,
+# `shared_cast` builds them once for a class of tests that only read (and the class its plan, `make_plan`...).
+
+
+def make_practice():
+    return PracticeFactory(name="Riverside")
+
+
+def make_other_practice():
+    return PracticeFactory(name="Harbor")
+
+
+def make_supervisor(practice):
+    return UserFactory(practice=practice, role=Role.SUPERVISOR, email="supervisor@riverside.example")
+
+
+def make_owner(practice, supervisor):
+    return UserFactory(practice=practice, supervisor=supervisor, email="owner@riverside.example")
+
+
+def make_colleague(practice):
+    return UserFactory(practice=practice, email="colleague@riverside.example")
+
+
+def make_practice_admin(practice):
+    return UserFactory(practice=practice, role=Role.PRACTICE_ADMIN, email="admin@riverside.example")
+
+
+def make_outsider_admin(other_practice):
+    return UserFactory(practice=other_practice, role=Role.PRACTICE_ADMIN, email="admin@harbor.example")
+
+
+def make_patient(owner):
+    return PatientFactory(primary_therapist=owner, first_name="Emily", last_name="Carter")
+
+
+def make_plan(patient):
+    return PlanFactory(patient=patient, title="Anxiety Management Plan")
+
+
+def make_tree(plan):
+    """A long-term goal with a short-term goal with an objective; the objective uses Deep Breathing."""
+    long_term = GoalFactory(plan=plan, description="Reduce overall anxiety levels to a manageable state")
+    short_term = GoalFactory(
+        parent_goal=long_term, goal_type="short_term", description="Learn and practice 3 relaxation techniques"
+    )
+    objective = GoalFactory(
+        parent_goal=short_term,
+        goal_type="objective",
+        description="Practice deep breathing daily",
+        interventions=[{"intervention": intervention("Deep Breathing"), "frequency": "every session"}],
+    )
+    return {"long_term": long_term, "short_term": short_term, "objective": objective}
+
+
+def cast_of(owner, colleague, supervisor, practice_admin, outsider_admin):
+    return {
+        "owner": owner,
+        "colleague": colleague,
+        "supervisor": supervisor,
+        "practice_admin": practice_admin,
+        "outsider_admin": outsider_admin,
+    }

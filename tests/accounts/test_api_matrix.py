@@ -48,9 +48,23 @@ LIST_CASES = [
 ]
 
 
+UNAUTHENTICATED_CASES = [
+    ("GET", ""),
+    ("POST", ""),
+    ("GET", "{id}"),
+    ("PUT", "{id}"),
+    ("PATCH", "{id}"),
+    ("POST", "{id}/transfer"),
+]
+
+
+def make_new_therapist(practice):
+    return UserFactory(practice=practice, email="new@riverside.example")
+
+
 @pytest.fixture
 def new_therapist(practice):
-    return UserFactory(practice=practice, email="new@riverside.example")
+    return make_new_therapist(practice)
 
 
 def body_for(method):
@@ -61,8 +75,7 @@ def body_for(method):
     return None
 
 
-@pytest.mark.parametrize(("role", "method", "expected"), DETAIL_CASES)
-def test_patient_detail(api, cast, patient, role, method, expected):
+def check_patient_detail(api, cast, patient, role, method, expected):
     client = api.as_(cast[role])
     response = getattr(client, method.lower())(f"/api/v1/patients/{patient.pk}", body_for(method), format="json")
 
@@ -72,6 +85,11 @@ def test_patient_detail(api, cast, patient, role, method, expected):
         assert first_name == ("Emma" if expected == 200 else "Emily")
     if expected == 200:
         assert response.json()["id"] == str(patient.pk)
+
+
+@pytest.mark.parametrize(("role", "method", "expected"), [case for case in DETAIL_CASES if case[1] != "GET"])
+def test_patient_detail(api, cast, patient, role, method, expected):
+    check_patient_detail(api, cast, patient, role, method, expected)
 
 
 @pytest.mark.parametrize(("role", "expected"), TRANSFER_CASES)
@@ -85,27 +103,7 @@ def test_patient_transfer(api, cast, patient, new_therapist, role, expected):
     assert therapist == (new_therapist if expected == 200 else cast["owner"])
 
 
-@pytest.mark.parametrize(("role", "listed"), LIST_CASES)
-def test_patient_list(api, cast, patient, role, listed):
-    response = api.as_(cast[role]).get("/api/v1/patients")
-
-    assert response.status_code == 200
-    ids = [row["id"] for row in response.json()["results"]]
-    assert (str(patient.pk) in ids) is listed
-
-
-@pytest.mark.parametrize(
-    ("method", "suffix"),
-    [
-        ("GET", ""),
-        ("POST", ""),
-        ("GET", "{id}"),
-        ("PUT", "{id}"),
-        ("PATCH", "{id}"),
-        ("POST", "{id}/transfer"),
-    ],
-)
-def test_unauthenticated_gets_401_and_changes_nothing(patient, new_therapist, method, suffix):
+def check_unauthenticated(patient, new_therapist, method, suffix):
     body = {
         "first_name": "Emma",
         "last_name": "X",
@@ -121,3 +119,47 @@ def test_unauthenticated_gets_401_and_changes_nothing(patient, new_therapist, me
     assert list(Patient.objects.values_list("first_name", "primary_therapist")) == [
         ("Emily", patient.primary_therapist_id)
     ]
+
+
+@pytest.mark.parametrize(("method", "suffix"), [case for case in UNAUTHENTICATED_CASES if case[0] != "GET"])
+def test_unauthenticated_gets_401_and_changes_nothing(patient, new_therapist, method, suffix):
+    check_unauthenticated(patient, new_therapist, method, suffix)
+
+
+class TestReads:
+    """The cells that only read, on one cast built once for them all (`shared_cast`, tests/conftest.py), each in a
+    savepoint of the class's transaction."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def shared_data(cls, shared_cast):
+        c = shared_cast
+        return {"cast": c["cast"], "patient": c["patient"], "new_therapist": make_new_therapist(c["practice"])}
+
+    @pytest.fixture
+    def cast(self, shared):
+        return shared["cast"]
+
+    @pytest.fixture
+    def patient(self, shared):
+        return shared["patient"]
+
+    @pytest.fixture
+    def new_therapist(self, shared):
+        return shared["new_therapist"]
+
+    @pytest.mark.parametrize(("role", "method", "expected"), [case for case in DETAIL_CASES if case[1] == "GET"])
+    def test_patient_detail(self, api, cast, patient, role, method, expected):
+        check_patient_detail(api, cast, patient, role, method, expected)
+
+    @pytest.mark.parametrize(("role", "listed"), LIST_CASES)
+    def test_patient_list(self, api, cast, patient, role, listed):
+        response = api.as_(cast[role]).get("/api/v1/patients")
+
+        assert response.status_code == 200
+        ids = [row["id"] for row in response.json()["results"]]
+        assert (str(patient.pk) in ids) is listed
+
+    @pytest.mark.parametrize(("method", "suffix"), [case for case in UNAUTHENTICATED_CASES if case[0] == "GET"])
+    def test_unauthenticated_gets_401_and_changes_nothing(self, patient, new_therapist, method, suffix):
+        check_unauthenticated(patient, new_therapist, method, suffix)

@@ -31,9 +31,8 @@ def fail_on_login_page(client, email, times, first_ip=101):
         assert response.status_code in (200, 429)
 
 
-@pytest.mark.parametrize("slash", ["", "/"])
-def test_a_token_authenticates_until_it_is_revoked(owner, password, slash):
-    response = APIClient().post(f"{TOKEN_URL}{slash}", {"email": owner.email, "password": password}, format="json")
+def test_a_token_authenticates_until_it_is_revoked(owner, password):
+    response = APIClient().post(TOKEN_URL, {"email": owner.email, "password": password}, format="json")
 
     assert response.status_code == 200, response.content
     assert set(response.json()) == {"token", "expires"}
@@ -45,7 +44,7 @@ def test_a_token_authenticates_until_it_is_revoked(owner, password, slash):
     assert me.status_code == 200
     assert me.json()["email"] == owner.email
 
-    assert client.delete(f"{TOKEN_URL}{slash}").status_code == 204
+    assert client.delete(TOKEN_URL).status_code == 204
     assert client.get("/api/v1/staff/me").status_code == 401
     assert not AuthToken.objects.filter(user=owner).exists()
 

@@ -4,7 +4,7 @@ The routes are read from the URL resolver, not listed by hand: each one under /a
 groups filled with values its own pattern accepts), and both forms of that path must resolve to that route's view
 with the same kwargs. `resolve()` runs no middleware, so this is the URLconf answering both ways, not APPEND_SLASH
 redirecting one to the other; a few real requests confirm it end to end (200 both ways, never a 301). This one
-module is the trailing-slash dimension of the suite: the access matrices test each route in one form only.
+module is the trailing-slash dimension of the suite: every other test calls a route in one form only.
 """
 
 import itertools

@@ -16,7 +16,6 @@ from reviews.models import Notification
 
 pytestmark = pytest.mark.django_db
 
-SLASHES = pytest.mark.parametrize("slash", ["", "/"], ids=["no-slash", "slash"])
 FIELDS = {"id", "kind", "title", "body", "link", "plan_id", "created_at", "read_at", "is_read"}
 
 
@@ -50,9 +49,8 @@ def theirs(colleague):
     return notify(colleague, "The colleague's")
 
 
-@SLASHES
-def test_the_list_is_the_callers_own_unread_first_then_newest(api, owner, mine, theirs, slash):
-    response = api.as_(owner).get(f"/api/v1/notifications{slash}")
+def test_the_list_is_the_callers_own_unread_first_then_newest(api, owner, mine, theirs):
+    response = api.as_(owner).get("/api/v1/notifications")
 
     assert response.status_code == 200
     body = response.json()
@@ -85,11 +83,10 @@ def test_the_list_is_paginated(api, owner):
     assert body["next"] is not None
 
 
-@SLASHES
-def test_the_caller_reads_their_own_notification(api, owner, mine, slash):
+def test_the_caller_reads_their_own_notification(api, owner, mine):
     notification = mine["new_unread"]
 
-    response = api.as_(owner).get(f"/api/v1/notifications/{notification.pk}{slash}")
+    response = api.as_(owner).get(f"/api/v1/notifications/{notification.pk}")
 
     assert response.status_code == 200
     assert response.json()["id"] == str(notification.pk)
@@ -112,11 +109,10 @@ def test_an_unknown_id_is_not_found(api, owner):
     assert api.as_(owner).post(f"/api/v1/notifications/{uuid.uuid4()}/read").status_code == 404
 
 
-@SLASHES
-def test_marking_read_answers_200_with_the_notification(api, owner, mine, slash):
+def test_marking_read_answers_200_with_the_notification(api, owner, mine):
     notification = mine["new_unread"]
 
-    response = api.as_(owner).post(f"/api/v1/notifications/{notification.pk}/read{slash}")
+    response = api.as_(owner).post(f"/api/v1/notifications/{notification.pk}/read")
 
     assert response.status_code == 200
     assert response.json()["is_read"] is True
@@ -134,9 +130,8 @@ def test_marking_read_twice_keeps_the_first_time(api, owner, mine):
     assert second.json()["read_at"] == first
 
 
-@SLASHES
-def test_read_all_marks_the_callers_own_and_says_how_many(api, owner, mine, theirs, slash):
-    response = api.as_(owner).post(f"/api/v1/notifications/read-all{slash}")
+def test_read_all_marks_the_callers_own_and_says_how_many(api, owner, mine, theirs):
+    response = api.as_(owner).post("/api/v1/notifications/read-all")
 
     assert response.status_code == 200
     assert response.json() == {"marked": 2}
@@ -145,10 +140,9 @@ def test_read_all_marks_the_callers_own_and_says_how_many(api, owner, mine, thei
     assert api.as_(owner).post("/api/v1/notifications/read-all").json() == {"marked": 0}
 
 
-@SLASHES
-def test_unread_count(api, owner, colleague, mine, theirs, slash):
-    assert api.as_(owner).get(f"/api/v1/notifications/unread-count{slash}").json() == {"unread": 2}
-    assert api.as_(colleague).get(f"/api/v1/notifications/unread-count{slash}").json() == {"unread": 1}
+def test_unread_count(api, owner, colleague, mine, theirs):
+    assert api.as_(owner).get("/api/v1/notifications/unread-count").json() == {"unread": 2}
+    assert api.as_(colleague).get("/api/v1/notifications/unread-count").json() == {"unread": 1}
 
     api.as_(owner).post(f"/api/v1/notifications/{mine['old_unread'].pk}/read")
 

@@ -18,6 +18,7 @@ from accounts.audit import AuditContext
 from accounts.models import AuditEvent
 from reviews.models import PlanReview
 from reviews.services.reviews import review_record
+from tests.factories import make_plan, make_tree
 from treatment.models import TreatmentPlan
 
 pytestmark = pytest.mark.django_db
@@ -28,9 +29,8 @@ RECORD = {"owner": 201, "colleague": 404, "supervisor": 403, "practice_admin": 2
 COSIGN = {"owner": 403, "colleague": 404, "supervisor": 200, "practice_admin": 403, "outsider_admin": 404}
 
 
-@pytest.fixture
-def world(owner, plan, tree, practice):
-    """The owner's plan, reviewed once by the owner (version 1 sealed)."""
+def build_world(owner, plan, practice) -> dict:
+    """The owner's plan (with its goal tree), reviewed once by the owner (version 1 sealed)."""
     review = review_record(
         by=AuditContext.system("tests", user=owner),
         plan=plan,
@@ -38,6 +38,11 @@ def world(owner, plan, tree, practice):
         summary="Worry down, sleep still poor.",
     )
     return {"plan": plan, "review": review, "patient": plan.patient}
+
+
+@pytest.fixture
+def world(owner, plan, tree, practice):
+    return build_world(owner, plan, practice)
 
 
 def review_state(w):
@@ -105,9 +110,7 @@ def writes() -> int:
     return AuditEvent.objects.filter(action__in=["create", "update"]).count()
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
-def test_api_matrix(api, cast, world, endpoint, role):
+def check_api_cell(api, cast, world, endpoint, role):
     user, expected = cast[role], endpoint.expected[role]
     before = endpoint.state(world) if endpoint.state else None
     writes_before = writes()
@@ -132,8 +135,7 @@ def test_api_matrix(api, cast, world, endpoint, role):
             assert views.count() == views_before
 
 
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
-def test_api_unauthenticated_is_401_and_changes_nothing(world, endpoint):
+def check_api_unauthenticated(world, endpoint):
     before = endpoint.state(world) if endpoint.state else None
     events = AuditEvent.objects.count()
 
@@ -181,9 +183,7 @@ def page_url(endpoint: Endpoint, w: dict) -> str:
     return endpoint.path.format(plan=w["plan"].pk, review=w["review"].pk) + endpoint.query
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("endpoint", PAGES, ids=str)
-def test_page_matrix(client, cast, world, endpoint, role):
+def check_page_cell(client, cast, world, endpoint, role):
     user, expected = cast[role], endpoint.expected[role]
     client.force_login(user)
     before = endpoint.state(world) if endpoint.state else None
@@ -211,8 +211,7 @@ def test_page_matrix(client, cast, world, endpoint, role):
             assert views.count() == views_before
 
 
-@pytest.mark.parametrize("endpoint", PAGES, ids=str)
-def test_pages_send_the_anonymous_to_sign_in(client, world, endpoint):
+def check_page_anonymous(client, world, endpoint):
     before = endpoint.state(world) if endpoint.state else None
 
     response = getattr(client, endpoint.method.lower())(page_url(endpoint, world))
@@ -221,6 +220,76 @@ def test_pages_send_the_anonymous_to_sign_in(client, world, endpoint):
     assert response["Location"].startswith(reverse("login") + "?next=")
     if endpoint.state:
         assert endpoint.state(world) == before
+
+
+# --- the cells: reading ones on one world built for them all (`TestReads`), a write on a world of its own ------
+
+API_READS = [e for e in ENDPOINTS if e.method == "GET"]
+API_WRITES = [e for e in ENDPOINTS if e.method != "GET"]
+PAGE_READS = [e for e in PAGES if e.method == "GET"]
+PAGE_WRITES = [e for e in PAGES if e.method != "GET"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", API_WRITES, ids=str)
+def test_api_matrix(api, cast, world, endpoint, role):
+    check_api_cell(api, cast, world, endpoint, role)
+
+
+@pytest.mark.parametrize("endpoint", API_WRITES, ids=str)
+def test_api_unauthenticated_is_401_and_changes_nothing(world, endpoint):
+    check_api_unauthenticated(world, endpoint)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", PAGE_WRITES, ids=str)
+def test_page_matrix(client, cast, world, endpoint, role):
+    check_page_cell(client, cast, world, endpoint, role)
+
+
+@pytest.mark.parametrize("endpoint", PAGE_WRITES, ids=str)
+def test_pages_send_the_anonymous_to_sign_in(client, world, endpoint):
+    check_page_anonymous(client, world, endpoint)
+
+
+class TestReads:
+    """The cells that only read, on one world built once for them all (`shared_cast`, tests/conftest.py): each
+    runs in a savepoint of the class's transaction, so the audit event and last_login a read writes are gone
+    before the next."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def shared_data(cls, shared_cast):
+        c = shared_cast
+        plan = make_plan(c["patient"])
+        make_tree(plan)
+        return {"cast": c["cast"], "world": build_world(c["owner"], plan, c["practice"])}
+
+    @pytest.fixture
+    def cast(self, shared):
+        return shared["cast"]
+
+    @pytest.fixture
+    def world(self, shared):
+        return shared["world"]
+
+    @pytest.mark.parametrize("role", ROLES)
+    @pytest.mark.parametrize("endpoint", API_READS, ids=str)
+    def test_api_matrix(self, api, cast, world, endpoint, role):
+        check_api_cell(api, cast, world, endpoint, role)
+
+    @pytest.mark.parametrize("endpoint", API_READS, ids=str)
+    def test_api_unauthenticated_is_401_and_changes_nothing(self, world, endpoint):
+        check_api_unauthenticated(world, endpoint)
+
+    @pytest.mark.parametrize("role", ROLES)
+    @pytest.mark.parametrize("endpoint", PAGE_READS, ids=str)
+    def test_page_matrix(self, client, cast, world, endpoint, role):
+        check_page_cell(client, cast, world, endpoint, role)
+
+    @pytest.mark.parametrize("endpoint", PAGE_READS, ids=str)
+    def test_pages_send_the_anonymous_to_sign_in(self, client, world, endpoint):
+        check_page_anonymous(client, world, endpoint)
 
 
 # --- Django admin ------------------------------------------------------------------------------

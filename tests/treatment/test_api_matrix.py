@@ -21,7 +21,7 @@ from accounts.audit import AuditContext
 from accounts.models import AuditEvent
 from interventions import services as intervention_services
 from interventions.models import Intervention
-from tests.factories import GoalFactory, PatientFactory, PlanFactory, UserFactory, intervention
+from tests.factories import GoalFactory, PatientFactory, PlanFactory, UserFactory, intervention, make_plan, make_tree
 from treatment.models import (
     GoalIntervention,
     GoalProgress,
@@ -43,8 +43,7 @@ SEES_PATIENT = {role: READ[role] == 200 for role in ROLES}
 SESSION_DATE = datetime.date.today() - datetime.timedelta(days=7)
 
 
-@pytest.fixture
-def world(owner, patient, plan, tree):
+def build_world(owner, patient, plan, tree) -> dict:
     """The owner's patient with a plan tree and one recorded session (a goal, an intervention, a progress entry)."""
     objective = tree["objective"]
     session = session_record(
@@ -67,6 +66,11 @@ def world(owner, patient, plan, tree):
         "entry": GoalProgress.objects.get(goal=objective),
         "session": session,
     }
+
+
+@pytest.fixture
+def world(owner, patient, plan, tree):
+    return build_world(owner, patient, plan, tree)
 
 
 def ids(w) -> dict:
@@ -281,6 +285,11 @@ ENDPOINTS = [
 
 #: The lists of everything the caller may see (200 for everyone; the rows are filtered).
 TOP_LISTS = [("treatment-plans", "plan"), ("sessions", "session")]
+UNAUTHENTICATED = [*ENDPOINTS, *(Endpoint(f"{p}-list", "GET", p, READ) for p, _ in TOP_LISTS)]
+
+#: Reading cells run on one world built for them all (`TestReads`); a write gets a world of its own.
+READS = [e for e in ENDPOINTS if e.method == "GET"]
+WRITES = [e for e in ENDPOINTS if e.method != "GET"]
 
 
 def url(path: str, w: dict) -> str:
@@ -301,9 +310,7 @@ def write_events() -> int:
     return AuditEvent.objects.filter(action__in=["create", "update"]).count()
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
-def test_matrix(api, cast, world, endpoint, role):
+def check_cell(api, cast, world, endpoint, role):
     expected = endpoint.expected[role]
     before = endpoint.state(world) if endpoint.state else None
     events_before = write_events()
@@ -325,29 +332,7 @@ def test_matrix(api, cast, world, endpoint, role):
         assert write_events() == events_before
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("path", "key"), TOP_LISTS, ids=[p for p, _ in TOP_LISTS])
-def test_lists_show_only_what_the_caller_may_see(api, cast, world, path, key, role):
-    response = api.as_(cast[role]).get(f"/api/v1/{path}")
-
-    assert response.status_code == 200, response.content
-    assert (str(world[key].pk) in returned_ids(response.json())) is SEES_PATIENT[role]
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_lists_filtered_by_patient_are_filtered_by_access_too(api, cast, world, role):
-    for path, key in TOP_LISTS:
-        response = api.as_(cast[role]).get(f"/api/v1/{path}", {"patient": str(world["patient"].pk)})
-        assert response.status_code == 200, response.content
-        assert returned_ids(response.json()) == ({str(world[key].pk)} if SEES_PATIENT[role] else set())
-
-
-@pytest.mark.parametrize(
-    "endpoint",
-    [*ENDPOINTS, *(Endpoint(f"{p}-list", "GET", p, READ) for p, _ in TOP_LISTS)],
-    ids=str,
-)
-def test_unauthenticated_gets_401_and_changes_nothing(world, endpoint):
+def check_unauthenticated(world, endpoint):
     before = endpoint.state(world) if endpoint.state else None
     events = AuditEvent.objects.count()
     body = endpoint.body(world) if endpoint.body else None
@@ -361,7 +346,16 @@ def test_unauthenticated_gets_401_and_changes_nothing(world, endpoint):
     assert AuditEvent.objects.count() == events
 
 
-# --- audit of reads ----------------------------------------------------------------------------
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", WRITES, ids=str)
+def test_matrix(api, cast, world, endpoint, role):
+    check_cell(api, cast, world, endpoint, role)
+
+
+@pytest.mark.parametrize("endpoint", [e for e in UNAUTHENTICATED if e.method != "GET"], ids=str)
+def test_unauthenticated_gets_401_and_changes_nothing(world, endpoint):
+    check_unauthenticated(world, endpoint)
+
 
 AUDITED_READS = [
     ("patients/{patient}/treatment-plans", "plan", "treatment.treatmentplan"),
@@ -378,28 +372,73 @@ AUDITED_READS = [
 ]
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("path", "key", "object_type"), AUDITED_READS, ids=[p for p, _, _ in AUDITED_READS])
-def test_reads_are_audited_only_when_allowed(api, cast, world, path, key, object_type, role):
-    user = cast[role]
-    object_id = str(world[key].pk)
-    about_it = AuditEvent.objects.filter(object_id=object_id)
-    before = about_it.count()
+class TestReads:
+    """The cells that only read, on one world built once for them all (`shared_cast`, tests/conftest.py): each
+    runs in a savepoint of the class's transaction, so the audit event a read writes is gone before the next."""
 
-    response = api.as_(user).get(url(path, world))
+    @pytest.fixture(scope="class")
+    @classmethod
+    def shared_data(cls, shared_cast):
+        c = shared_cast
+        plan = make_plan(c["patient"])
+        return {"cast": c["cast"], "world": build_world(c["owner"], c["patient"], plan, make_tree(plan))}
 
-    views = about_it.filter(action="view", user=user)
-    if SEES_PATIENT[role]:
+    @pytest.fixture
+    def cast(self, shared):
+        return shared["cast"]
+
+    @pytest.fixture
+    def world(self, shared):
+        return shared["world"]
+
+    @pytest.mark.parametrize("role", ROLES)
+    @pytest.mark.parametrize("endpoint", READS, ids=str)
+    def test_matrix(self, api, cast, world, endpoint, role):
+        check_cell(api, cast, world, endpoint, role)
+
+    @pytest.mark.parametrize("role", ROLES)
+    @pytest.mark.parametrize(("path", "key"), TOP_LISTS, ids=[p for p, _ in TOP_LISTS])
+    def test_lists_show_only_what_the_caller_may_see(self, api, cast, world, path, key, role):
+        response = api.as_(cast[role]).get(f"/api/v1/{path}")
+
         assert response.status_code == 200, response.content
-        event = views.get()
-        assert event.object_type == object_type
-        assert event.patient == world["patient"]
-        assert event.channel == "api"
-    else:
-        top_list = any(path == p for p, _ in TOP_LISTS)
-        assert response.status_code == (200 if top_list else 404), response.content  # a list without it
-        assert about_it.count() == before
-        assert not AuditEvent.objects.filter(user=user).exists()
+        assert (str(world[key].pk) in returned_ids(response.json())) is SEES_PATIENT[role]
+
+    @pytest.mark.parametrize("role", ROLES)
+    def test_lists_filtered_by_patient_are_filtered_by_access_too(self, api, cast, world, role):
+        for path, key in TOP_LISTS:
+            response = api.as_(cast[role]).get(f"/api/v1/{path}", {"patient": str(world["patient"].pk)})
+            assert response.status_code == 200, response.content
+            assert returned_ids(response.json()) == ({str(world[key].pk)} if SEES_PATIENT[role] else set())
+
+    @pytest.mark.parametrize("endpoint", [e for e in UNAUTHENTICATED if e.method == "GET"], ids=str)
+    def test_unauthenticated_gets_401_and_changes_nothing(self, world, endpoint):
+        check_unauthenticated(world, endpoint)
+
+    # --- audit of reads ------------------------------------------------------------------------
+
+    @pytest.mark.parametrize("role", ROLES)
+    @pytest.mark.parametrize(("path", "key", "object_type"), AUDITED_READS, ids=[p for p, _, _ in AUDITED_READS])
+    def test_reads_are_audited_only_when_allowed(self, api, cast, world, path, key, object_type, role):
+        user = cast[role]
+        object_id = str(world[key].pk)
+        about_it = AuditEvent.objects.filter(object_id=object_id)
+        before = about_it.count()
+
+        response = api.as_(user).get(url(path, world))
+
+        views = about_it.filter(action="view", user=user)
+        if SEES_PATIENT[role]:
+            assert response.status_code == 200, response.content
+            event = views.get()
+            assert event.object_type == object_type
+            assert event.patient == world["patient"]
+            assert event.channel == "api"
+        else:
+            top_list = any(path == p for p, _ in TOP_LISTS)
+            assert response.status_code == (200 if top_list else 404), response.content  # a list without it
+            assert about_it.count() == before
+            assert not AuditEvent.objects.filter(user=user).exists()
 
 
 # --- id fields accept only what the caller may see -----------------------------------------------

@@ -14,15 +14,13 @@ from treatment.models import TreatmentGoal, TreatmentPlan
 
 pytestmark = pytest.mark.django_db
 
-SLASHES = pytest.mark.parametrize("slash", ["", "/"], ids=["no-slash", "slash"])
+
+def plan_url(plan):
+    return f"/api/v1/treatment-plans/{plan.pk}"
 
 
-def plan_url(plan, slash=""):
-    return f"/api/v1/treatment-plans/{plan.pk}{slash}"
-
-
-def goal_url(goal, slash=""):
-    return f"/api/v1/goals/{goal.pk}{slash}"
+def goal_url(goal):
+    return f"/api/v1/goals/{goal.pk}"
 
 
 def etag_of(client, url):
@@ -41,20 +39,18 @@ def write(client, method, url, data, if_match=None):
 # --- plans ---------------------------------------------------------------------------------------
 
 
-@SLASHES
-def test_plan_get_returns_an_etag_that_matches_the_model(api, owner, plan, slash):
-    etag = etag_of(api.as_(owner), plan_url(plan, slash))
+def test_plan_get_returns_an_etag_that_matches_the_model(api, owner, plan):
+    etag = etag_of(api.as_(owner), plan_url(plan))
 
     assert etag == TreatmentPlan.objects.get(pk=plan.pk).etag
-    assert etag == etag_of(api.as_(owner), plan_url(plan, slash))  # stable while nothing changes
+    assert etag == etag_of(api.as_(owner), plan_url(plan))  # stable while nothing changes
 
 
-@SLASHES
-def test_plan_patch_with_the_current_etag_succeeds_and_returns_a_new_one(api, owner, plan, slash):
+def test_plan_patch_with_the_current_etag_succeeds_and_returns_a_new_one(api, owner, plan):
     client = api.as_(owner)
-    etag = etag_of(client, plan_url(plan, slash))
+    etag = etag_of(client, plan_url(plan))
 
-    response = write(client, "patch", plan_url(plan, slash), {"title": "Anxiety Plan v2"}, etag)
+    response = write(client, "patch", plan_url(plan), {"title": "Anxiety Plan v2"}, etag)
 
     assert response.status_code == 200, response.content
     new = response["ETag"]
@@ -175,14 +171,13 @@ def test_an_invalid_body_with_a_stale_etag_changes_nothing_either(api, owner, pl
 # --- goals ---------------------------------------------------------------------------------------
 
 
-@SLASHES
-def test_goal_get_returns_an_etag_and_a_current_if_match_succeeds(api, owner, tree, slash):
+def test_goal_get_returns_an_etag_and_a_current_if_match_succeeds(api, owner, tree):
     client = api.as_(owner)
     goal = tree["short_term"]
-    etag = etag_of(client, goal_url(goal, slash))
+    etag = etag_of(client, goal_url(goal))
     assert etag == TreatmentGoal.objects.get(pk=goal.pk).etag
 
-    response = write(client, "patch", goal_url(goal, slash), {"description": "Learn 4 techniques"}, etag)
+    response = write(client, "patch", goal_url(goal), {"description": "Learn 4 techniques"}, etag)
 
     assert response.status_code == 200, response.content
     assert response["ETag"] != etag

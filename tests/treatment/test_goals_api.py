@@ -20,11 +20,9 @@ from treatment.models import GoalIntervention, TreatmentGoal
 
 pytestmark = pytest.mark.django_db
 
-SLASHES = pytest.mark.parametrize("slash", ["", "/"], ids=["no-slash", "slash"])
 
-
-def goals_url(plan, slash=""):
-    return f"/api/v1/treatment-plans/{plan.pk}/goals{slash}"
+def goals_url(plan):
+    return f"/api/v1/treatment-plans/{plan.pk}/goals"
 
 
 def goal_count(plan):
@@ -87,17 +85,16 @@ def test_hierarchy_violations_answer_400_on_parent_goal_id(api, owner, plan, tre
     assert not TreatmentGoal.objects.filter(description="A misplaced goal").exists()
 
 
-@SLASHES
-def test_a_valid_chain_is_built_and_read_back_as_a_tree(api, owner, plan, slash):
+def test_a_valid_chain_is_built_and_read_back_as_a_tree(api, owner, plan):
     client = api.as_(owner)
     long_term = client.post(
-        goals_url(plan, slash),
+        goals_url(plan),
         {"goal_type": "long_term", "description": "Reduce overall anxiety levels to manageable state"},
         format="json",
     )
     assert long_term.status_code == 201, long_term.content
     short_term = client.post(
-        goals_url(plan, slash),
+        goals_url(plan),
         {
             "goal_type": "short_term",
             "parent_goal_id": long_term.json()["id"],
@@ -107,7 +104,7 @@ def test_a_valid_chain_is_built_and_read_back_as_a_tree(api, owner, plan, slash)
     )
     assert short_term.status_code == 201, short_term.content
     objective = client.post(
-        goals_url(plan, slash),
+        goals_url(plan),
         {"goal_type": "objective", "parent_goal_id": short_term.json()["id"], "description": "Breathe daily"},
         format="json",
     )
@@ -129,7 +126,7 @@ def test_a_valid_chain_is_built_and_read_back_as_a_tree(api, owner, plan, slash)
     assert [g["id"] for g in detail["goals"][0]["sub_goals"]] == [str(st.pk)]
     assert [g["id"] for g in detail["goals"][0]["sub_goals"][0]["sub_goals"]] == [str(ob.pk)]
 
-    flat = client.get(goals_url(plan, slash))
+    flat = client.get(goals_url(plan))
     assert flat.status_code == 200, flat.content
     assert {g["id"] for g in flat.json()} == {str(lt.pk), str(st.pk), str(ob.pk)}
 
@@ -232,17 +229,16 @@ def test_the_same_intervention_twice_in_one_body_writes_nothing(api, owner, plan
     assert not GoalIntervention.objects.exists()
 
 
-def links_url(goal, slash=""):
-    return f"/api/v1/goals/{goal.pk}/interventions{slash}"
+def links_url(goal):
+    return f"/api/v1/goals/{goal.pk}/interventions"
 
 
-@SLASHES
-def test_list_and_link_interventions_of_a_goal(api, owner, tree, slash):
+def test_list_and_link_interventions_of_a_goal(api, owner, tree):
     goal = tree["short_term"]
     imagery = intervention("Guided Imagery")
 
     created = api.as_(owner).post(
-        links_url(goal, slash),
+        links_url(goal),
         {"intervention_id": str(imagery.pk), "frequency": "weekly", "notes": "Beach scene"},
         format="json",
     )
@@ -259,11 +255,11 @@ def test_list_and_link_interventions_of_a_goal(api, owner, tree, slash):
     )
     assert link.effectiveness_rating is None
 
-    listed = api.as_(owner).get(links_url(goal, slash))
+    listed = api.as_(owner).get(links_url(goal))
     assert listed.status_code == 200, listed.content
     assert [i["id"] for i in listed.json()] == [str(link.pk)]
 
-    objective_links = api.as_(owner).get(links_url(tree["objective"], slash)).json()
+    objective_links = api.as_(owner).get(links_url(tree["objective"])).json()
     assert [i["intervention"]["name"] for i in objective_links] == ["Deep Breathing"]
 
 
@@ -292,10 +288,9 @@ def link(tree):
     return GoalIntervention.objects.get(goal=tree["objective"])
 
 
-@SLASHES
-def test_rate_a_goals_intervention(api, owner, tree, link, slash):
+def test_rate_a_goals_intervention(api, owner, tree, link):
     response = api.as_(owner).patch(
-        f"{links_url(tree['objective'])}/{link.pk}{slash}",
+        f"{links_url(tree['objective'])}/{link.pk}",
         {"effectiveness_rating": 4, "notes": "Works best at night"},
         format="json",
     )
@@ -338,12 +333,11 @@ def test_the_intervention_of_a_link_is_fixed(api, owner, tree, link):
 # --- updating goals --------------------------------------------------------------------------------
 
 
-def goal_url(goal, slash=""):
-    return f"/api/v1/goals/{goal.pk}{slash}"
+def goal_url(goal):
+    return f"/api/v1/goals/{goal.pk}"
 
 
-@SLASHES
-def test_patch_a_goal(api, owner, tree, slash):
+def test_patch_a_goal(api, owner, tree):
     goal = tree["objective"]
     smart = {
         "specific": {"what": "Diaphragmatic breathing", "who": "Patient", "where": "At home"},
@@ -351,7 +345,7 @@ def test_patch_a_goal(api, owner, tree, slash):
     }
 
     response = api.as_(owner).patch(
-        goal_url(goal, slash),
+        goal_url(goal),
         {"description": "Practice deep breathing twice a day", "status": "in_progress", "priority": 3, "smart": smart},
         format="json",
     )

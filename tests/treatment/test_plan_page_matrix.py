@@ -14,7 +14,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEvent
-from tests.factories import GoalFactory, intervention
+from tests.factories import GoalFactory, intervention, make_plan, make_tree
 from treatment.models import GoalIntervention, TreatmentGoal, TreatmentPlan
 
 pytestmark = pytest.mark.django_db
@@ -27,8 +27,7 @@ ANYONE = dict.fromkeys(ROLES, 200)
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-@pytest.fixture
-def world(plan, tree):
+def build_world(plan, tree) -> dict:
     sibling = GoalFactory(plan=plan, description="Return to work part-time", priority=2)
     return {
         "patient": plan.patient,
@@ -39,6 +38,11 @@ def world(plan, tree):
         "sibling": sibling,
         "link": GoalIntervention.objects.get(goal=tree["objective"]),
     }
+
+
+@pytest.fixture
+def world(plan, tree):
+    return build_world(plan, tree)
 
 
 def plan_state(w):
@@ -239,6 +243,11 @@ PAGES = [
 ]
 
 
+#: Reading cells run on one world built for them all (`TestReads`); a write gets a world of its own.
+READS = [page for page in PAGES if page.method == "GET"]
+WRITES = [page for page in PAGES if page.method != "GET"]
+
+
 def call(client, page: Page, w):
     extra = HTMX if page.htmx else {}
     if page.method == "GET":
@@ -246,9 +255,7 @@ def call(client, page: Page, w):
     return client.post(page.url(w), page.data(w) if page.data else {}, **extra)
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("page", PAGES, ids=str)
-def test_each_role_gets_its_answer(client, cast, world, page, role):
+def check_cell(client, cast, world, page, role):
     user = cast[role]
     client.force_login(user)
     before = page.state(world) if page.state else None
@@ -276,8 +283,7 @@ def test_each_role_gets_its_answer(client, cast, world, page, role):
             assert audited == 0
 
 
-@pytest.mark.parametrize("page", PAGES, ids=str)
-def test_nobody_signed_in_is_sent_to_sign_in(client, world, page):
+def check_signed_out(client, world, page):
     before = page.state(world) if page.state else None
 
     response = call(client, page, world)
@@ -286,6 +292,46 @@ def test_nobody_signed_in_is_sent_to_sign_in(client, world, page):
     assert response["Location"].startswith(reverse("login"))
     if page.state:
         assert page.state(world) == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("page", WRITES, ids=str)
+def test_each_role_gets_its_answer(client, cast, world, page, role):
+    check_cell(client, cast, world, page, role)
+
+
+@pytest.mark.parametrize("page", WRITES, ids=str)
+def test_nobody_signed_in_is_sent_to_sign_in(client, world, page):
+    check_signed_out(client, world, page)
+
+
+class TestReads:
+    """The cells that only read, on one world built once for them all (`shared_cast`, tests/conftest.py): each
+    runs in a savepoint of the class's transaction, so the audit event and last_login a read writes are gone
+    before the next."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def shared_data(cls, shared_cast):
+        plan = make_plan(shared_cast["patient"])
+        return {"cast": shared_cast["cast"], "world": build_world(plan, make_tree(plan))}
+
+    @pytest.fixture
+    def cast(self, shared):
+        return shared["cast"]
+
+    @pytest.fixture
+    def world(self, shared):
+        return shared["world"]
+
+    @pytest.mark.parametrize("role", ROLES)
+    @pytest.mark.parametrize("page", READS, ids=str)
+    def test_each_role_gets_its_answer(self, client, cast, world, page, role):
+        check_cell(client, cast, world, page, role)
+
+    @pytest.mark.parametrize("page", READS, ids=str)
+    def test_nobody_signed_in_is_sent_to_sign_in(self, client, world, page):
+        check_signed_out(client, world, page)
 
 
 def test_a_colleague_gets_the_not_found_page(client, colleague, world):

@@ -33,11 +33,10 @@ SPEC_BODY = {
     "review_frequency_days": 90,
 }
 SUMMARY_KEYS = {"total_goals", "achieved", "in_progress", "not_started", "modified", "discontinued", "overall_progress"}
-SLASHES = pytest.mark.parametrize("slash", ["", "/"], ids=["no-slash", "slash"])
 
 
-def plans_url(patient, slash=""):
-    return f"/api/v1/patients/{patient.pk}/treatment-plans{slash}"
+def plans_url(patient):
+    return f"/api/v1/patients/{patient.pk}/treatment-plans"
 
 
 def body(**changes):
@@ -62,9 +61,8 @@ def refetch(plan):
 # --- creation ----------------------------------------------------------------------------------
 
 
-@SLASHES
-def test_create_with_the_spec_body_answers_201_with_the_spec_fields(api, owner, patient, slash):
-    response = api.as_(owner).post(plans_url(patient, slash), body(), format="json")
+def test_create_with_the_spec_body_answers_201_with_the_spec_fields(api, owner, patient):
+    response = api.as_(owner).post(plans_url(patient), body(), format="json")
 
     assert response.status_code == 201, response.content
     data = response.json()
@@ -284,8 +282,7 @@ def test_a_practice_admin_cannot_name_a_clinician_off_the_care_team(api, patient
 # --- reading -----------------------------------------------------------------------------------
 
 
-@SLASHES
-def test_the_patient_list_returns_their_plans_with_progress_summary(api, owner, patient, slash):
+def test_the_patient_list_returns_their_plans_with_progress_summary(api, owner, patient):
     first = PlanFactory(patient=patient, title="Anxiety Management Plan", start_date=datetime.date(2026, 9, 1))
     second = PlanFactory(patient=patient, title="Sleep Plan", start_date=datetime.date(2026, 10, 1))
     GoalFactory(plan=first)
@@ -293,7 +290,7 @@ def test_the_patient_list_returns_their_plans_with_progress_summary(api, owner, 
     other_patient = PatientFactory(primary_therapist=owner)
     PlanFactory(patient=other_patient, title="Not this patient's")
 
-    response = api.as_(owner).get(plans_url(patient, slash))
+    response = api.as_(owner).get(plans_url(patient))
 
     assert response.status_code == 200, response.content
     listed = rows(response)
@@ -545,19 +542,17 @@ def test_review_date_set_through_the_api_is_due_on_the_practices_today(api, owne
 # --- no hard deletes -------------------------------------------------------------------------------
 
 
-@SLASHES
-def test_plans_cannot_be_deleted(api, owner, practice_admin, plan, slash):
+def test_plans_cannot_be_deleted(api, owner, practice_admin, plan):
     for user in (owner, practice_admin):
-        response = api.as_(user).delete(f"/api/v1/treatment-plans/{plan.pk}{slash}")
+        response = api.as_(user).delete(f"/api/v1/treatment-plans/{plan.pk}")
         assert response.status_code == 405, response.content
     assert TreatmentPlan.objects.filter(pk=plan.pk).exists()
 
 
-@SLASHES
-def test_goals_cannot_be_deleted(api, owner, practice_admin, tree, slash):
+def test_goals_cannot_be_deleted(api, owner, practice_admin, tree):
     for goal in tree.values():
         for user in (owner, practice_admin):
-            response = api.as_(user).delete(f"/api/v1/goals/{goal.pk}{slash}")
+            response = api.as_(user).delete(f"/api/v1/goals/{goal.pk}")
             assert response.status_code == 405, response.content
     assert TreatmentGoal.objects.filter(pk__in=[g.pk for g in tree.values()]).count() == 3
 

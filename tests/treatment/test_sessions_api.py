@@ -22,7 +22,6 @@ from treatment.services import goal_update, plan_update, session_record
 
 pytestmark = pytest.mark.django_db
 
-SLASHES = pytest.mark.parametrize("slash", ["", "/"], ids=["no-slash", "slash"])
 SYSTEM = AuditContext.system("tests")
 
 
@@ -50,8 +49,8 @@ def other_patient(owner):
     return PatientFactory(primary_therapist=owner, first_name="Noah", last_name="Reyes")
 
 
-def url_for(patient, slash=""):
-    return f"/api/v1/patients/{patient.pk}/sessions{slash}"
+def url_for(patient):
+    return f"/api/v1/patients/{patient.pk}/sessions"
 
 
 def full_body(goals, session_date, **extra):
@@ -107,11 +106,10 @@ def error_keys(response) -> set[str]:
 # --- recording a session -----------------------------------------------------------------------
 
 
-@SLASHES
-def test_record_a_session_with_goals_interventions_and_progress(api, owner, patient, plan, goals, today, slash):
+def test_record_a_session_with_goals_interventions_and_progress(api, owner, patient, plan, goals, today):
     session_date = today - datetime.timedelta(days=7)
 
-    response = api.as_(owner).post(url_for(patient, slash), full_body(goals, session_date), format="json")
+    response = api.as_(owner).post(url_for(patient), full_body(goals, session_date), format="json")
 
     assert response.status_code == 201, response.content
     body = response.json()
@@ -595,14 +593,13 @@ def test_who_may_read_sessions(api, cast, patient, plan, role, visible):
 # --- reading -----------------------------------------------------------------------------------
 
 
-@SLASHES
-def test_patient_sessions_are_listed_newest_first(api, owner, patient, other_patient, plan, slash):
+def test_patient_sessions_are_listed_newest_first(api, owner, patient, other_patient, plan):
     older = record(patient, 20, plan=plan)
     newest = record(patient, 3, plan=plan)
     middle = record(patient, 10)
     record(other_patient, 1)
 
-    response = api.as_(owner).get(url_for(patient, slash))
+    response = api.as_(owner).get(url_for(patient))
 
     assert response.status_code == 200, response.content
     rows = response.json()["results"]
@@ -620,11 +617,10 @@ def test_same_day_sessions_list_latest_recorded_first(api, owner, patient):
     assert [row["id"] for row in rows] == [str(second.pk), str(first.pk)]
 
 
-@SLASHES
-def test_get_one_session(api, owner, patient, goals, today, slash):
+def test_get_one_session(api, owner, patient, goals, today):
     created = api.as_(owner).post(url_for(patient), full_body(goals, today - datetime.timedelta(days=4))).json()
 
-    response = api.as_(owner).get(f"/api/v1/sessions/{created['id']}{slash}")
+    response = api.as_(owner).get(f"/api/v1/sessions/{created['id']}")
 
     assert response.status_code == 200, response.content
     body = response.json()
