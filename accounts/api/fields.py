@@ -1,3 +1,4 @@
+from django.db import models
 from rest_framework import serializers
 
 from accounts.validators import validate_clinical_date
@@ -24,6 +25,25 @@ class StrictBooleanField(serializers.BooleanField):
         if not isinstance(data, bool):
             self.fail("invalid", input=data)
         return data
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string: not 0 or 1.5, which DRF's CharField turns into "0" and "1.5"."""
+
+    def to_internal_value(self, data) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """The API's model serializer: a model's text columns take JSON strings only (`StrictCharField`)."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
 
 
 class ClinicalDateField(serializers.DateField):

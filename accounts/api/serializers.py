@@ -1,16 +1,17 @@
 from rest_framework import serializers
 
+from accounts.api.fields import ModelSerializer, StrictCharField
 from accounts.models import DEMOGRAPHIC_FIELDS, AuditEvent, Patient, User
 
 
-class StaffSummarySerializer(serializers.ModelSerializer):
+class StaffSummarySerializer(ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "full_name", "email", "credentials", "role"]
         read_only_fields = fields
 
 
-class StaffSerializer(serializers.ModelSerializer):
+class StaffSerializer(ModelSerializer):
     practice_id = serializers.UUIDField(read_only=True, allow_null=True)
     supervisor_id = serializers.UUIDField(read_only=True, allow_null=True)
 
@@ -42,7 +43,7 @@ class PracticeStaffField(serializers.PrimaryKeyRelatedField):
         return User.objects.clinicians(user.practice_id)
 
 
-class PatientSerializer(serializers.ModelSerializer):
+class PatientSerializer(ModelSerializer):
     practice_id = serializers.UUIDField(read_only=True)
     primary_therapist = StaffSummarySerializer(read_only=True, allow_null=True)
     primary_therapist_id = PracticeStaffField(
@@ -84,18 +85,18 @@ class TransferSerializer(serializers.Serializer):
 
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    password = StrictCharField(style={"input_type": "password"}, trim_whitespace=False)
 
 
 class TokenResponseSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = StrictCharField()
     expires = serializers.DateTimeField(allow_null=True)
 
 
-class AuditEventSerializer(serializers.ModelSerializer):
+class AuditEventSerializer(ModelSerializer):
     user_id = serializers.UUIDField(read_only=True, allow_null=True)
     # Empty for system work: not an email then.
-    user_email = serializers.CharField(read_only=True, help_text="The account's email when the event happened.")
+    user_email = StrictCharField(read_only=True, help_text="The account's email when the event happened.")
     patient_id = serializers.UUIDField(read_only=True, allow_null=True)
 
     class Meta:

@@ -1,10 +1,10 @@
 from rest_framework import serializers
 
-from accounts.api.fields import StrictBooleanField
+from accounts.api.fields import ModelSerializer, StrictBooleanField
 from interventions.models import EvidenceLevel, Intervention
 
 
-class InterventionSummarySerializer(serializers.ModelSerializer):
+class InterventionSummarySerializer(ModelSerializer):
     # Empty for a practice's own intervention that names no evidence level.
     evidence_level = serializers.ChoiceField(choices=EvidenceLevel.choices, allow_blank=True, read_only=True)
 
@@ -14,7 +14,7 @@ class InterventionSummarySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class InterventionSerializer(serializers.ModelSerializer):
+class InterventionSerializer(ModelSerializer):
     practice_id = serializers.UUIDField(read_only=True, allow_null=True)
     is_active = StrictBooleanField(required=False, help_text="Retired interventions stay on the goals that use them.")
     created_by_id = serializers.UUIDField(read_only=True, allow_null=True)

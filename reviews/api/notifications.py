@@ -10,6 +10,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.api.fields import ModelSerializer
 from accounts.api.routers import UUID, OptionalSlashRouter
 from accounts.filters import StrictBooleanFilter
 from reviews.models import Notification
@@ -17,7 +18,7 @@ from reviews.selectors import user_notifications
 from reviews.services.notifications import notification_mark_read, notifications_mark_all_read, unread_count
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(ModelSerializer):
     plan_id = serializers.UUIDField(read_only=True, allow_null=True)
     is_read = serializers.SerializerMethodField()
 

@@ -18,7 +18,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from accounts.api.base import NestedMixin, PatientDataViewSet
-from accounts.api.fields import ClinicalDateField
+from accounts.api.fields import ClinicalDateField, ModelSerializer, StrictCharField
 from accounts.api.routers import UUID
 from accounts.audit import Action, audit_record
 from reviews.models import ProgressReport, ReportStatus
@@ -40,7 +40,7 @@ class ProgressReportRequestSerializer(serializers.Serializer):
     )
 
 
-class ProgressReportSerializer(serializers.ModelSerializer):
+class ProgressReportSerializer(ModelSerializer):
     plan_id = serializers.UUIDField(read_only=True)
     requested_by_id = serializers.UUIDField(
         read_only=True, allow_null=True, help_text="Null for the monthly reports the schedule asks for."
@@ -84,7 +84,7 @@ class ProgressReportSerializer(serializers.ModelSerializer):
 
 
 class ReportNotReadySerializer(serializers.Serializer):
-    detail = serializers.CharField()
+    detail = StrictCharField()
     status = serializers.ChoiceField(choices=ReportStatus.choices)
 
 

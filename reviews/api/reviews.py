@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from accounts.api.base import NestedReadMixin, PatientDataViewSet
 from accounts.api.concurrency import IF_MATCH, if_match
-from accounts.api.fields import ClinicalDateField
+from accounts.api.fields import ClinicalDateField, ModelSerializer, StrictCharField
 from accounts.api.routers import UUID, OptionalSlashRouter
 from accounts.audit import Action, audit_record
 from accounts.models import User
@@ -34,8 +34,8 @@ MAX_GOAL_COUNT = 10_000
 # --- serializers -------------------------------------------------------------------------------
 
 
-class StaffNameSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(source="get_full_name", read_only=True)
+class StaffNameSerializer(ModelSerializer):
+    name = StrictCharField(source="get_full_name", read_only=True)
 
     class Meta:
         model = User
@@ -51,14 +51,14 @@ class ReviewGoalChangeSerializer(serializers.Serializer):
     progress_percentage = serializers.IntegerField(
         min_value=0, max_value=100, required=False, help_text="Settable on a goal without sub-goals."
     )
-    current_value = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    current_value = StrictCharField(max_length=100, required=False, allow_blank=True)
 
 
 class PlanReviewWriteSerializer(serializers.Serializer):
     """The body of POST /treatment-plans/{plan_id}/review."""
 
     review_date = ClinicalDateField(help_text="Not in the future, not before the plan started.")
-    summary = serializers.CharField(help_text="What the review found.")
+    summary = StrictCharField(help_text="What the review found.")
     goals_reviewed = serializers.IntegerField(
         min_value=0,
         max_value=MAX_GOAL_COUNT,
@@ -71,7 +71,7 @@ class PlanReviewWriteSerializer(serializers.Serializer):
         required=False,
         help_text="Defaults to the achieved and in-progress goals; at most the goals reviewed.",
     )
-    modifications_made = serializers.CharField(required=False, allow_blank=True, default="")
+    modifications_made = StrictCharField(required=False, allow_blank=True, default="")
     next_review_date = ClinicalDateField(
         required=False, allow_null=True, help_text="Defaults to the review date plus the plan's review frequency."
     )
@@ -80,7 +80,7 @@ class PlanReviewWriteSerializer(serializers.Serializer):
     )
 
 
-class PlanReviewSerializer(serializers.ModelSerializer):
+class PlanReviewSerializer(ModelSerializer):
     plan_id = serializers.UUIDField(read_only=True)
     reviewer = StaffNameSerializer(read_only=True)
     cosigned_by = StaffNameSerializer(read_only=True, allow_null=True)
@@ -99,7 +99,7 @@ class PlanReviewSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PlanVersionSerializer(serializers.ModelSerializer):
+class PlanVersionSerializer(ModelSerializer):
     created_by = StaffNameSerializer(read_only=True, allow_null=True)
     review_id = serializers.UUIDField(read_only=True, allow_null=True)
     review_date = serializers.DateField(source="review.review_date", read_only=True, allow_null=True, default=None)
@@ -128,15 +128,15 @@ class FieldChangesField(serializers.DictField):
 
 
 class VersionInterventionChangeSerializer(serializers.Serializer):
-    intervention_id = serializers.CharField()
-    name = serializers.CharField()
+    intervention_id = StrictCharField()
+    name = StrictCharField()
     changes = FieldChangesField()
 
 
 class VersionGoalChangeSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    description = serializers.CharField()
-    goal_type = serializers.CharField()
+    id = StrictCharField()
+    description = StrictCharField()
+    goal_type = StrictCharField()
     changes = FieldChangesField()
     interventions_added = serializers.ListField(child=serializers.DictField())
     interventions_removed = serializers.ListField(child=serializers.DictField())
@@ -147,7 +147,7 @@ class PlanVersionDiffSerializer(serializers.Serializer):
     """What changed from version `from_version` to `to_version` (a number, or "current": the live plan)."""
 
     from_version = serializers.IntegerField()
-    to_version = serializers.CharField(help_text='A version number, or "current".')
+    to_version = StrictCharField(help_text='A version number, or "current".')
     plan = FieldChangesField()
     goals_added = serializers.ListField(child=serializers.DictField())
     goals_removed = serializers.ListField(child=serializers.DictField())

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.api.fields import VisibleRelatedField
+from accounts.api.fields import ModelSerializer, StrictCharField, VisibleRelatedField
 from accounts.api.serializers import PracticeStaffField, StaffSummarySerializer
 from accounts.validators import validate_clinical_datetime
 from interventions.api.serializers import AvailableInterventionField, InterventionSummarySerializer
@@ -21,15 +21,15 @@ from treatment.services import GOAL_FIELD_NAMES, PLAN_FIELDS, smart_missing
 
 
 class DiagnosisSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=10, help_text="An ICD-10-CM code, e.g. F41.1.")
-    description = serializers.CharField(
+    code = StrictCharField(max_length=10, help_text="An ICD-10-CM code, e.g. F41.1.")
+    description = StrictCharField(
         max_length=300, required=False, allow_blank=True, help_text="Filled from ICD-10-CM when left out."
     )
 
 
 class DiagnosisCodeSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    description = serializers.CharField()
+    code = StrictCharField()
+    description = StrictCharField()
     billable = serializers.BooleanField(help_text="Only billable codes (the leaves) can be a plan's diagnosis.")
 
 
@@ -60,11 +60,11 @@ extend_schema_field(SMART_SCHEMA)(SmartField)
 # --- plans -------------------------------------------------------------------------------------
 
 
-class PlanWriteSerializer(serializers.ModelSerializer):
+class PlanWriteSerializer(ModelSerializer):
     """The body of POST .../treatment-plans and of PUT/PATCH /treatment-plans/{id}."""
 
     diagnosis_codes = DiagnosisSerializer(many=True, required=False)
-    presenting_problems = serializers.ListField(child=serializers.CharField(max_length=200), required=False)
+    presenting_problems = serializers.ListField(child=StrictCharField(max_length=200), required=False)
     therapist_id = PracticeStaffField(
         source="therapist",
         required=False,
@@ -83,7 +83,7 @@ class PlanWriteSerializer(serializers.ModelSerializer):
         extra_kwargs = {"notes": {"required": False}}
 
 
-class PlanSerializer(serializers.ModelSerializer):
+class PlanSerializer(ModelSerializer):
     """A plan without its goal tree (lists)."""
 
     patient_id = serializers.UUIDField(read_only=True)
@@ -131,7 +131,7 @@ class PlanSerializer(serializers.ModelSerializer):
 # --- goals -------------------------------------------------------------------------------------
 
 
-class GoalInterventionSerializer(serializers.ModelSerializer):
+class GoalInterventionSerializer(ModelSerializer):
     goal_id = serializers.UUIDField(read_only=True)
     intervention = InterventionSummarySerializer(read_only=True)
     intervention_id = AvailableInterventionField(source="intervention", write_only=True)
@@ -162,11 +162,11 @@ class GoalInterventionUpdateSerializer(GoalInterventionSerializer):
 
 class GoalInterventionInputSerializer(serializers.Serializer):
     intervention_id = AvailableInterventionField(source="intervention")
-    frequency = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    notes = serializers.CharField(required=False, allow_blank=True)
+    frequency = StrictCharField(max_length=50, required=False, allow_blank=True)
+    notes = StrictCharField(required=False, allow_blank=True)
 
 
-class GoalSerializer(serializers.ModelSerializer):
+class GoalSerializer(ModelSerializer):
     """A goal with its interventions and its sub-goals (short-term under long-term, objectives under those)."""
 
     # Within a goal tree (`context["tree"]`, a `treatment.selectors.PlanTree` of the goal's plan) both come from
@@ -202,7 +202,7 @@ class GoalSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
 
-    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    @extend_schema_field(serializers.ListField(child=StrictCharField()))
     def get_smart_missing(self, goal) -> list[str]:
         return smart_missing(goal)
 
@@ -256,7 +256,7 @@ class PlanDetailSerializer(PlanSerializer):
 # --- progress and sessions -------------------------------------------------------------------
 
 
-class ProgressSerializer(serializers.ModelSerializer):
+class ProgressSerializer(ModelSerializer):
     """A progress entry (POST /goals/{id}/progress; GET /goals/{id}/history)."""
 
     goal_id = serializers.UUIDField(read_only=True)
@@ -304,11 +304,11 @@ class SessionInterventionSerializer(serializers.Serializer):
 
 class SessionInterventionReadSerializer(serializers.Serializer):
     intervention_id = serializers.UUIDField()
-    intervention_name = serializers.CharField(source="intervention.name")
+    intervention_name = StrictCharField(source="intervention.name")
     goal_id = serializers.UUIDField(allow_null=True)
 
 
-class SessionSerializer(serializers.ModelSerializer):
+class SessionSerializer(ModelSerializer):
     """A therapy session with the goals it addressed, the interventions delivered and the progress recorded."""
 
     patient_id = serializers.UUIDField(read_only=True)

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.api.base import NestedMixin, PatientDataViewSet
 from accounts.api.concurrency import IF_MATCH, if_match
+from accounts.api.fields import StrictCharField
 from accounts.api.routers import UUID
 from accounts.audit import Action, audit_record, audit_record_many
 from accounts.models import Patient
@@ -351,7 +352,7 @@ class SessionViewSet(PatientDataViewSet):
 
 
 class DiagnosisSearchSerializer(serializers.Serializer):
-    search = serializers.CharField(min_length=2, max_length=100, help_text="Words of the description, or a code.")
+    search = StrictCharField(min_length=2, max_length=100, help_text="Words of the description, or a code.")
     limit = serializers.IntegerField(min_value=1, max_value=50, default=20)
     billable = serializers.BooleanField(default=False, help_text="Only codes a plan can take as a diagnosis.")
 
