@@ -20,19 +20,28 @@ ACTIONS: tuple[Action, ...] = ("view", "change")
 CHANGE_RIGHT = "user_may_change"
 
 
+def _grants(user, action: Action):
+    """The django-guardian grants of `action` on patients that `user` holds (one row per patient)."""
+    from accounts.models import Patient, PatientUserObjectPermission
+
+    if action not in ACTIONS:
+        raise ValueError(f"Unknown action {action!r}")
+    return PatientUserObjectPermission.objects.filter(
+        user_id=user.pk,
+        permission__codename=f"{action}_patient",
+        permission__content_type__app_label=Patient._meta.app_label,
+    )
+
+
 def _visible_patient_ids(user, action: Action):
     """A subquery of the patient ids `user` may `action`, or None for "the whole practice"."""
-    from accounts.models import Patient, PatientUserObjectPermission, Role
+    from accounts.models import Role
 
     if action not in ACTIONS:
         raise ValueError(f"Unknown action {action!r}")
     if user.role == Role.PRACTICE_ADMIN:
         return None
-    return PatientUserObjectPermission.objects.filter(
-        user_id=user.pk,
-        permission__codename=f"{action}_patient",
-        permission__content_type__app_label=Patient._meta.app_label,
-    ).values("content_object_id")
+    return _grants(user, action).values("content_object_id")
 
 
 def _usable(user) -> bool:
@@ -42,17 +51,11 @@ def _usable(user) -> bool:
 def _change_right(user, patient_ref: str) -> Exists | Value:
     """Whether `user` may change the patient `patient_ref` names, for rows `restrict(user, "view")` let
     through (so the practice is already the user's): the answer `can(user, "change", ...)` gives."""
-    from accounts.models import Patient, PatientUserObjectPermission, Role
+    from accounts.models import Role
 
     if user.is_superuser or user.role == Role.PRACTICE_ADMIN:
         return Value(True)
-    grants = PatientUserObjectPermission.objects.filter(
-        user_id=user.pk,
-        permission__codename="change_patient",
-        permission__content_type__app_label=Patient._meta.app_label,
-        content_object_id=OuterRef(patient_ref),
-    )
-    return Exists(grants)
+    return Exists(_grants(user, "change").filter(content_object_id=OuterRef(patient_ref)))
 
 
 class PatientQuerySet(models.QuerySet):

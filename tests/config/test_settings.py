@@ -1,8 +1,10 @@
 """Settings come from the environment and fail loudly where a production secret is missing."""
 
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,9 +50,6 @@ def test_database_url_selects_the_database():
 def test_a_database_that_does_not_answer_fails_a_connection_within_the_connect_timeout():
     """A listening socket that never speaks PostgreSQL: without a connect timeout the connection would wait for
     ever (TCP's handshake completes in the kernel's backlog); with it, it fails after the seconds set."""
-    import socket
-    import time
-
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(8)

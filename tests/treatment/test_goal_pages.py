@@ -408,6 +408,22 @@ def test_an_intervention_already_linked_is_refused_in_the_picker(owner_client, t
     assert GoalIntervention.objects.filter(goal=goal).count() == 1
 
 
+def test_a_frequency_too_long_is_refused_in_the_picker_with_what_was_typed_kept(owner_client, tree):
+    goal = tree["short_term"]
+    typed = "twice a day, " * 4 + "and at night"  # 64 characters: the column holds 50
+
+    response = owner_client.post(
+        reverse("goal-interventions", args=[goal.pk]),
+        {"intervention": intervention("Sleep Hygiene").pk, "frequency": typed, "q": "sleep"},
+        **HTMX,
+    )
+
+    assert "HX-Retarget" not in response
+    assert "at most 50 characters" in text(response)
+    assert f'value="{typed}"' in text(response)
+    assert not GoalIntervention.objects.filter(goal=goal).exists()
+
+
 def test_an_intervention_of_another_practice_cannot_be_linked(owner_client, tree):
     foreign = Intervention.objects.create(name="Harbor only", modality="CBT", practice=PracticeFactory(name="Harbor"))
 

@@ -72,12 +72,6 @@ class GoalInterventionsView(PlanPage):
         intervention = Intervention.objects.available_to(request.user).filter(pk=chosen_id).first()
         if intervention is None:
             return self.render_picker(search, error="Choose an intervention from your practice's library.")
-        if len(frequency) > FREQUENCY_LENGTH:
-            return self.render_picker(
-                search,
-                error=f"Keep the frequency to {FREQUENCY_LENGTH} characters or fewer.",
-                frequency={intervention.pk: frequency},
-            )
         try:
             services.goal_intervention_add(
                 by=self.audit, goal=self.object, intervention=intervention, frequency=frequency

@@ -64,13 +64,13 @@ class GoalAddView(GoalFormPage):
             raise Http404("No such goal.") from None
         return get_object_or_404(TreatmentGoal.objects.filter(plan=self.plan), pk=parent_id)
 
-    def setup_goal(self) -> GoalType:
+    def setup_goal(self) -> None:
+        """The parent named (if any) and the type of goal that goes under it."""
         self.parent = self.parent_goal()
         goal_type = CHILD_TYPE.get(self.parent.goal_type if self.parent else None)
         if goal_type is None:
             raise BadRequest("An objective has no goals under it.")
         self.goal_type = goal_type
-        return goal_type
 
     def form_context(self) -> dict:
         label = GoalType(self.goal_type).label
@@ -90,13 +90,17 @@ class GoalAddView(GoalFormPage):
         return self.render_form(form)
 
     def post(self, request, *args, **kwargs):
-        goal_type = self.setup_goal()
+        self.setup_goal()
         form = GoalForm(request.POST, key=self.key())
         if not form.is_valid():
             return self.render_form(form)
         try:
             goal = services.goal_add(
-                by=self.audit, plan=self.plan, goal_type=goal_type, parent_goal=self.parent, **form.service_fields()
+                by=self.audit,
+                plan=self.plan,
+                goal_type=self.goal_type,
+                parent_goal=self.parent,
+                **form.service_fields(),
             )
         except ValidationError as error:
             add_service_error(form, error)
@@ -166,7 +170,10 @@ class GoalMoveView(PlanPage):
 
     def current_plan(self) -> TreatmentPlan:
         """The plan as the move left it (the priorities weigh the rollup)."""
-        return TreatmentPlan.objects.select_related("patient__practice", "therapist").get(pk=self.plan.pk)
+        plans = TreatmentPlan.objects.restrict(self.request.user, "view").select_related(
+            "patient__practice", "therapist"
+        )
+        return plans.get(pk=self.plan.pk)
 
 
 @require_POST
