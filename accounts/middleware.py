@@ -1,10 +1,13 @@
-"""Middleware of every request: no caching of PHI, and input refused before any view sees it."""
+"""Middleware of every request: no caching of PHI, input refused before any view sees it, the practice's clock."""
+
+import zoneinfo
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import BadRequest, RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
+from django.utils import timezone
 
 from accounts.concurrency import RecordClosed
 from accounts.errors import api_error, body_too_large_detail, is_api
@@ -113,3 +116,43 @@ class RecordClosedMiddleware:
             return response
         context = {"message": exception.message, "url": exception.url}
         return TemplateResponse(request, "409.html", context, status=409).render()
+
+
+class PracticeTimeZoneMiddleware:
+    """Pages and the admin show every time in the signed-in user's practice's time zone.
+
+    The zone's name is put in the session at sign-in (`remember_practice_time_zone`), so no page pays a
+    query for it; a session from before that asks once. The API is left in UTC: it answers ISO 8601 with
+    the offset, the same for a session or a token, and a partner converts as it needs.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        zone = None if is_api(request) else _session_zone(request)
+        if zone is None:
+            return self.get_response(request)
+        with timezone.override(zone):
+            return self.get_response(request)
+
+
+#: The session key holding the practice's time zone name ("" for a user without a practice: UTC).
+TIME_ZONE_SESSION_KEY = "practice_time_zone"
+
+
+def remember_practice_time_zone(sender, request, user, **kwargs) -> None:
+    """`user_logged_in` receiver: the session keeps the practice's time zone for every page after."""
+    if request is not None and hasattr(request, "session") and not is_api(request):
+        request.session[TIME_ZONE_SESSION_KEY] = user.practice.time_zone if user.practice_id else ""
+
+
+def _session_zone(request) -> zoneinfo.ZoneInfo | None:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    name = request.session.get(TIME_ZONE_SESSION_KEY)
+    if name is None:
+        remember_practice_time_zone(None, request, user)
+        name = request.session[TIME_ZONE_SESSION_KEY]
+    return zoneinfo.ZoneInfo(name) if name else None

@@ -73,6 +73,8 @@ MIDDLEWARE = [
     # Signing in is the default for every page; public views opt out with @login_not_required (the API's
     # views answer 401 themselves, the admin has its own sign-in).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Times on pages and in the admin in the practice's time zone (the API stays in UTC).
+    "accounts.middleware.PracticeTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -308,6 +310,9 @@ STORAGES = {
 
 # --- Locale -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
+# One date format everywhere, the admin included ("1 Dec 2026", "1 Dec 2026, 14:05"): config/formats.
+# Date inputs keep ISO values, so the browser's own date picker still works.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -1,6 +1,7 @@
 """Helpers the conftests share: services that CI requires, and the real Celery worker."""
 
 import contextlib
+import datetime
 import logging
 import os
 import re
@@ -172,3 +173,8 @@ def wait_for(condition: Callable[[], object], seconds: float = 60.0, *, every: f
             return True
         time.sleep(every)
     return False
+
+
+def shown(day: datetime.date) -> str:
+    """A date as every page, email and PDF writes it: "1 Dec 2026" (config/formats)."""
+    return f"{day.day} {day:%b %Y}"

@@ -24,7 +24,7 @@ from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
+from django.utils.formats import date_format
 
 from accounts.audit import AuditContext
 from accounts.models import MAX_REVIEW_LEAD_DAYS, User
@@ -33,8 +33,6 @@ from treatment.models import PlanStatus, ReviewStatus, TreatmentPlan
 
 logger = logging.getLogger(__name__)
 
-#: How the due date reads in notifications and emails ("Thu 8 Oct 2026").
-DATE_FORMAT = "D j M Y"
 #: Emails that failed are tried again by later sweeps for this long, then given up (the in-app one stays).
 EMAIL_RETRY_WINDOW = datetime.timedelta(days=2)
 #: A notification this young may still have its email in flight (another worker's on_commit): not a retry yet.
@@ -152,7 +150,7 @@ def _plan_path(plan: TreatmentPlan) -> str:
 def _notification(plan: TreatmentPlan, reminder: ReviewReminder, recipient: User, today: datetime.date) -> Notification:
     """What a reminder says to the therapist, or to their supervisor: no PHI beyond the patient's initials."""
     initials = plan.patient.initials
-    due = date_format(reminder.due_date, DATE_FORMAT)
+    due = date_format(reminder.due_date)
     days = (reminder.due_date - today).days
     whose = "The" if recipient.pk == plan.therapist_id else f"{plan.therapist.get_full_name()}'s"
     whose = f"{whose} treatment plan for {initials}"
@@ -224,7 +222,7 @@ def _email_message(notification: Notification, connection: BaseEmailBackend) -> 
         "body": notification.body,
         "kind": notification.kind,
         "initials": plan.patient.initials,
-        "due": date_format(reminder.due_date, DATE_FORMAT),
+        "due": date_format(reminder.due_date),
         "url": f"{settings.SITE_URL.rstrip('/')}{notification.link}",
     }
     subject = " ".join(render_to_string("reviews/email/review_reminder_subject.txt", context).split())

@@ -36,6 +36,7 @@ from django.core.files.base import ContentFile
 from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
 from accounts.access import can
@@ -116,7 +117,7 @@ def _period(
     start = start or end - datetime.timedelta(days=DEFAULT_PERIOD_DAYS - 1)
     errors: dict[str, str] = {}
     if end > today:
-        errors["period_end"] = f"The period cannot end in the future (today is {today:%Y-%m-%d})."
+        errors["period_end"] = f"The period cannot end in the future (today is {date_format(today)})."
     if start > end:
         errors["period_start"] = "The period must start on or before its end."
     elif (end - start).days >= MAX_PERIOD_DAYS:

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
+from django.utils.formats import date_format
 
 from accounts.access import can
 from accounts.audit import Action, AuditContext, audit_record, diff, snapshot
@@ -44,7 +44,6 @@ ON_TRACK = (GoalStatus.ACHIEVED, GoalStatus.IN_PROGRESS)
 #: The kind of the in-app notification that asks a clinical supervisor to co-sign a review.
 COSIGN_REQUESTED = "cosign_requested"
 #: How the review date reads in that notification ("Thu 8 Oct 2026"), as in the reminders.
-DATE_FORMAT = "D j M Y"
 
 
 def _check_review(
@@ -73,7 +72,7 @@ def _check_review(
     elif review_date > plan.patient.practice.today():
         errors["review_date"] = "A review is recorded after it happens; this date is in the future."
     elif review_date < plan.start_date:
-        errors["review_date"] = f"The review cannot be before the plan started ({plan.start_date:%Y-%m-%d})."
+        errors["review_date"] = f"The review cannot be before the plan started ({date_format(plan.start_date)})."
     if next_review_date is not None and review_date is not None and next_review_date <= review_date:
         errors["next_review_date"] = "The next review must come after this one."
     if goals_reviewed is not None and goals_reviewed < 0:
@@ -141,7 +140,7 @@ def _request_cosign(plan: TreatmentPlan, review: PlanReview) -> list[Notificatio
     """Tell the supervisors a review awaits their co-signature: in-app only, no PHI beyond the initials."""
     reviewer = review.reviewer
     initials = plan.patient.initials
-    reviewed_on = date_format(review.review_date, DATE_FORMAT)
+    reviewed_on = date_format(review.review_date)
     name = reviewer.get_full_name() or reviewer.email
     body = f"{name} reviewed the treatment plan for {initials} on {reviewed_on}; it awaits your co-signature."
     return Notification.objects.bulk_create(

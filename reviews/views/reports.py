@@ -22,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.formats import date_format
 from django.views.generic import DetailView
 from django_htmx.http import reswap, retarget
 
@@ -85,8 +86,8 @@ class PlanReportCreateView(PlanPage):
             return render(request, "reviews/_report_created.html", context, status=201)
         messages.success(
             request,
-            f"The PDF report for {report.period_start:%Y-%m-%d} to {report.period_end:%Y-%m-%d} is being prepared; "
-            "it appears under Progress reports when ready.",
+            f"The PDF report for {date_format(report.period_start)} to {date_format(report.period_end)} "
+            "is being prepared; it appears under Progress reports when ready.",
         )
         return redirect(f"{plan.get_absolute_url()}#plan-reports")
 

@@ -16,6 +16,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.audit import Action, audit_record, audit_record_many
 from accounts.concurrency import StaleWrite
@@ -215,7 +216,7 @@ class ReviewCosignView(PlanPage):
             messages.error(request, " ".join(error.messages))
             review = self.object
         else:
-            messages.success(request, f"Review of {review.review_date:%Y-%m-%d} co-signed.")
+            messages.success(request, f"Review of {date_format(review.review_date)} co-signed.")
         return redirect(review.plan.get_absolute_url())
 
 

@@ -52,7 +52,7 @@ def test_the_page_answers_as_usual_with_the_broker_down(
         )
 
     assert response.redirect_chain == [(f"/plans/{plan.pk}/#plan-reports", 302)]
-    assert "The PDF report for 2026-10-01 to 2026-10-31 is being prepared" in response.content.decode()
+    assert "The PDF report for 1 Oct 2026 to 31 Oct 2026 is being prepared" in response.content.decode()
     _pending_without_message(ProgressReport.objects.get())
 
 

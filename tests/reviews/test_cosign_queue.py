@@ -56,7 +56,7 @@ def test_recording_a_review_asks_the_supervisor_once_without_phi(owner, supervis
     assert request.plan == plan
     assert request.link == f"/plans/{plan.pk}/"
     assert request.title == "Review to co-sign — E.C."
-    reviewed_on = review.review_date.strftime("%a %-d %b %Y")
+    reviewed_on = f"{review.review_date.day} {review.review_date:%b %Y}"
     assert request.body == (
         f"{owner.get_full_name()} reviewed the treatment plan for E.C. on {reviewed_on}; it awaits your co-signature."
     )

@@ -35,7 +35,7 @@ pytestmark = pytest.mark.django_db
 
 SYSTEM = AuditContext.system("tests")
 DUE = datetime.date(2026, 10, 8)
-DUE_TEXT = "Thu 8 Oct 2026"
+DUE_TEXT = "8 Oct 2026"
 DAY = datetime.timedelta(days=1)
 
 

@@ -115,7 +115,7 @@ def test_asking_without_javascript_returns_to_the_plan_page_with_a_message(
     assert (report.period_start, report.period_end) == (datetime.date(2026, 10, 1), datetime.date(2026, 10, 31))
     assert len(queued) == 1
     html = response.content.decode()
-    assert "The PDF report for 2026-10-01 to 2026-10-31 is being prepared" in html
+    assert "The PDF report for 1 Oct 2026 to 31 Oct 2026 is being prepared" in html
     assert _polls(html, report)
 
 

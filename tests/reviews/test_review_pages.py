@@ -21,6 +21,7 @@ from accounts.models import AuditEvent
 from reviews.models import PlanReview, PlanVersion
 from reviews.services.reviews import review_cosign, review_record
 from tests.factories import GoalFactory, PlanFactory, intervention
+from tests.support import shown
 from treatment.models import GoalStatus, TreatmentGoal, TreatmentPlan
 from treatment.services import goal_update, plan_update
 
@@ -466,7 +467,7 @@ def test_the_supervisor_cosigns_from_the_page(client, owner, supervisor, plan, t
 
     assert response.status_code == 302 and response["Location"] == f"/plans/{plan.pk}/"
     assert PlanReview.objects.get(pk=review.pk).cosigned_by == supervisor
-    assert [str(m) for m in get_messages(response.wsgi_request)] == [f"Review of {today:%Y-%m-%d} co-signed."]
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [f"Review of {shown(today)} co-signed."]
 
     again = client.post(f"/reviews/{review.pk}/cosign/")
     assert [str(m) for m in get_messages(again.wsgi_request)][-1] == "This review is already co-signed."

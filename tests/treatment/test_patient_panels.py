@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.audit import AuditContext
 from accounts.models import AuditEvent
 from tests.factories import GoalFactory, PatientFactory, PlanFactory
+from tests.support import shown
 from treatment.services import plan_update, session_record
 
 pytestmark = pytest.mark.django_db
@@ -89,13 +90,13 @@ def test_each_plan_shows_progress_review_status_and_links_to_its_page(client, ow
     today = practice.today()
     # Overdue, due soon and current, each with its date; a closed plan needs no review.
     assert re.search(
-        r"Review: Overdue</span>\s*<span class=\"muted\">due " + str(today - datetime.timedelta(days=3)), html
+        r"Review: Overdue</span>\s*<span class=\"muted\">due " + shown(today - datetime.timedelta(days=3)), html
     )
     assert re.search(
-        r"Review: Due soon</span>\s*<span class=\"muted\">due " + str(today + datetime.timedelta(days=3)), html
+        r"Review: Due soon</span>\s*<span class=\"muted\">due " + shown(today + datetime.timedelta(days=3)), html
     )
     assert re.search(
-        r"Review: Current</span>\s*<span class=\"muted\">due " + str(today + datetime.timedelta(days=40)), html
+        r"Review: Current</span>\s*<span class=\"muted\">due " + shown(today + datetime.timedelta(days=40)), html
     )
     assert "Review: Not required (plan closed)" in html
 
@@ -115,8 +116,8 @@ def test_recent_sessions_show_date_duration_plan_and_goals_addressed(client, own
     rows = re.findall(r"<tr>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>", sessions, re.S)
     today = practice.today()
     assert [(r[0], r[1], re.sub(r"<[^>]+>", "", r[2]).strip(), r[3]) for r in rows] == [
-        (str(today - datetime.timedelta(days=2)), "45 min", "Anxiety Management Plan", "2"),
-        (str(today - datetime.timedelta(days=9)), "30 min", "No plan", "0"),
+        (shown(today - datetime.timedelta(days=2)), "45 min", "Anxiety Management Plan", "2"),
+        (shown(today - datetime.timedelta(days=9)), "30 min", "No plan", "0"),
     ]
     assert "77 min" not in html
 

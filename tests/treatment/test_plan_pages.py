@@ -12,6 +12,7 @@ from django.urls import reverse
 from accounts.audit import AuditContext
 from accounts.models import AuditEvent
 from tests.factories import GoalFactory, PlanFactory, intervention
+from tests.support import shown
 from treatment.models import GoalIntervention, TreatmentPlan
 from treatment.services import plan_update, progress_record, session_record
 
@@ -361,10 +362,10 @@ def test_the_plan_page_shows_the_plan_tree_progress_and_sessions(owner_client, o
     assert str(owner) in body
     assert "F41.1" in body and "Generalized anxiety disorder" in body and "F51.01" in body
     assert "chronic worry" in body and "sleep difficulties" in body
-    assert "Started 2026-09-01" in body and "target end 2027-03-01" in body
+    assert "Started 1 Sep 2026" in body and "target end 1 Mar 2027" in body
     assert 'badge badge-active">Active' in body
     assert "v1" in body
-    assert f"next review due {plan.next_review_date:%Y-%m-%d}" in body
+    assert f"next review due {shown(plan.next_review_date)}" in body
     # The tree, its progress bars with text figures, and the objective's chart over time.
     assert "Reduce overall anxiety levels to a manageable state" in body
     assert "Learn and practice 3 relaxation techniques" in body
@@ -443,7 +444,7 @@ def test_review_status_shows_overdue_with_its_date(owner_client, plan):
     body = text(owner_client.get(reverse("plan-detail", args=[plan.pk])))
 
     assert 'badge badge-danger">Review: Overdue' in body
-    assert f"next review due {past:%Y-%m-%d}" in body
+    assert f"next review due {shown(past)}" in body
 
 
 # --- the status change --------------------------------------------------------------------------------
