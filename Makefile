@@ -1,11 +1,12 @@
-# Trellis: `make run` starts the app on embedded defaults; `make test` runs the whole suite.
+# Trellis: `make run` starts the app on embedded defaults (DEBUG off); `make test` runs the whole suite;
+# `make dev` is `make run` for developers (DEBUG on, reloading).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-# A development machine runs with DEBUG on unless told otherwise (production sets SECRET_KEY).
+# Tests and tools run with DEBUG on unless told otherwise; `make run` turns it off (production sets SECRET_KEY).
 export DEBUG ?= true
 
-.PHONY: install install-dev lock run test test-fast test-browser lint format check typecheck bench fuzz clean
+.PHONY: install install-dev lock run dev serving test test-fast test-browser lint format check typecheck bench fuzz clean
 
 # Two locks, each installed by hash and again whenever it changes: requirements.txt is what production
 # runs (`make run`), requirements-dev.txt the test, lint and type tools on top (every other target).
@@ -32,14 +33,40 @@ lock: install-dev
 	$(PIP_COMPILE) --output-file requirements.txt requirements.in
 	$(PIP_COMPILE) --output-file requirements-dev.txt requirements-dev.in
 
-run: install
+# `make run` is the product as an evaluator meets it: DEBUG off, friendly error pages, collected static files
+# served by WhiteNoise, gunicorn, on embedded defaults. Its keys are generated once into var/run.env (never
+# committed; `make clean` removes them). The cookies are not marked Secure because it serves plain HTTP.
+RUN_ENV := var/run.env
+$(RUN_ENV):
+	mkdir -p var
+	$(PYTHON) -c "import secrets; print('SECRET_KEY=' + secrets.token_urlsafe(50))" > $@.tmp
+	mv $@.tmp $@
+
+run: export DEBUG := false
+run: export SESSION_COOKIE_SECURE := false
+run: export CSRF_COOKIE_SECURE := false
+run: export LOG_FORMAT := text
+run: install $(RUN_ENV)
+	set -a && . ./$(RUN_ENV) && set +a && \
+	$(BIN)/python manage.py migrate --noinput && \
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0 && \
+	$(BIN)/python manage.py seed_demo && \
+	$(MAKE) --no-print-directory serving && \
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile --env $(RUN_ENV)
+
+# `make dev` is for developers: DEBUG on (Django's technical error pages, static files from static/),
+# runserver reloading on every change, the same worker and beat.
+dev: install-dev
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	$(MAKE) --no-print-directory serving
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile.dev
+
+serving:
 	@echo
 	@echo "Trellis is starting at http://$${HOST:-127.0.0.1}:$${WEB_PORT:-8000}/  (API docs: /api/docs/, admin: /admin/)"
 	@echo "Sign in with any demo login above. Ctrl-C stops the web server, the worker and beat."
 	@echo
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile
 
 # The whole suite in two stages, so a failure shows early: everything but the browser tests, with
 # coverage of the apps (the floor is `fail_under` in pyproject.toml), then the browser tests.

@@ -21,7 +21,14 @@ from accounts.models import (
 @admin.register(Practice)
 class PracticeAdmin(PracticeScopedAdmin):
     practice_lookup = "pk"
-    list_display = ["name", "time_zone", "default_review_frequency_days", "review_reminder_lead_days", "created_at"]
+    list_display = [
+        "name",
+        "time_zone",
+        "default_review_frequency_days",
+        "review_reminder_lead_days",
+        "review_reminder_hour",
+        "created_at",
+    ]
     search_fields = ["name"]
     list_filter = ["time_zone"]
 

@@ -29,6 +29,12 @@ class Practice(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(MAX_REVIEW_LEAD_DAYS)],
         help_text="How many days before a plan's review date its therapist is reminded (and it shows as due soon).",
     )
+    review_reminder_hour = models.PositiveSmallIntegerField(
+        default=7,
+        validators=[MaxValueValidator(23)],
+        help_text="The hour of the practice's day (in its time zone, 0-23) from which the day's review reminders "
+        "are sent.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -42,6 +48,10 @@ class Practice(models.Model):
     def zoneinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
+    def now(self) -> datetime.datetime:
+        """The time on the practice's clock."""
+        return timezone.now().astimezone(self.zoneinfo)
+
     def today(self) -> datetime.date:
         """The date on the practice's calendar: review dates and session dates are the practice's days."""
-        return timezone.now().astimezone(self.zoneinfo).date()
+        return self.now().date()

@@ -52,19 +52,26 @@ def reminder_kind(plan: TreatmentPlan, today: datetime.date) -> ReminderKind | N
     return KIND_FOR_STATUS.get(plan.review_status(today))
 
 
-def review_reminders_send(*, today: datetime.date | None = None, by: AuditContext | None = None) -> dict[str, int]:
+def review_reminders_send(
+    *, today: datetime.date | None = None, by: AuditContext | None = None, at_practice_hour: bool = False
+) -> dict[str, int]:
     """Create the reminders that are due and notify their recipients; returns counts.
 
-    `today` is each practice's own date unless given (then it is every practice's). The counts are the
+    `today` is each practice's own date unless given (then it is every practice's). With `at_practice_hour`
+    (the hourly beat sweep) a practice is reminded only once its clock has reached its
+    `review_reminder_hour`; by hand, or for a given day, everything due goes now. The counts are the
     reminders created per kind, the in-app notifications, and the emails sent; emails leave when the
     caller's transaction commits (at once outside one) and `emails` counts them as they go.
     """
     counts = dict.fromkeys(ReminderKind.values, 0) | {"notifications": 0, "emails": 0}
     counts["emails"] += _retry_unsent_emails()
-    local_today: dict[object, datetime.date] = {}
+    local_now: dict[object, datetime.datetime] = {}
     for plan in _candidates(today):
         practice = plan.patient.practice
-        day = today or local_today.setdefault(practice.pk, practice.today())
+        now = local_now.setdefault(practice.pk, practice.now())
+        if at_practice_hour and today is None and now.hour < practice.review_reminder_hour:
+            continue
+        day = today or now.date()
         kind = reminder_kind(plan, day)
         due = plan.next_review_date  # a plan with a reminder kind has a review date
         if kind is None or due is None or getattr(plan, f"sent_{kind}"):

@@ -20,7 +20,9 @@ __all__ = ["send_review_reminders"]
 def send_review_reminders(today: str | None = None) -> dict[str, int]:
     """Hourly: remind therapists of reviews due soon, due today and overdue (safe to run any number of times).
 
-    `today` (ISO date) replaces each practice's own date, for catching up by hand.
+    Each practice is reminded from its own `review_reminder_hour` on. `today` (ISO date) replaces each
+    practice's own date, for catching up by hand.
     """
     day = datetime.date.fromisoformat(today) if today else None
-    return review_reminders_send(today=day, by=AuditContext.system("celery reviews.send_review_reminders"))
+    by = AuditContext.system("celery reviews.send_review_reminders")
+    return review_reminders_send(today=day, by=by, at_practice_hour=True)

@@ -237,6 +237,7 @@ def test_a_practice_admin_sets_the_review_reminder_lead_days(admin_client, pract
         "time_zone": practice.time_zone,
         "default_review_frequency_days": "90",
         "review_reminder_lead_days": "14",
+        "review_reminder_hour": "7",
     }
     response = admin_client.post(url, form)
     assert response.status_code == 302, response.content[:500]
@@ -248,3 +249,28 @@ def test_a_practice_admin_sets_the_review_reminder_lead_days(admin_client, pract
     assert b"Ensure this value is greater than or equal to 1" in response.content
     practice.refresh_from_db()
     assert practice.review_reminder_lead_days == 14
+
+
+def test_a_practice_admin_sets_the_hour_reminders_go_out(admin_client, practice):
+    url = f"/admin/accounts/practice/{practice.pk}/change/"
+    form = {
+        "name": practice.name,
+        "time_zone": practice.time_zone,
+        "default_review_frequency_days": "90",
+        "review_reminder_lead_days": "7",
+        "review_reminder_hour": "9",
+    }
+    assert admin_client.post(url, form).status_code == 302
+    practice.refresh_from_db()
+    assert practice.review_reminder_hour == 9
+
+    response = admin_client.post(url, {**form, "review_reminder_hour": "24"})
+    assert response.status_code == 200
+    assert b"Ensure this value is less than or equal to 23" in response.content
+    practice.refresh_from_db()
+    assert practice.review_reminder_hour == 9
+
+
+def test_the_deployments_schedule_is_the_operators(admin_client):
+    """Periodic tasks run for every practice at once: only a superuser may change them."""
+    assert admin_client.get("/admin/django_celery_beat/periodictask/").status_code == 403

@@ -27,6 +27,7 @@ from reviews.models import Notification, ReminderKind, ReviewReminder
 from reviews.services import reminders
 from reviews.services.reminders import review_reminders_send
 from reviews.services.reviews import review_record
+from reviews.tasks.reminders import send_review_reminders
 from tests.factories import PatientFactory, PlanFactory, PracticeFactory, UserFactory
 from treatment.models import PlanStatus, TreatmentPlan
 from treatment.services import plan_update
@@ -300,6 +301,38 @@ def test_each_practice_is_swept_by_its_own_calendar(owner, monkeypatch, django_c
 
     assert kinds(plans["Pacific/Auckland"]) == ["overdue"]
     assert kinds(plans["Pacific/Honolulu"]) == ["due"]
+
+
+@pytest.mark.parametrize(("utc_hour", "sent"), [(11, []), (12, ["due"]), (23, ["due"])])
+def test_the_hourly_sweep_waits_for_each_practices_reminder_hour(
+    owner, monkeypatch, utc_hour, sent, django_capture_on_commit_callbacks
+):
+    """A practice in New York (UTC-4 in October) reminding from 08:00: the 11:00 UTC sweep is 07:00 there."""
+    instant = datetime.datetime(2026, 10, 8, utc_hour, 0, tzinfo=datetime.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: instant)
+    practice = PracticeFactory(name="Eight o'clock", time_zone="America/New_York", review_reminder_hour=8)
+    plan = PlanFactory(patient=PatientFactory(primary_therapist=UserFactory(practice=practice)), next_review_date=DUE)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        send_review_reminders.run()
+
+    assert kinds(plan) == sent
+
+
+def test_by_hand_or_for_a_given_day_the_sweep_sends_at_any_hour(owner, monkeypatch, django_capture_on_commit_callbacks):
+    """00:00 on 8 October in New York, a practice reminding from 23:00."""
+    monkeypatch.setattr(timezone, "now", lambda: datetime.datetime(2026, 10, 8, 4, 0, tzinfo=datetime.UTC))
+    practice = PracticeFactory(name="Late", time_zone="America/New_York", review_reminder_hour=23)
+    therapist = UserFactory(practice=practice)
+    today = PlanFactory(patient=PatientFactory(primary_therapist=therapist), next_review_date=DUE)
+    with django_capture_on_commit_callbacks(execute=True):
+        review_reminders_send(by=SYSTEM)
+    assert kinds(today) == ["due"]
+
+    later = PlanFactory(patient=PatientFactory(primary_therapist=therapist), next_review_date=DUE + 3 * DAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        send_review_reminders.run(today="2026-10-08")
+    assert kinds(later) == ["due_soon"]
 
 
 def test_the_supervisor_hears_of_overdue_reviews_only(
