@@ -10,6 +10,7 @@ import re
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.urls import reverse
 
 from treatment import diagnoses
@@ -202,6 +203,19 @@ def test_the_migration_loaded_the_whole_code_set():
     assert f411.search_words == f411.first_words == " generalized anxiety disorder "
     f0150 = DiagnosisCode.objects.get(code="F01.50")  # Vascular dementia, unspecified severity, without ...
     assert f0150.first_words == " vascular dementia unspecified "
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_test_flush_leaves_the_codes_in_place():
+    """Transactional tests (the browser, the threads) flush every table after them; the reference table stays."""
+    call_command("flush", interactive=False, verbosity=0)
+
+    assert DiagnosisCode.objects.count() == 98186
+    assert diagnoses.lookup("F41.1") == {
+        "code": "F41.1",
+        "description": "Generalized anxiety disorder",
+        "billable": True,
+    }
 
 
 def test_search_words():
