@@ -140,12 +140,12 @@ def ranked(query: str, billable_only: bool = False) -> QuerySet[DiagnosisCode]:
     expansion) starts a word of the description. Order: the exact code, then codes starting with the query,
     then word matches: mental and behavioural disorders (chapter F) first, then factors influencing health
     (chapter Z), then the rest; within those, descriptions that start with the typed words (or an
-    expansion's), then those where the first starts one of the description's `first_words`, then the rest; then
-    billable codes before categories, then descriptions with the typed words themselves before those with
-    only an expansion's; code order last.
+    expansion's), then those whose first three words (`first_words`) hold a word the first typed word
+    starts, then the rest; then billable codes before categories, then descriptions with the typed words
+    themselves before those with only an expansion's; code order last.
     """
     typed, *expansions = word_alternatives(words(query))
-    alternatives = [words for words in [typed, *expansions] if words]
+    alternatives = [alternative for alternative in [typed, *expansions] if alternative]
     code = _code_prefix(query)
     matches = Q(pk__in=[])
     for alternative in alternatives:
