@@ -62,9 +62,10 @@ def unique(items) -> list:
 def diagnosis_chips(codes, known: dict[str, str] | None = None) -> list[dict]:
     """The chosen codes with their descriptions: a plan's own wording first, else the code set's."""
     known = known or {}
+    entries = diagnoses.lookup_many(codes)
     chips = []
     for code in codes:
-        entry = diagnoses.lookup(code)
+        entry = entries.get(diagnoses.normalize(code))
         description = known.get(code) or (entry["description"] if entry else "Not an ICD-10-CM code")
         chips.append({"code": code, "description": description, "known": entry is not None})
     return chips

@@ -352,13 +352,18 @@ class SessionViewSet(PatientDataViewSet):
 
 
 class DiagnosisSearchSerializer(serializers.Serializer):
-    search = StrictCharField(min_length=2, max_length=100, help_text="Words of the description, or a code.")
+    search = StrictCharField(
+        min_length=2,
+        max_length=100,
+        help_text='Starts of the description\'s words ("panic dis"), an abbreviation ("PTSD"), or a code\'s start.',
+    )
     limit = serializers.IntegerField(min_value=1, max_value=50, default=20)
     billable = serializers.BooleanField(default=False, help_text="Only codes a plan can take as a diagnosis.")
 
 
 class DiagnosisCodeListView(APIView):
-    """ICD-10-CM codes matching `search` (for diagnosis autocomplete); mental-health codes first."""
+    """ICD-10-CM codes matching `search` (for diagnosis autocomplete): the exact code, codes under it, then
+    mental-health codes (chapter F), Z codes, the rest."""
 
     @extend_schema(parameters=[DiagnosisSearchSerializer], responses=DiagnosisCodeSerializer(many=True))
     def get(self, request):
