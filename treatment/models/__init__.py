@@ -1,14 +1,16 @@
 from .goal import GoalIntervention, GoalProgress, GoalStatus, GoalType, TreatmentGoal
 from .plan import PlanStatus, ReviewStatus, TreatmentPlan
-from .session import SessionIntervention, TherapySession
+from .session import ADDENDUM_MAX_LENGTH, SessionAddendum, SessionIntervention, TherapySession
 
 __all__ = [
+    "ADDENDUM_MAX_LENGTH",
     "GoalIntervention",
     "GoalProgress",
     "GoalStatus",
     "GoalType",
     "PlanStatus",
     "ReviewStatus",
+    "SessionAddendum",
     "SessionIntervention",
     "TherapySession",
     "TreatmentGoal",
