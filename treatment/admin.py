@@ -245,7 +245,7 @@ class SessionAddendumInline(ReadOnlyInline):
 
     model = SessionAddendum
     fields = ["created_at", "author", "text"]
-    readonly_fields = fields
+    readonly_fields = ["created_at", "author", "text"]
 
 
 @admin.register(TherapySession)
