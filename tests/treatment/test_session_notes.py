@@ -341,7 +341,7 @@ def _session_on(by, plan, goals, addenda):
     return session
 
 
-def test_the_session_page_costs_the_same_for_1_and_30_goals(
+def test_the_session_page_costs_the_same_for_1_and_20_goals(
     client, owner, plan, by, django_assert_max_num_queries, django_assert_num_queries
 ):
     small = _session_on(by, plan, _objectives(plan, 1), addenda=1)
