@@ -13,9 +13,12 @@ Every read is audited as a view.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 
@@ -50,7 +53,7 @@ class SessionPage(PatientDataPage):
     model = TherapySession
     select_related = ("patient__practice", "therapist", "plan")
 
-    def render_page(self, form: AddendumForm, *, status: int = 200):
+    def render_page(self, form: AddendumForm, *, status: int = 200) -> HttpResponse:
         session = self.object
         context = {
             "session": session,
@@ -70,7 +73,7 @@ class SessionDetailView(SessionPage):
 
     http_method_names = ["get", "head"]
 
-    def get(self, request, *args, **kwargs):
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return self.render_page(AddendumForm())
 
 
@@ -80,7 +83,7 @@ class SessionAddendumAddView(SessionPage):
     http_method_names = ["post"]
     required_action = "change"
 
-    def post(self, request, *args, **kwargs):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         form = AddendumForm(request.POST)
         if form.is_valid():
             try:
@@ -100,7 +103,7 @@ class GoalHistoryView(PlanPage):
     plan_path = "plan"
     http_method_names = ["get", "head"]
 
-    def get(self, request, *args, **kwargs):
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         history = goal_history(self.object)
         context = {"goal": self.object, "plan": self.plan, "patient": self.plan.patient, "history": history}
         response = respond(request, "treatment/_goal_history.html", "treatment/goal_history.html", context)
