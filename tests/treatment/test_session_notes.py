@@ -236,6 +236,7 @@ def test_a_closed_plans_session_still_takes_an_addendum(client, api, owner, plan
 
     assert page.status_code == 302
     assert api_response.status_code == 201
+    assert "The plan is completed, so its record is closed to changes" in page_of(client, owner, session)
     assert SessionAddendum.objects.filter(session=session).count() == 2
     # The record itself stays closed: no new session on the plan.
     assert client.get(reverse("session-record", args=[plan.pk])).status_code == 409
@@ -382,3 +383,12 @@ def test_a_goals_history_costs_the_same_for_3_and_30_entries(
     with django_assert_num_queries(len(counted.captured_queries)):
         response = client.get(reverse("goal-history", args=[many.pk]))
     assert response.content.decode().count('class="goal-history-entry"') == 30
+
+
+def test_the_schema_documents_the_addenda_endpoint_as_open_on_a_closed_plan(api, owner):
+    schema = api.as_(owner).get("/api/schema/", {"format": "json"}).json()
+
+    operation = schema["paths"]["/api/v1/sessions/{id}/addenda/"]["post"]
+    assert {"201", "400", "403", "404"} <= set(operation["responses"])
+    assert "409" not in operation["responses"]
+    assert "addenda" in schema["components"]["schemas"]["Session"]["properties"]
