@@ -392,3 +392,15 @@ def test_the_schema_documents_the_addenda_endpoint_as_open_on_a_closed_plan(api,
     assert {"201", "400", "403", "404"} <= set(operation["responses"])
     assert "409" not in operation["responses"]
     assert "addenda" in schema["components"]["schemas"]["Session"]["properties"]
+
+
+def test_the_admin_shows_a_sessions_addenda_read_only(client, practice_admin, session, by):
+    session_addendum_add(by=by, session=session, text="Corrected in the app.")
+    client.force_login(practice_admin)
+
+    page = client.get(f"/admin/treatment/therapysession/{session.pk}/change/")
+
+    assert page.status_code == 200
+    assert "Corrected in the app." in page.content.decode()
+    inline = next(f for f in page.context["inline_admin_formsets"] if f.formset.model is SessionAddendum)
+    assert not inline.has_add_permission and not inline.has_change_permission and not inline.has_delete_permission
