@@ -59,7 +59,7 @@ class SessionNarrative:
     """A session of the period as the report tells it: its notes, each goal's progress note, its addenda."""
 
     session: TherapySession
-    #: (the goal's row, for its number and description; the entry), as they were recorded.
+    #: (the goal's row, for its number and description; the entry), in the tree's reading order.
     progress: tuple[tuple[GoalRow, GoalProgress], ...]
     addenda: tuple[SessionAddendum, ...]
 
@@ -141,11 +141,15 @@ def report_context(report: ProgressReport) -> dict:
         )
 
     practice = plan.patient.practice
-    numbered = {row.goal.pk: row for row in goals}
+    numbered = {row.goal.pk: (position, row) for position, row in enumerate(goals)}
     narratives = [
         SessionNarrative(
             session=session,
-            progress=tuple((numbered[e.goal_id], e) for e in session.progress_entries.all() if e.goal_id in numbered),
+            # In the tree's reading order, as the goals above: 1.1.1 before 1.2.
+            progress=tuple(
+                (numbered[e.goal_id][1], e)
+                for e in sorted(session.progress_entries.all(), key=lambda e: numbered[e.goal_id][0])
+            ),
             addenda=tuple(session.addenda.all()),
         )
         for session in (sessions if report.include_narratives else [])

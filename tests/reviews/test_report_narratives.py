@@ -50,6 +50,8 @@ def test_the_pdf_tells_each_sessions_story_by_default(narrated, owner, media_roo
     assert "No session notes were written." in text  # the second session
     # Sessions oldest first, and the addendum under its own session's notes.
     assert text.index(SESSION_NOTE) < text.index(ADDENDUM) < text.index("Daily practice most days")
+    # A session's progress notes in the tree's reading order: the objective 1.1.1 before the short-term goal 1.2.
+    assert text.index("1.1.1 Practice deep breathing") < text.index("1.2 Sleep seven hours") < text.index(ADDENDUM)
 
 
 def test_without_narratives_the_pdf_keeps_the_figures_only(narrated, owner, media_root, pdf_text):
