@@ -8,6 +8,7 @@ import datetime
 import re
 
 import pytest
+from django.utils.formats import date_format
 from playwright.sync_api import expect
 
 from accounts.audit import AuditContext
@@ -48,8 +49,8 @@ def test_a_therapist_rereads_last_weeks_session_and_corrects_it(page, sign_in, s
 
     # --- from the plan page's recent sessions to the session -----------------------------------------
     recent = page.get_by_role("region", name="Recent sessions")
-    recent.get_by_role("link", name=f"Session on {session.session_date:%Y-%m-%d}").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Session on {session.session_date:%Y-%m-%d}")
+    recent.get_by_role("link", name=f"Session on {date_format(session.session_date)}").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Session on {date_format(session.session_date)}")
     record = page.get_by_role("region", name="Session record")
     expect(record).to_contain_text(NOTES)
     expect(record).to_contain_text("50 min")
@@ -91,4 +92,4 @@ def test_a_therapist_rereads_last_weeks_session_and_corrects_it(page, sign_in, s
     assert_accessible(page)
     screenshot("goal-history")
     page.get_by_role("link", name=re.compile(r"^Session on ")).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Session on {session.session_date:%Y-%m-%d}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Session on {date_format(session.session_date)}")

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.formats import date_format
 
 from accounts.audit import AuditContext
 from accounts.models import AuditEvent
@@ -118,8 +119,8 @@ def test_recent_sessions_show_date_duration_plan_and_goals_addressed(client, own
     today = practice.today()
     text = [tuple(re.sub(r"<[^>]+>", "", cell).strip() for cell in row) for row in rows]
     assert text == [
-        (f"Session on {today - datetime.timedelta(days=2)}", "45 min", "Anxiety Management Plan", "2"),
-        (f"Session on {today - datetime.timedelta(days=9)}", "30 min", "No plan", "0"),
+        (f"Session on {date_format(today - datetime.timedelta(days=2))}", "45 min", "Anxiety Management Plan", "2"),
+        (f"Session on {date_format(today - datetime.timedelta(days=9))}", "30 min", "No plan", "0"),
     ]
     # Each date opens the session it names.
     sessions_shown = TherapySession.objects.filter(patient=patient).order_by("-session_date")

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
+from django.utils.formats import date_format
 
 from accounts.audit import AuditContext
 from accounts.models import AuditEvent
@@ -64,7 +65,7 @@ def page_of(client, user, session):
 def test_the_session_page_shows_everything_the_session_recorded(client, owner, session, tree):
     html = page_of(client, owner, session)
 
-    assert f"Session on {session.session_date:%Y-%m-%d}" in html
+    assert f"Session on {date_format(session.session_date)}" in html
     assert "50 min" in html
     assert str(owner) in html  # the clinician
     assert NOTES in html
