@@ -202,6 +202,8 @@ class ProgressReport(models.Model):
     #: When its render was last handed to the broker; null while the broker has not accepted one (it was down),
     #: so the recovery sweep sends it again (`reports_requeue_unclaimed`).
     queued_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
+    #: Whether the PDF lists each session's notes, progress notes and addenda (the narrative), not only the figures.
+    include_narratives = models.BooleanField(default=True)
     #: Null for the monthly reports celery-beat asks for.
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

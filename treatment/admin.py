@@ -16,6 +16,7 @@ from treatment import services
 from treatment.models import (
     GoalIntervention,
     GoalProgress,
+    SessionAddendum,
     SessionIntervention,
     TherapySession,
     TreatmentGoal,
@@ -239,13 +240,21 @@ class SessionInterventionInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class SessionAddendumInline(ReadOnlyInline):
+    """The session's addenda, read here; they are added on the session page or the API, never changed."""
+
+    model = SessionAddendum
+    fields = ["created_at", "author", "text"]
+    readonly_fields = ["created_at", "author", "text"]
+
+
 @admin.register(TherapySession)
 class TherapySessionAdmin(ReadOnlyAdmin):
     """Sessions as recorded by their therapists (with their progress, in one transaction) in the app or API."""
 
     practice_lookup = "patient__practice"
     audit_reads = True
-    inlines = [SessionInterventionInline]
+    inlines = [SessionInterventionInline, SessionAddendumInline]
     list_display = ["session_date", "patient", "therapist", "plan", "duration_minutes"]
     list_filter = ["session_date"]
     search_fields = ["patient__last_name", "patient__external_id", "plan__title"]

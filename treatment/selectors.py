@@ -10,7 +10,16 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from treatment.models import GoalIntervention, GoalProgress, GoalStatus, TreatmentGoal, TreatmentPlan
+from treatment.models import (
+    GoalIntervention,
+    GoalProgress,
+    GoalStatus,
+    SessionAddendum,
+    SessionIntervention,
+    TherapySession,
+    TreatmentGoal,
+    TreatmentPlan,
+)
 from treatment.progress import rating_to_percentage, summarize
 
 
@@ -117,3 +126,84 @@ def progress_series(
         if rating is not None:  # (always: only rated entries are read)
             by_goal[goal_id][recorded_at.astimezone(zone).date()] = rating_to_percentage(rating)
     return {goal_id: sorted(days.items()) for goal_id, days in by_goal.items()}
+
+
+# --- a session's record and a goal's history ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionGoalNote:
+    """A goal a session addressed, with what the session recorded on it and delivered for it."""
+
+    goal: TreatmentGoal
+    #: The session's progress entries on this goal (each with `recorded_by`), as they were recorded.
+    progress: tuple[GoalProgress, ...]
+    #: The interventions the session delivered for this goal (each with its intervention).
+    interventions: tuple[SessionIntervention, ...]
+
+
+@dataclass(frozen=True)
+class SessionNotes:
+    """A session as it is read back: its notes, each goal it addressed, what it delivered, its addenda."""
+
+    session: TherapySession
+    #: The goals addressed, in the plan's tree order (long-term goal, its short-term goals, their objectives).
+    goals: tuple[SessionGoalNote, ...]
+    #: Interventions delivered without naming a goal.
+    other_interventions: tuple[SessionIntervention, ...]
+    #: The corrections appended to the record (each with its author), oldest first.
+    addenda: tuple[SessionAddendum, ...]
+
+
+def session_notes(session: TherapySession) -> SessionNotes:
+    """What `session` recorded, for reading it again. Five queries, however many goals it addressed: the
+    session's progress entries, its interventions, its addenda, the goals it addressed, and the plan's goals
+    (to list those in the plan's order)."""
+    progress: dict[uuid.UUID, list[GoalProgress]] = defaultdict(list)
+    for entry in session.progress_entries.select_related("recorded_by").order_by("recorded_at", "id"):
+        progress[entry.goal_id].append(entry)
+    delivered: dict[uuid.UUID | None, list[SessionIntervention]] = defaultdict(list)
+    for link in session.session_interventions.select_related("intervention").order_by("intervention__name"):
+        delivered[link.goal_id].append(link)
+    addenda = tuple(session.addenda.select_related("author").order_by("created_at", "id"))
+    goals: list[SessionGoalNote] = []
+    if session.plan_id is not None:
+        addressed = set(session.goals_addressed.values_list("pk", flat=True))
+        plan_goals = TreatmentGoal.objects.filter(plan_id=session.plan_id).order_by("priority", "created_at")
+        for goal in _tree_order(list(plan_goals)):
+            if goal.pk in addressed or goal.pk in progress or goal.pk in delivered:
+                notes = SessionGoalNote(goal, tuple(progress[goal.pk]), tuple(delivered.get(goal.pk, ())))
+                goals.append(notes)
+    return SessionNotes(
+        session=session, goals=tuple(goals), other_interventions=tuple(delivered.get(None, ())), addenda=addenda
+    )
+
+
+def _tree_order(goals: list[TreatmentGoal]) -> list[TreatmentGoal]:
+    """The goals depth first, each followed by its sub-goals (as `PlanTree.in_tree_order`), from one list."""
+    children: dict[uuid.UUID | None, list[TreatmentGoal]] = defaultdict(list)
+    for goal in goals:
+        children[goal.parent_goal_id].append(goal)
+    ordered: list[TreatmentGoal] = []
+
+    def walk(parent_id: uuid.UUID | None) -> None:
+        for goal in children[parent_id]:
+            ordered.append(goal)
+            walk(goal.pk)
+
+    walk(None)
+    return ordered
+
+
+@dataclass(frozen=True)
+class GoalHistory:
+    """A goal's progress entries, newest first, each with its author and the session it came from."""
+
+    goal: TreatmentGoal
+    entries: tuple[GoalProgress, ...]
+
+
+def goal_history(goal: TreatmentGoal) -> GoalHistory:
+    """Every progress entry of `goal`, newest first (one query)."""
+    entries = goal.progress_entries.select_related("recorded_by", "session").order_by("-recorded_at", "-id")
+    return GoalHistory(goal=goal, entries=tuple(entries))

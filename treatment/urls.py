@@ -1,6 +1,6 @@
 """The treatment pages: plans and the plan builder, the goal tree and its goals and interventions, sessions."""
 
-from treatment.views import goal_interventions, goals, plans, sessions, tree
+from treatment.views import goal_interventions, goals, plans, session_notes, sessions, tree
 
 urlpatterns = [
     *plans.urlpatterns,
@@ -8,4 +8,5 @@ urlpatterns = [
     *goals.urlpatterns,
     *goal_interventions.urlpatterns,
     *sessions.urlpatterns,
+    *session_notes.urlpatterns,
 ]

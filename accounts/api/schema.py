@@ -30,8 +30,9 @@ METHODS = ("get", "put", "patch", "post", "delete")
 WRITES = ("put", "patch", "post")
 #: Paths whose writes land on a plan or what hangs off it, which a closed plan refuses (409).
 CLOSABLE = ("/treatment-plans/{", "/goals", "/sessions")
-#: ... except asking for a report of it, or co-signing a review of it: reading and signing stay open.
-NOT_CLOSABLE = ("/progress-reports", "/cosign")
+#: ... except asking for a report of it, co-signing a review of it, or appending an addendum to one of its sessions:
+#: reading, signing and correcting the record stay open.
+NOT_CLOSABLE = ("/progress-reports", "/cosign", "/addenda")
 
 
 def _response(description: str, schema: str) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The progress report API: ask for a PDF report of a plan, follow its status, download it.
 
-- `POST /treatment-plans/{plan_id}/progress-reports` `{"period_start", "period_end"}` (both optional: the
-  last 30 days) answers 202 with the queued report; a worker renders it.
+- `POST /treatment-plans/{plan_id}/progress-reports` `{"period_start", "period_end", "include_narratives"}` (all
+  optional: the last 30 days, with the sessions' notes) answers 202 with the queued report; a worker renders it.
 - `GET /treatment-plans/{plan_id}/progress-reports` lists the plan's reports, newest first.
 - `GET /progress-reports/{id}`: status, period, error, and `download_url` once it is ready.
 - `GET /progress-reports/{id}/pdf`: the PDF (audited as an export). A report that is not ready yet, or
@@ -38,6 +38,10 @@ class ProgressReportRequestSerializer(serializers.Serializer):
     period_end = ClinicalDateField(
         required=False, allow_null=True, help_text="Defaults to today in the practice's time zone; not in the future."
     )
+    include_narratives = serializers.BooleanField(
+        default=True,
+        help_text="List each session of the period with its notes, each goal's progress note and the addenda.",
+    )
 
 
 class ProgressReportSerializer(ModelSerializer):
@@ -56,6 +60,7 @@ class ProgressReportSerializer(ModelSerializer):
             "plan_id",
             "period_start",
             "period_end",
+            "include_narratives",
             "status",
             "error",
             "attempts",

@@ -2,7 +2,9 @@
 
 Seven queries: the plan with its patient, practice, therapist and supervisor; the goals; their
 interventions; the rated progress of the period (the charts); the period's progress entries counted per
-goal; the period's sessions with their goal counts; the plan's reviews up to the period's end.
+goal; the period's sessions with their goal counts; the plan's reviews up to the period's end. With the
+session narratives (`ProgressReport.include_narratives`) two more: the sessions' progress entries, and
+their addenda with their authors.
 """
 
 from __future__ import annotations
@@ -11,14 +13,21 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from reviews.models import PlanReview, ProgressReport
 from reviews.reports.pdf import static_url
 from treatment.charts import progress_chart_svg
-from treatment.models import GoalIntervention, GoalProgress, TherapySession, TreatmentGoal, TreatmentPlan
+from treatment.models import (
+    GoalIntervention,
+    GoalProgress,
+    SessionAddendum,
+    TherapySession,
+    TreatmentGoal,
+    TreatmentPlan,
+)
 from treatment.selectors import GoalNode, plan_tree, progress_series
 
 TEMPLATE = "reviews/report/report.html"
@@ -43,6 +52,16 @@ class GoalRow:
         if len(self.points) < 2:
             return None
         return self.points[-1][1] - self.points[0][1]
+
+
+@dataclass(frozen=True)
+class SessionNarrative:
+    """A session of the period as the report tells it: its notes, each goal's progress note, its addenda."""
+
+    session: TherapySession
+    #: (the goal's row, for its number and description; the entry), in the tree's reading order.
+    progress: tuple[tuple[GoalRow, GoalProgress], ...]
+    addenda: tuple[SessionAddendum, ...]
 
 
 def _flatten(roots: tuple[GoalNode, ...]) -> list[tuple[GoalNode, int, str]]:
@@ -82,12 +101,18 @@ def report_context(report: ProgressReport) -> dict:
             .order_by()
         )
     )
-    sessions = list(
+    sessions_of_period = (
         TherapySession.objects.filter(plan_id=plan.pk, session_date__gte=start, session_date__lte=end)
         .select_related("therapist")
         .annotate(goal_count=Count("goals_addressed"))
         .order_by("session_date", "created_at")
     )
+    if report.include_narratives:
+        sessions_of_period = sessions_of_period.prefetch_related(
+            Prefetch("progress_entries", queryset=GoalProgress.objects.order_by("recorded_at", "id")),
+            Prefetch("addenda", queryset=SessionAddendum.objects.select_related("author").order_by("created_at", "id")),
+        )
+    sessions = list(sessions_of_period)
     reviews = list(
         PlanReview.objects.filter(plan_id=plan.pk, review_date__lte=end)
         .select_related("reviewer", "cosigned_by")
@@ -116,6 +141,19 @@ def report_context(report: ProgressReport) -> dict:
         )
 
     practice = plan.patient.practice
+    numbered = {row.goal.pk: (position, row) for position, row in enumerate(goals)}
+    narratives = [
+        SessionNarrative(
+            session=session,
+            # In the tree's reading order, as the goals above: 1.1.1 before 1.2.
+            progress=tuple(
+                (numbered[e.goal_id][1], e)
+                for e in sorted(session.progress_entries.all(), key=lambda e: numbered[e.goal_id][0])
+            ),
+            addenda=tuple(session.addenda.all()),
+        )
+        for session in (sessions if report.include_narratives else [])
+    ]
     return {
         "report": report,
         "plan": plan,
@@ -134,6 +172,8 @@ def report_context(report: ProgressReport) -> dict:
         "summary": tree.summary,
         "sessions": sessions,
         "session_minutes": sum(s.duration_minutes for s in sessions),
+        "include_narratives": report.include_narratives,
+        "narratives": narratives,
         "reviews": reviews,
         "stylesheet_url": static_url("css/report.css"),
     }

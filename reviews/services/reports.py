@@ -133,11 +133,13 @@ def report_request(
     plan: TreatmentPlan,
     period_start: datetime.date | None = None,
     period_end: datetime.date | None = None,
+    include_narratives: bool = True,
 ) -> ProgressReport:
     """Ask for a PDF progress report of `plan` (by default over the last 30 days); it renders in the worker.
 
-    Reading the plan is enough to ask (a supervisor may). Without a user (the monthly run) the same plan
-    and period gives back the report already asked for, rendered or not.
+    With `include_narratives` the PDF lists each session of the period with its notes, each goal's progress
+    note and the session's addenda. Reading the plan is enough to ask (a supervisor may). Without a user
+    (the monthly run) the same plan and period gives back the report already asked for, rendered or not.
     """
     if by.user is not None and not can(by.user, "view", plan.patient):
         raise PermissionDenied("You cannot see this plan.")
@@ -145,11 +147,19 @@ def report_request(
     with transaction.atomic():
         if by.user is None:
             report, created = ProgressReport.objects.get_or_create(
-                plan=plan, period_start=period_start, period_end=period_end, requested_by=None
+                plan=plan,
+                period_start=period_start,
+                period_end=period_end,
+                requested_by=None,
+                defaults={"include_narratives": include_narratives},
             )
         else:
             report = ProgressReport.objects.create(
-                plan=plan, period_start=period_start, period_end=period_end, requested_by=by.user
+                plan=plan,
+                period_start=period_start,
+                period_end=period_end,
+                requested_by=by.user,
+                include_narratives=include_narratives,
             )
             created = True
         if created:
@@ -158,7 +168,11 @@ def report_request(
                 Action.CREATE,
                 report,
                 patient=plan.patient,
-                changes={"period_start": str(period_start), "period_end": str(period_end)},
+                changes={
+                    "period_start": str(period_start),
+                    "period_end": str(period_end),
+                    "include_narratives": report.include_narratives,
+                },
             )
             _enqueue_on_commit([str(report.pk)])
     return report

@@ -40,10 +40,12 @@ POLL_WINDOW = datetime.timedelta(minutes=10)
 
 
 class ReportRequestForm(forms.Form):
-    """The period of a report; both dates optional (the service fills in the last 30 days)."""
+    """The period of a report, both dates optional (the service fills in the last 30 days), and whether the PDF
+    lists the sessions' notes (a box ticked at first: an unticked box sends nothing, which is "no")."""
 
     period_start = ClinicalDateField(label="Period start", required=False)
     period_end = ClinicalDateField(label="Period end", required=False)
+    include_narratives = forms.BooleanField(label="Include session notes", required=False, initial=True)
 
 
 def _status_context(report: ProgressReport) -> dict:

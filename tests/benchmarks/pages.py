@@ -3,8 +3,9 @@
 Builds a throwaway test database (on DATABASE_URL's server, else SQLite) with a plan of 30 goals (ten
 long-term goals, each with a short-term goal with an objective), every goal linked to an intervention
 and carrying 10 progress entries (300 in all), and a dozen sessions; then requests the plan page, the
-"Record a session" page, the patient page, the review page and the dashboard with Django's test Client
-as the plan's therapist, and prints the median and p95 server time and the number of queries of each.
+"Record a session" page, the patient page, the review page, the dashboard, a session's page and a goal's
+history (10 entries) with Django's test Client as the plan's therapist, and prints the median and p95
+server time and the number of queries of each.
 A page whose URL name does not resolve yet prints "not available"; one that fails prints its status.
 Run with `make bench`; it prints figures and asserts nothing.
 """
@@ -127,6 +128,8 @@ def main():
             "patient page (patient-detail)": url_or_none("patient-detail", patient.pk),
             "review page (plan-review)": url_or_none("plan-review", plan.pk),
             "dashboard (dashboard)": url_or_none("dashboard"),
+            "a session (session-detail)": url_or_none("session-detail", plan.sessions.order_by("session_date")[0].pk),
+            "a goal's history (goal-history)": url_or_none("goal-history", plan.goals.order_by("created_at")[0].pk),
         }
         goals = CHAINS * 3
         print(

@@ -9,11 +9,13 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from accounts.audit import AuditContext
 from accounts.models import AuditEvent
 from tests.factories import GoalFactory, PatientFactory, PlanFactory
 from tests.support import shown
+from treatment.models import TherapySession
 from treatment.services import plan_update, session_record
 
 pytestmark = pytest.mark.django_db
@@ -115,9 +117,15 @@ def test_recent_sessions_show_date_duration_plan_and_goals_addressed(client, own
     sessions = html[html.index('id="sessions-heading"') :]
     rows = re.findall(r"<tr>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>", sessions, re.S)
     today = practice.today()
-    assert [(r[0], r[1], re.sub(r"<[^>]+>", "", r[2]).strip(), r[3]) for r in rows] == [
-        (shown(today - datetime.timedelta(days=2)), "45 min", "Anxiety Management Plan", "2"),
-        (shown(today - datetime.timedelta(days=9)), "30 min", "No plan", "0"),
+    text = [tuple(re.sub(r"<[^>]+>", "", cell).strip() for cell in row) for row in rows]
+    assert text == [
+        (f"Session on {shown(today - datetime.timedelta(days=2))}", "45 min", "Anxiety Management Plan", "2"),
+        (f"Session on {shown(today - datetime.timedelta(days=9))}", "30 min", "No plan", "0"),
+    ]
+    # Each date opens the session it names.
+    sessions_shown = TherapySession.objects.filter(patient=patient).order_by("-session_date")
+    assert [re.search(r'href="([^"]+)"', row[0]).group(1) for row in rows] == [
+        reverse("session-detail", args=[s.pk]) for s in sessions_shown
     ]
     assert "77 min" not in html
 

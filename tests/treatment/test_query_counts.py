@@ -13,7 +13,7 @@ from accounts.audit import AuditContext
 from interventions import services as intervention_services
 from interventions.models import Intervention
 from tests.factories import GoalFactory, PatientFactory, PlanFactory, UserFactory, intervention
-from treatment.services import progress_record, session_record
+from treatment.services import progress_record, session_addendum_add, session_record
 
 pytestmark = pytest.mark.django_db
 
@@ -153,10 +153,11 @@ def test_plan_goal_list_costs_the_same_for_3_and_60_goals(
 
 #: The session lists: (url, bound).
 SESSION_LISTS = [
-    # The patient, the count, the page with therapists, goals, interventions, progress with recorders, the audit.
-    ("/api/v1/patients/{patient}/sessions", 7),
+    # The patient, the count, the page with therapists, goals, interventions, progress with recorders, addenda with
+    # authors, the audit.
+    ("/api/v1/patients/{patient}/sessions", 8),
     # The same without the patient.
-    ("/api/v1/sessions?patient={patient}", 6),
+    ("/api/v1/sessions?patient={patient}", 7),
 ]
 
 
@@ -172,7 +173,7 @@ def test_session_lists_cost_the_same_for_1_and_10_sessions(
 
     def record(day):
         goals = objectives[: 1 + day % 2]
-        session_record(
+        session = session_record(
             by=by,
             patient=patient,
             session_date=TODAY - datetime.timedelta(days=day),
@@ -182,6 +183,7 @@ def test_session_lists_cost_the_same_for_1_and_10_sessions(
             interventions=[{"intervention": i, "goal": g} for i in library for g in goals],
             progress=[{"goal": g, "progress_note": f"Day {day}", "rating": 5} for g in goals],
         )
+        session_addendum_add(by=by, session=session, text=f"Addendum to day {day}")
 
     record(1)
     _get(client, url)
@@ -198,6 +200,8 @@ def test_session_lists_cost_the_same_for_1_and_10_sessions(
         assert row["goal_ids"]
         assert len(row["interventions_delivered"]) == 2 * len(row["goal_ids"])
         assert len(row["progress_entries"]) == len(row["goal_ids"])
+        day = (TODAY - datetime.date.fromisoformat(row["session_date"])).days
+        assert [a["text"] for a in row["addenda"]] == [f"Addendum to day {day}"]
 
 
 def test_intervention_list_costs_the_same_for_one_entry_and_the_whole_library(

@@ -11,6 +11,7 @@ from treatment.models import (
     GoalStatus,
     PlanStatus,
     ReviewStatus,
+    SessionAddendum,
     TherapySession,
     TreatmentGoal,
     TreatmentPlan,
@@ -308,6 +309,19 @@ class SessionInterventionReadSerializer(serializers.Serializer):
     goal_id = serializers.UUIDField(allow_null=True)
 
 
+class SessionAddendumSerializer(ModelSerializer):
+    """A correction appended to a session's record (POST /sessions/{id}/addenda); never edited or removed."""
+
+    session_id = serializers.UUIDField(read_only=True)
+    author = StaffSummarySerializer(read_only=True)
+
+    class Meta:
+        model = SessionAddendum
+        fields = ["id", "session_id", "text", "author", "created_at"]
+        read_only_fields = ["id", "created_at"]
+        extra_kwargs = {"text": {"help_text": "The correction or addition, kept under the original."}}
+
+
 class SessionSerializer(ModelSerializer):
     """A therapy session with the goals it addressed, the interventions delivered and the progress recorded."""
 
@@ -324,6 +338,7 @@ class SessionSerializer(ModelSerializer):
     )
     progress = SessionProgressSerializer(many=True, required=False, write_only=True)
     progress_entries = ProgressSerializer(many=True, read_only=True)
+    addenda = SessionAddendumSerializer(many=True, read_only=True)
     duration_minutes = serializers.IntegerField(min_value=1, max_value=600)
 
     class Meta:
@@ -342,6 +357,7 @@ class SessionSerializer(ModelSerializer):
             "interventions_delivered",
             "progress",
             "progress_entries",
+            "addenda",
             "created_at",
         ]
         read_only_fields = ["id", "created_at"]

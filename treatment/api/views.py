@@ -31,6 +31,7 @@ from treatment.api.serializers import (
     PlanSerializer,
     PlanWriteSerializer,
     ProgressSerializer,
+    SessionAddendumSerializer,
     SessionSerializer,
 )
 from treatment.filters import PlanFilter, SessionFilter
@@ -38,6 +39,7 @@ from treatment.models import (
     GoalIntervention,
     GoalProgress,
     PlanStatus,
+    SessionAddendum,
     SessionIntervention,
     TherapySession,
     TreatmentGoal,
@@ -298,6 +300,7 @@ def _sessions(queryset):
         "goals_addressed",
         Prefetch("session_interventions", queryset=SessionIntervention.objects.select_related("intervention")),
         Prefetch("progress_entries", queryset=GoalProgress.objects.select_related("recorded_by")),
+        Prefetch("addenda", queryset=SessionAddendum.objects.select_related("author")),
     )
 
 
@@ -346,6 +349,20 @@ class SessionViewSet(PatientDataViewSet):
 
     def get_queryset(self):
         return _sessions(super().get_queryset())
+
+    @extend_schema(
+        summary="Append an addendum to a session's record (a correction; never edited or removed)",
+        request=SessionAddendumSerializer,
+        responses={201: SessionAddendumSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def addenda(self, request, pk=None):
+        # `get_object` decides access before the body is read: 404, then 403, then any 400.
+        session = self.get_object()
+        body = SessionAddendumSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        addendum = services.session_addendum_add(by=self.audit, session=session, text=body.validated_data["text"])
+        return Response(SessionAddendumSerializer(addendum, context=self.get_serializer_context()).data, status=201)
 
 
 # --- diagnoses ---------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 from .diagnosis import DiagnosisCode
 from .goal import GoalIntervention, GoalProgress, GoalStatus, GoalType, TreatmentGoal
 from .plan import PlanStatus, ReviewStatus, TreatmentPlan
-from .session import SessionIntervention, TherapySession
+from .session import ADDENDUM_MAX_LENGTH, SessionAddendum, SessionIntervention, TherapySession
 
 __all__ = [
+    "ADDENDUM_MAX_LENGTH",
     "DiagnosisCode",
     "GoalIntervention",
     "GoalProgress",
@@ -11,6 +12,7 @@ __all__ = [
     "GoalType",
     "PlanStatus",
     "ReviewStatus",
+    "SessionAddendum",
     "SessionIntervention",
     "TherapySession",
     "TreatmentGoal",

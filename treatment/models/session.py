@@ -1,7 +1,7 @@
 import uuid
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -72,6 +72,53 @@ class SessionIntervention(models.Model):
 
     def __str__(self):
         return f"{self.intervention} in {self.session}"
+
+    @property
+    def patient(self):
+        return self.session.patient
+
+
+#: The longest addendum (characters): a correction of a note, not a second record.
+ADDENDUM_MAX_LENGTH = 5000
+APPEND_ONLY = "Session addenda are append-only: a correction is a new addendum."
+
+
+class SessionAddendumQuerySet(PatientScopedQuerySet):
+    patient_lookup = "session__patient"
+
+    def update(self, **kwargs):
+        raise PermissionError(APPEND_ONLY)
+
+    def delete(self):
+        raise PermissionError(APPEND_ONLY)
+
+
+class SessionAddendum(models.Model):
+    """A correction appended to a session's record (text, author, time); never edited or removed."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.ForeignKey(TherapySession, on_delete=models.PROTECT, related_name="addenda")
+    text = models.TextField(validators=[MaxLengthValidator(ADDENDUM_MAX_LENGTH)])
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SessionAddendumQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "session addenda"
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="session_addendum_has_text")]
+
+    def __str__(self):
+        return f"Addendum to {self.session} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError(APPEND_ONLY)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(APPEND_ONLY)
 
     @property
     def patient(self):

@@ -10,6 +10,7 @@ different plans take different locks and never wait on each other. Nothing takes
 plan's, so two writers cannot deadlock. (`tests/treatment/test_plan_lock.py` proves it on PostgreSQL.)
 """
 
+from .addenda import session_addendum_add
 from .common import lock_plan
 from .goals import (
     GOAL_FIELD_NAMES,
@@ -45,6 +46,7 @@ __all__ = [
     "plan_update",
     "progress_record",
     "reorder_priorities",
+    "session_addendum_add",
     "session_record",
     "smart_missing",
 ]
