@@ -325,6 +325,12 @@ class SessionSerializer(ModelSerializer):
     progress = SessionProgressSerializer(many=True, required=False, write_only=True)
     progress_entries = ProgressSerializer(many=True, read_only=True)
     duration_minutes = serializers.IntegerField(min_value=1, max_value=600)
+    confirm = serializers.BooleanField(
+        default=False,
+        write_only=True,
+        help_text="Record the session although it looks implausible (dated before its plan started, or a goal in "
+        "goal_ids with nothing recorded for it): without it such a session is a 400 naming those fields and confirm.",
+    )
 
     class Meta:
         model = TherapySession
@@ -342,6 +348,7 @@ class SessionSerializer(ModelSerializer):
             "interventions_delivered",
             "progress",
             "progress_entries",
+            "confirm",
             "created_at",
         ]
         read_only_fields = ["id", "created_at"]
