@@ -181,3 +181,25 @@ def test_the_session_is_recorded_with_the_keyboard_alone(page, sign_in, owner, t
         (goals[ANXIETY].pk, "Calmer this week.", 3)
     ]
     assert list(session.session_interventions.values_list("intervention__name", flat=True)) == ["Deep Breathing"]
+
+
+def test_a_goal_ticked_with_nothing_recorded_is_asked_once(page, sign_in, screenshot, owner, three_goals):
+    plan, goals = three_goals
+    sign_in(owner)
+    page.goto(f"/plans/{plan.pk}/sessions/new/")
+    page.get_by_label("Session notes").fill("Talked about the return to work.")
+    page.get_by_label(WORK, exact=True).check()
+    page.get_by_role("button", name="Record session").click()
+
+    question = page.get_by_role("alert").filter(has_text="Check before recording")
+    expect(question).to_be_focused()
+    expect(question).to_contain_text(f"“{WORK}” is marked as addressed, but nothing is recorded for it")
+    expect(page.get_by_label("Session notes")).to_have_value("Talked about the return to work.")
+    expect(page.get_by_label(WORK, exact=True)).to_be_checked()
+    assert not TherapySession.objects.exists()
+    screenshot("session-recording-check")
+    assert_accessible(page)
+    page.get_by_role("button", name="Record anyway").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Session recorded — progress updated on 0 goals")
+    assert list(TherapySession.objects.get(plan=plan).goals_addressed.all()) == [goals[WORK]]
