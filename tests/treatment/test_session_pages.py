@@ -379,6 +379,29 @@ def test_service_refusals_land_next_to_their_goal(client, owner, plan, goals, to
     assert "Sleeping about five hours; racing thoughts at bedtime." in text(response)
 
 
+def test_a_plan_start_moved_while_saving_is_asked_in_the_services_words(
+    client, owner, plan, goals, today, monkeypatch
+):
+    """The page's check saw the plan before its start moved; the service, reading it under its lock, asks:
+    the question and its "Record anyway" button come back, with everything typed."""
+    client.force_login(owner)
+    data = form_data(goals, today - datetime.timedelta(days=1))
+    plan_update(by=SYSTEM, plan=plan, start_date=today, next_review_date=today + datetime.timedelta(days=90))
+    before = written_state()
+    monkeypatch.setattr("treatment.views.sessions.session_warnings", lambda **kwargs: [])
+
+    response = client.post(url(plan), data)
+
+    assert response.status_code == 200
+    assert written_state() == before
+    [(message, anchor)] = response.context["warnings"]
+    assert message.startswith("The session date") and anchor == "id_session_date"
+    assert not response.context["form"].errors
+    assert 'name="confirm" value="1" id="id_confirm">Record anyway</button>' in text(response)
+    assert client.post(url(plan), {**data, "confirm": "1"}).status_code == 302
+    assert TherapySession.objects.get().session_date == today - datetime.timedelta(days=1)
+
+
 def test_a_goal_discontinued_while_typing_keeps_the_note_and_writes_nothing(client, owner, plan, goals, today):
     client.force_login(owner)
     data = form_data(goals, today)

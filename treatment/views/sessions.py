@@ -159,6 +159,16 @@ class SessionRecordView(SessionPlanPage, FormView):
                 confirmed=data["confirm"],
             )
         except ValidationError as error:
+            if hasattr(error, "error_dict") and "confirm" in error.error_dict:
+                # The plan changed since the page checked it (its start moved): ask, in the service's words.
+                anchors = {"session_date": form["session_date"].auto_id}
+                asked = [
+                    (message, anchors.get(key, "goals-heading"))
+                    for key, messages_ in error.message_dict.items()
+                    if key != "confirm"
+                    for message in messages_
+                ]
+                return self.render_to_response(self.get_context_data(form=form, warnings=asked))
             self.add_service_errors(form, error, progress, interventions)
             return self.form_invalid(form)
         n = len(progress)
@@ -172,7 +182,7 @@ class SessionRecordView(SessionPlanPage, FormView):
             form.add_error(None, error.messages)
             return
         for key, messages_ in error.message_dict.items():
-            field = {"therapist_id": "therapist", "goal_ids": "confirm"}.get(key, key)
+            field = {"therapist_id": "therapist"}.get(key, key)
             match = POSITIONED.match(key)
             if match:
                 kind, position = match.group(1), int(match.group(2))
@@ -182,7 +192,7 @@ class SessionRecordView(SessionPlanPage, FormView):
                     field = goal_field(goal) if kind == "progress" else goal_field(goal, "interventions")
                 else:
                     field = "extra_interventions"
-            form.add_error(field if field in form.fields else None, messages_)
+            form.add_error(field if field in form.fields and field != "confirm" else None, messages_)
 
 
 class SessionLibraryView(SessionPlanPage):
