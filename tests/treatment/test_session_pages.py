@@ -379,9 +379,7 @@ def test_service_refusals_land_next_to_their_goal(client, owner, plan, goals, to
     assert "Sleeping about five hours; racing thoughts at bedtime." in text(response)
 
 
-def test_a_plan_start_moved_while_saving_is_asked_in_the_services_words(
-    client, owner, plan, goals, today, monkeypatch
-):
+def test_a_plan_start_moved_while_saving_is_asked_in_the_services_words(client, owner, plan, goals, today, monkeypatch):
     """The page's check saw the plan before its start moved; the service, reading it under its lock, asks:
     the question and its "Record anyway" button come back, with everything typed."""
     client.force_login(owner)
@@ -667,9 +665,7 @@ def test_the_page_costs_the_same_queries_whatever_the_number_of_goals(
     assert len(large.captured_queries) == len(small.captured_queries)
 
 
-def test_the_page_costs_the_same_queries_whatever_the_number_of_sessions_and_entries(
-    client, owner, plan, goals, today
-):
+def test_the_page_costs_the_same_queries_whatever_the_number_of_sessions_and_entries(client, owner, plan, goals, today):
     """The last entry of every goal and the last session's interventions are read once, however many."""
     client.force_login(owner)
     assert client.post(url(plan), form_data(goals, today - datetime.timedelta(days=30))).status_code == 302
