@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -125,15 +126,15 @@ class SessionRecordView(SessionPlanPage, FormView):
         session delivered that the page still offers (under its goal, or among the library's)."""
         if last is None:
             return []
-        rows: dict = {row.goal.pk: row for row in form.rows if row.interventions is not None}
+        rows: dict[uuid.UUID, GoalRow] = {row.goal.pk: row for row in form.rows if row.interventions is not None}
         listed = {i.pk for i in extras}
-        ids = []
+        ids: list[str] = []
         for delivered in last.interventions:
             if delivered.goal_id is None:
                 if delivered.intervention_id in listed:
                     ids.append(f"extra-{delivered.intervention_id}")
                 continue
-            row: GoalRow | None = rows.get(delivered.goal_id)
+            row = rows.get(delivered.goal_id)
             for value, _label, _ticked, html_id in row.intervention_options if row else []:
                 if value == str(delivered.intervention_id):
                     ids.append(html_id)
