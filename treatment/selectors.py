@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from treatment.models import (
     GoalIntervention,
@@ -207,3 +207,77 @@ def goal_history(goal: TreatmentGoal) -> GoalHistory:
     """Every progress entry of `goal`, newest first (one query)."""
     entries = goal.progress_entries.select_related("recorded_by", "session").order_by("-recorded_at", "-id")
     return GoalHistory(goal=goal, entries=tuple(entries))
+
+
+# --- the last session carries forward ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LastProgress:
+    """A goal's latest progress entry, shown read-only when the next session is recorded."""
+
+    goal_id: uuid.UUID
+    note: str
+    value: str
+    rating: int | None
+    #: The practice's calendar day it speaks for: its session's date, else the day it was recorded.
+    day: datetime.date
+
+
+@dataclass(frozen=True)
+class DeliveredIntervention:
+    """An intervention a session delivered, for a goal or (goal_id None) for the session as a whole."""
+
+    intervention_id: uuid.UUID
+    name: str
+    goal_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class LastSession:
+    """The interventions the plan's latest session delivered: what "same interventions as last time" fills in."""
+
+    session_date: datetime.date
+    interventions: tuple[DeliveredIntervention, ...]
+
+
+def last_progress_by_goal(plan: TreatmentPlan) -> dict[uuid.UUID, LastProgress]:
+    """{goal_id: its latest progress entry} for every goal of the plan that has one.
+
+    One query for all goals: each entry is kept if it is its goal's latest (a correlated subquery on the
+    (goal, recorded_at) index), so the cost does not grow with the number of goals or entries.
+    """
+    zone = plan.patient.practice.zoneinfo
+    latest = GoalProgress.objects.filter(goal_id=OuterRef("goal_id")).order_by("-recorded_at", "-pk").values("pk")[:1]
+    rows = GoalProgress.objects.filter(goal__plan_id=plan.pk, pk=Subquery(latest)).values_list(
+        "goal_id", "progress_note", "progress_value", "rating", "recorded_at", "session__session_date"
+    )
+    return {
+        goal_id: LastProgress(
+            goal_id=goal_id,
+            note=note,
+            value=value,
+            rating=rating,
+            day=session_date or recorded_at.astimezone(zone).date(),
+        )
+        for goal_id, note, value, rating, recorded_at, session_date in rows
+    }
+
+
+def last_session(plan: TreatmentPlan) -> LastSession | None:
+    """The plan's latest session with the interventions it delivered (one query); None before the first
+    session, or when the latest delivered none (then there is nothing to repeat)."""
+    newest = TherapySession.objects.filter(plan_id=plan.pk).order_by("-session_date", "-created_at").values("pk")[:1]
+    rows = list(
+        SessionIntervention.objects.filter(session=Subquery(newest))
+        .order_by("intervention__name", "goal_id")
+        .values_list("session__session_date", "intervention_id", "intervention__name", "goal_id")
+    )
+    if not rows:
+        return None
+    return LastSession(
+        session_date=rows[0][0],
+        interventions=tuple(
+            DeliveredIntervention(intervention_id=pk, name=name, goal_id=goal_id) for _, pk, name, goal_id in rows
+        ),
+    )

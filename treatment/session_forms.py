@@ -1,14 +1,20 @@
 """The "Record a session" form: the session, every goal's progress, the interventions delivered, in one submit.
 
 The form only parses and checks what a browser can get wrong (types, bounds, a note for a rated goal);
-the business rules (a future date, a closed plan, a discontinued goal, the library of another practice)
-stay in `treatment.services.session_record`, whose refusals the view maps back onto these fields.
+the business rules (a future date, a closed plan, a discontinued goal, the library of another practice,
+what asks for a confirmation) stay in `treatment.services.session_record`, whose refusals the view maps
+back onto these fields.
+
+A goal counts as addressed when anything is entered for it (a note, a value, a rating, an intervention):
+the therapist does not tick what they have just written about. The tick stays for a goal worked on with
+nothing to record, which the service then asks to confirm.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django import forms
@@ -18,7 +24,7 @@ from accounts.forms import ClinicalDateField
 from accounts.models import CLINICAL_ROLES, User
 from interventions.models import Intervention
 from treatment.models import GoalIntervention, GoalStatus, TreatmentGoal, TreatmentPlan
-from treatment.selectors import GoalNode
+from treatment.selectors import GoalNode, LastProgress
 
 RATING_CHOICES = [("", "—"), *((str(n), str(n)) for n in range(1, 11))]
 
@@ -37,6 +43,8 @@ class GoalRow:
     value: forms.BoundField | None = None
     rating: forms.BoundField | None = None
     interventions: forms.BoundField | None = None
+    #: Its latest progress entry before this session, shown read-only beside the fields.
+    last: LastProgress | None = None
     children: list[GoalRow] = field(default_factory=list)
 
     # The page writes these inputs itself: Django's widget templates cost ~1 ms a field, and a plan of
@@ -47,9 +55,14 @@ class GoalRow:
         return bool(self.addressed.value())
 
     @property
-    def rating_options(self) -> list[tuple[str, str, bool]]:
-        current = str(self.rating.value() or "")
-        return [(value, label, value == current) for value, label in RATING_CHOICES]
+    def rating_options(self) -> list[tuple[str, str, bool, str]]:
+        """(value, label, checked, html id) of each radio of the rating's segmented control ("" is "not rated")."""
+        if self.rating is None:
+            return []
+        rating, current = self.rating, str(self.rating.value() or "")
+        return [
+            (value, label, value == current, f"{rating.auto_id}_{value or 'none'}") for value, label in RATING_CHOICES
+        ]
 
     @property
     def intervention_options(self) -> list[tuple[str, str, bool, str]]:
@@ -79,10 +92,22 @@ class SessionForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     library_q = forms.CharField(label="Search the intervention library", required=False, max_length=100)
+    #: Sent by the "Record anyway" button once the page has shown what looks implausible.
+    confirm = forms.BooleanField(label="Record anyway", required=False)
 
-    def __init__(self, *args, plan: TreatmentPlan, roots: Sequence[GoalNode], user: User, today: datetime.date, **kw):
+    def __init__(
+        self,
+        *args,
+        plan: TreatmentPlan,
+        roots: Sequence[GoalNode],
+        user: User,
+        today: datetime.date,
+        last: Mapping[uuid.UUID, LastProgress] | None = None,
+        **kw,
+    ):
         super().__init__(*args, **kw)
         self.plan, self.user, self.today = plan, user, today
+        self.last = last or {}
         self.fields["session_date"].initial = today
         self.fields["session_date"].widget.attrs["max"] = today.isoformat()
         self.fields["extra_interventions"].queryset = Intervention.objects.available_to(user).active()
@@ -106,7 +131,7 @@ class SessionForm(forms.Form):
         rows = []
         for node in nodes:
             goal = node.goal
-            row = GoalRow(goal, depth, node.interventions)
+            row = GoalRow(goal, depth, node.interventions, last=self.last.get(goal.pk))
             if goal.status != GoalStatus.DISCONTINUED:
                 self.fields[goal_field(goal)] = forms.BooleanField(label=goal.description, required=False)
                 self.fields[goal_field(goal, "note")] = forms.CharField(
@@ -123,6 +148,7 @@ class SessionForm(forms.Form):
                     coerce=int,
                     empty_value=None,
                     required=False,
+                    widget=forms.RadioSelect,
                 )
                 self.fields[goal_field(goal, "interventions")] = forms.MultipleChoiceField(
                     label=f"Interventions delivered for {goal.description}",
@@ -157,11 +183,7 @@ class SessionForm(forms.Form):
                 self._check_closed_goal(goal)
                 continue
             note = (data.get(goal_field(goal, "note")) or "").strip()
-            given = note or data.get(goal_field(goal, "value")) or data.get(goal_field(goal, "rating"))
-            given = given or data.get(goal_field(goal, "interventions"))
-            if given and not data.get(goal_field(goal)):
-                self.add_error(goal_field(goal), "Tick this goal as addressed, or clear the progress you wrote for it.")
-            elif not note and (data.get(goal_field(goal, "value")) or data.get(goal_field(goal, "rating"))):
+            if not note and (data.get(goal_field(goal, "value")) or data.get(goal_field(goal, "rating"))):
                 self.add_error(goal_field(goal, "note"), "Write what was observed to go with the value or rating.")
         return data
 
@@ -180,7 +202,14 @@ class SessionForm(forms.Form):
     # --- what the service takes ------------------------------------------------------------------
 
     def _addressed_rows(self) -> list[GoalRow]:
-        return [row for row in self.rows if row.note is not None and self.cleaned_data.get(goal_field(row.goal))]
+        """The goals ticked, or with anything entered for them (what was valid of it, on a refused submit)."""
+        data = self.cleaned_data
+        return [
+            row
+            for row in self.rows
+            if row.note is not None
+            and any(data.get(goal_field(row.goal, part)) for part in ("", "note", "value", "rating", "interventions"))
+        ]
 
     def addressed_goals(self) -> list[TreatmentGoal]:
         return [row.goal for row in self._addressed_rows()]
@@ -189,7 +218,7 @@ class SessionForm(forms.Form):
         """One entry per addressed goal with a note, in tree order (the service reports errors by position)."""
         entries = []
         for goal in self.addressed_goals():
-            note = self.cleaned_data.get(goal_field(goal, "note"), "").strip()
+            note = (self.cleaned_data.get(goal_field(goal, "note")) or "").strip()
             if note:
                 entries.append(
                     {
@@ -207,12 +236,17 @@ class SessionForm(forms.Form):
             goal = row.goal
             links = {str(link.intervention_id): link.intervention for link in row.links}
             delivered += [
-                {"intervention": links[pk], "goal": goal} for pk in self.cleaned_data[goal_field(goal, "interventions")]
+                {"intervention": links[pk], "goal": goal}
+                for pk in self.cleaned_data.get(goal_field(goal, "interventions"), [])
             ]
         delivered += [{"intervention": i, "goal": None} for i in self.cleaned_data.get("extra_interventions", [])]
         return delivered
 
     # --- rendering --------------------------------------------------------------------------------
+
+    def parents(self) -> dict[uuid.UUID, uuid.UUID | None]:
+        """{goal_id: parent_goal_id} of the plan's goals (for `session_warnings`, without a query)."""
+        return {row.goal.pk: row.goal.parent_goal_id for row in self.rows}
 
     def chosen_extras(self) -> list[Intervention]:
         """The library interventions the user added, to render them ticked again (valid ids only)."""

@@ -106,18 +106,14 @@ def test_a_therapist_plans_records_a_session_and_reviews_a_colleague_sees_nothin
     expect(page.get_by_role("heading", level=1, name="Record a session")).to_be_visible()
     expect(page.get_by_label("Duration (minutes)")).to_have_value("50")
     page.get_by_label("Session notes").fill("Reviewed the breathing log; practised muscle relaxation.")
-    # A goal's progress fields open when it is ticked, without a reload.
-    objective_note = page.get_by_label(f"Progress note for {OBJECTIVE}")
-    expect(objective_note).to_be_hidden()
-    page.get_by_label(OBJECTIVE, exact=True).check()
-    expect(objective_note).to_be_visible()
-    objective_note.fill("Breathing practised on 6 of 7 days.")
+    # Every goal's fields are open; writing for a goal addresses it (its tick follows), without a reload.
+    page.get_by_label(f"Progress note for {OBJECTIVE}").fill("Breathing practised on 6 of 7 days.")
+    expect(page.get_by_label(OBJECTIVE, exact=True)).to_be_checked()
     page.get_by_label(f"Value for {OBJECTIVE}").fill("6 days")
-    page.get_by_label(f"Rating (1–10) for {OBJECTIVE}").select_option("8")  # noqa: RUF001
+    page.get_by_role("group", name=f"Rating (1–10) for {OBJECTIVE}").get_by_text("8", exact=True).click()  # noqa: RUF001
     page.get_by_role("group", name=f"Interventions delivered for {OBJECTIVE}").get_by_label("Deep Breathing").check()
-    page.get_by_label(SHORT_TERM, exact=True).check()
     page.get_by_label(f"Progress note for {SHORT_TERM}").fill("Two of three techniques learned.")
-    page.get_by_label(f"Rating (1–10) for {SHORT_TERM}").select_option("5")  # noqa: RUF001
+    page.get_by_role("group", name=f"Rating (1–10) for {SHORT_TERM}").get_by_text("5", exact=True).click()  # noqa: RUF001
     page.get_by_label("Search the intervention library").fill("mindfulness")
     page.locator("#session-library-results").get_by_role("checkbox", name=re.compile(r"^Mindfulness ·")).check()
     screenshot("record-session")
@@ -199,7 +195,8 @@ def test_the_session_page_works_at_tablet_width_and_by_keyboard(page, sign_in, s
     page.keyboard.press("Tab")
     expect(page.get_by_label(f"Value for {LONG_TERM}")).to_be_focused()
     page.keyboard.press("Tab")
-    expect(page.get_by_label(f"Rating (1–10) for {LONG_TERM}")).to_be_focused()  # noqa: RUF001
+    rating = page.get_by_role("group", name=f"Rating (1–10) for {LONG_TERM}")  # noqa: RUF001
+    expect(rating.get_by_role("radio", name="Not rated")).to_be_focused()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 820, "no horizontal scroll at tablet width"
     screenshot("record-session-tablet")
@@ -228,14 +225,15 @@ def test_the_session_page_and_the_patient_panels_are_accessible(page, sign_in, s
     page.goto(f"/plans/{plan.pk}/sessions/new/")
     assert_accessible(page)
     page.get_by_label(SHORT_TERM, exact=True).check()
-    page.get_by_label(f"Rating (1–10) for {SHORT_TERM}").select_option("6")  # noqa: RUF001
+    rating = page.get_by_role("group", name=f"Rating (1–10) for {SHORT_TERM}")  # noqa: RUF001
+    rating.get_by_text("6", exact=True).click()
     page.get_by_label("Search the intervention library").fill("breathing")
     expect(page.get_by_role("checkbox", name=re.compile(r"^Deep Breathing ·"))).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Record session").click()  # a rating without a note is refused
     expect(page.get_by_role("alert")).to_contain_text("The session was not recorded")
     expect(page.get_by_label(f"Progress note for {SHORT_TERM}")).to_have_attribute("aria-invalid", "true")
-    expect(page.get_by_label(f"Rating (1–10) for {SHORT_TERM}")).to_have_value("6")  # noqa: RUF001
+    expect(rating.get_by_role("radio", name="6", exact=True)).to_be_checked()
     screenshot("record-session-errors")
     assert_accessible(page)
 

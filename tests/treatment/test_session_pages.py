@@ -102,16 +102,27 @@ def test_the_page_lists_the_goals_in_tree_order_with_their_fields(client, owner,
     # Tree order: long-term, its short-term goal, its objective, then the second long-term goal.
     positions = [html.index(goals[k].description) for k in ("long_term", "short_term", "objective", "sleep")]
     assert positions == sorted(positions)
-    # Every goal: a checkbox labelled with its description, and the three progress fields named for it.
+    # Every goal: a checkbox labelled with its description, its note and value named for it, and its rating
+    # as a group of eleven radios (not rated, 1 to 10), "not rated" chosen.
     for goal in goals.values():
         checkbox = f"id_{goal_field(goal)}"
         assert f'<label for="{checkbox}">{goal.description}</label>' in html
-        for part, name in (("note", "Progress note"), ("value", "Value"), ("rating", "Rating (1–10)")):  # noqa: RUF001
+        for part, name in (("note", "Progress note"), ("value", "Value")):
             assert re.search(
                 rf'<label for="id_{goal_field(goal, part)}">{re.escape(name)}'
                 rf'<span class="visually-hidden"> for {re.escape(goal.description)}</span></label>',
                 html,
             ), (goal.description, part)
+        rating = goal_field(goal, "rating")
+        assert re.search(
+            rf'<fieldset class="session-rating" id="id_{rating}">\s*<legend>Rating \(1–10\)'  # noqa: RUF001
+            rf'<span class="visually-hidden"> for {re.escape(goal.description)}</span></legend>',
+            html,
+        )
+        radios = re.findall(
+            rf'<input type="radio" name="{rating}" value="(\d*)" id="id_{rating}_\w+"( checked)?>', html
+        )
+        assert radios == [("", " checked"), *((str(n), "") for n in range(1, 11))]
     # The plan's linked interventions, under their goals.
     assert re.search(rf'value="{intervention("Deep Breathing").pk}"[^>]*>\s*Deep Breathing', html)
     assert "Search the intervention library" in html
@@ -165,15 +176,35 @@ def test_one_submit_records_the_session_and_progress_on_two_goals(client, owner,
     assert (event.user, event.channel, event.patient) == (owner, "web", patient)
 
 
-def test_a_goal_ticked_without_progress_is_addressed_only(client, owner, plan, goals, today):
+def test_a_goal_ticked_without_progress_asks_once_then_is_addressed_only(client, owner, plan, goals, today):
     client.force_login(owner)
     data = {
         "session_date": today.isoformat(),
         "duration_minutes": "45",
+        "notes": "Talked about the week.",
         goal_field(goals["long_term"]): "on",
     }
+    before = written_state()
 
-    response = client.post(url(plan), data)
+    asked = client.post(url(plan), {**data, "record": "1"})
+
+    assert asked.status_code == 200
+    assert written_state() == before
+    assert asked.context["warnings"] == [
+        (
+            f"“{goals['long_term'].description}” is marked as addressed, but nothing is recorded for it "
+            "(no note, rating or intervention).",
+            f"id_{goal_field(goals['long_term'])}",
+        )
+    ]
+    html = text(asked)
+    assert "Check before recording" in html
+    assert "The session was not recorded" not in html  # a question, not an error
+    assert '<button type="submit" class="button button-warning" name="confirm" value="1" id="id_confirm">' in html
+    assert "Talked about the week." in html
+    assert re.search(rf'name="{goal_field(goals["long_term"])}"[^>]*checked', html)
+
+    response = client.post(url(plan), {**data, "confirm": "1"})
 
     assert response.status_code == 302, text(response)
     session = TherapySession.objects.get()
@@ -182,20 +213,94 @@ def test_a_goal_ticked_without_progress_is_addressed_only(client, owner, plan, g
     assert [str(m) for m in get_messages(response.wsgi_request)] == ["Session recorded — progress updated on 0 goals."]
 
 
-def test_progress_fields_of_an_unticked_goal_are_refused_not_dropped(client, owner, plan, goals, today):
+def test_a_note_or_a_rating_addresses_a_goal_without_its_tick(client, owner, plan, goals, today):
+    """What is written for a goal counts: no tick is needed (and none of the ticks is sent here)."""
     client.force_login(owner)
     data = form_data(goals, today)
-    del data[goal_field(goals["sleep"])]
+    del data[goal_field(goals["sleep"])], data[goal_field(goals["objective"])]
+
+    response = client.post(url(plan), data)
+
+    assert response.status_code == 302, text(response)
+    session = TherapySession.objects.get()
+    assert set(session.goals_addressed.all()) == {goals["objective"], goals["sleep"]}
+    assert set(GoalProgress.objects.values_list("goal", "rating")) == {
+        (goals["objective"].pk, 7),
+        (goals["sleep"].pk, 4),
+    }
+
+
+def test_a_parent_ticked_with_progress_on_its_objective_is_not_asked(client, owner, plan, goals, today):
+    """Working on an objective addresses the goals above it: ticking the long-term goal too is plausible."""
+    client.force_login(owner)
+    objective = goals["objective"]
+    data = {
+        "session_date": today.isoformat(),
+        "duration_minutes": "50",
+        goal_field(goals["long_term"]): "on",
+        goal_field(objective, "note"): "Breathing practised daily.",
+        goal_field(objective, "rating"): "6",
+    }
+
+    response = client.post(url(plan), data)
+
+    assert response.status_code == 302, text(response)
+    assert set(TherapySession.objects.get().goals_addressed.all()) == {goals["long_term"], objective}
+
+
+def test_a_session_before_the_plan_started_asks_once_and_keeps_everything(client, owner, plan, goals):
+    client.force_login(owner)
+    typo = plan.start_date.replace(year=plan.start_date.year - 7)
+    data = form_data(goals, typo)
+    before = written_state()
+
+    asked = client.post(url(plan), data)
+
+    assert asked.status_code == 200
+    assert written_state() == before
+    start = plan.start_date
+    assert asked.context["warnings"] == [
+        (
+            f"The session date {typo.day} {typo:%b %Y} is before the plan started ({start.day} {start:%b %Y}).",
+            "id_session_date",
+        )
+    ]
+    html = text(asked)
+    assert '<a href="#id_session_date">The session date' in html
+    assert f'value="{typo.isoformat()}"' in html
+    assert "Practised deep breathing daily; used it twice when anxious." in html
+    assert re.search(rf'name="{goal_field(goals["sleep"], "rating")}" value="4" id="[^"]+" checked', html)
+
+    response = client.post(url(plan), {**data, "confirm": "1"})
+
+    assert response.status_code == 302, text(response)
+    assert TherapySession.objects.get().session_date == typo
+    assert GoalProgress.objects.count() == 2
+
+
+def test_warnings_and_errors_come_together_in_one_submit(client, owner, plan, goals):
+    """An early date (a question) and a bad duration with a rating missing its note (errors): all shown at
+    once, so that one corrected submit with "Record anyway" records the session."""
+    client.force_login(owner)
+    typo = plan.start_date.replace(year=plan.start_date.year - 7)
+    data = form_data(goals, typo, duration_minutes="0")
+    data[goal_field(goals["sleep"], "note")] = ""
     before = written_state()
 
     response = client.post(url(plan), data)
 
     assert response.status_code == 200
     assert written_state() == before
-    assert response.context["form"].errors[goal_field(goals["sleep"])] == [
-        "Tick this goal as addressed, or clear the progress you wrote for it."
-    ]
-    assert "Sleeping about five hours; racing thoughts at bedtime." in text(response)
+    assert set(response.context["form"].errors) == {"duration_minutes", goal_field(goals["sleep"], "note")}
+    # The sleep goal is being corrected (its rating wants a note): it is not also "addressed with nothing".
+    assert [anchor for _message, anchor in response.context["warnings"]] == ["id_session_date"]
+    html = text(response)
+    assert "The session was not recorded" in html and "Check before recording" in html
+
+    data.update(duration_minutes="50", confirm="1")
+    data[goal_field(goals["sleep"], "note")] = "Sleeping about five hours."
+    assert client.post(url(plan), data).status_code == 302
+    assert TherapySession.objects.get().session_date == typo
 
 
 def test_a_future_date_is_refused_with_a_clear_message(client, owner, plan, goals, today):
@@ -236,10 +341,8 @@ def test_errors_keep_everything_typed(client, owner, plan, goals, today):
     assert "Practised deep breathing daily; used it twice when anxious." in html
     assert 'value="1 technique learned"' in html
     assert 'value="5 hours"' in html
-    assert re.search(
-        rf'name="{goal_field(goals["objective"], "rating")}"[^>]*>.*?<option value="7" selected>', html, re.S
-    )
-    assert re.search(rf'name="{goal_field(goals["sleep"], "rating")}"[^>]*>.*?<option value="4" selected>', html, re.S)
+    assert re.search(rf'name="{goal_field(goals["objective"], "rating")}" value="7" id="[^"]+" checked', html)
+    assert re.search(rf'name="{goal_field(goals["sleep"], "rating")}" value="4" id="[^"]+" checked', html)
     assert re.search(rf'name="{goal_field(goals["objective"])}"[^>]*checked', html)
     assert re.search(rf'value="{intervention("Deep Breathing").pk}"[^>]*checked', html)
     # The library intervention added stays ticked.
@@ -276,6 +379,27 @@ def test_service_refusals_land_next_to_their_goal(client, owner, plan, goals, to
     assert "Sleeping about five hours; racing thoughts at bedtime." in text(response)
 
 
+def test_a_plan_start_moved_while_saving_is_asked_in_the_services_words(client, owner, plan, goals, today, monkeypatch):
+    """The page's check saw the plan before its start moved; the service, reading it under its lock, asks:
+    the question and its "Record anyway" button come back, with everything typed."""
+    client.force_login(owner)
+    data = form_data(goals, today - datetime.timedelta(days=1))
+    plan_update(by=SYSTEM, plan=plan, start_date=today, next_review_date=today + datetime.timedelta(days=90))
+    before = written_state()
+    monkeypatch.setattr("treatment.views.sessions.session_warnings", lambda **kwargs: [])
+
+    response = client.post(url(plan), data)
+
+    assert response.status_code == 200
+    assert written_state() == before
+    [(message, anchor)] = response.context["warnings"]
+    assert message.startswith("The session date") and anchor == "id_session_date"
+    assert not response.context["form"].errors
+    assert 'name="confirm" value="1" id="id_confirm">Record anyway</button>' in text(response)
+    assert client.post(url(plan), {**data, "confirm": "1"}).status_code == 302
+    assert TherapySession.objects.get().session_date == today - datetime.timedelta(days=1)
+
+
 def test_a_goal_discontinued_while_typing_keeps_the_note_and_writes_nothing(client, owner, plan, goals, today):
     client.force_login(owner)
     data = form_data(goals, today)
@@ -301,6 +425,71 @@ def test_an_intervention_of_another_practice_is_not_a_choice(client, owner, plan
     assert response.status_code == 200
     assert "extra_interventions" in response.context["form"].errors
     assert written_state() == before
+
+
+# --- the last session carries forward ----------------------------------------------------------
+
+
+def test_each_goal_shows_its_last_note_and_rating_and_the_last_interventions_are_offered(
+    client, owner, plan, goals, today
+):
+    client.force_login(owner)
+    last_week = today - datetime.timedelta(days=7)
+    assert client.post(url(plan), form_data(goals, last_week)).status_code == 302
+
+    response = client.get(url(plan))
+
+    html = text(response)
+    day = f"{last_week.day} {last_week:%b %Y}"
+    assert re.search(
+        rf"Last time, {day} · rated 7/10 · 1 technique learned:</span>\s*"
+        r'<span class="session-goal-last-note">Practised deep breathing daily; used it twice when anxious.</span>',
+        html,
+    )
+    assert re.search(rf"Last time, {day} · rated 4/10 · 5 hours:", html)
+    assert html.count("Last time,") == 2  # the goals without an entry show none
+    assert f"Last session, {day}: Deep Breathing, Psychoeducation, Sleep Hygiene." in html
+    # The button ticks each goal's checkbox and the library one, which is listed (unticked) to be ticked.
+    form = response.context["form"]
+    rows = {row.goal.pk: row for row in form.rows}
+    psychoeducation = intervention("Psychoeducation")
+    assert sorted(response.context["same_as_last"]) == sorted(
+        [
+            rows[goals["objective"].pk].intervention_options[0][3],
+            rows[goals["sleep"].pk].intervention_options[0][3],
+            f"extra-{psychoeducation.pk}",
+        ]
+    )
+    assert 'data-same-as-last data-tick="' in html
+    assert re.search(
+        rf'<input type="checkbox" name="extra_interventions" value="{psychoeducation.pk}" '
+        rf'id="extra-{psychoeducation.pk}">\s*<span>Psychoeducation <span class="muted">· [^<]* · last session',
+        html,
+    )
+    # Nothing is ticked for the therapist: the last session is offered, not repeated.
+    assert not re.search(r'name="goal_[0-9a-f]+_interventions" value="[^"]+" id="[^"]+" checked', html)
+
+
+def test_the_library_search_keeps_offering_the_last_sessions_interventions(client, owner, plan, goals, today):
+    client.force_login(owner)
+    assert client.post(url(plan), form_data(goals, today)).status_code == 302
+    psychoeducation = intervention("Psychoeducation")
+
+    response = client.get(f"/plans/{plan.pk}/sessions/library/", {"library_q": "psycho"}, HTTP_HX_REQUEST="true")
+
+    html = text(response)
+    assert html.count(f'value="{psychoeducation.pk}"') == 1  # offered once, not again among the matches
+    assert "· last session" in html
+
+
+def test_a_first_session_has_nothing_to_carry(client, owner, plan, goals):
+    client.force_login(owner)
+
+    html = text(client.get(url(plan)))
+
+    assert "Last time," not in html
+    assert "Last session," not in html
+    assert "Same interventions as last time" not in html
 
 
 # --- the library search ------------------------------------------------------------------------
@@ -473,6 +662,25 @@ def test_the_page_costs_the_same_queries_whatever_the_number_of_goals(
         response = client.get(url(plan))
     assert response.status_code == 200
     assert len(response.context["form"].rows) == 4 + 30
+    assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_the_page_costs_the_same_queries_whatever_the_number_of_sessions_and_entries(client, owner, plan, goals, today):
+    """The last entry of every goal and the last session's interventions are read once, however many."""
+    client.force_login(owner)
+    assert client.post(url(plan), form_data(goals, today - datetime.timedelta(days=30))).status_code == 302
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url(plan)).status_code == 200
+    for days in range(1, 6):
+        assert client.post(url(plan), form_data(goals, today - datetime.timedelta(days=days))).status_code == 302
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(url(plan))
+    assert response.status_code == 200
+    assert GoalProgress.objects.count() == 12
     assert len(large.captured_queries) == len(small.captured_queries)
 
 

@@ -501,6 +501,64 @@ def test_an_intervention_of_another_practice_is_400(api, owner, patient, goals, 
     assert written_state() == before
 
 
+# --- what asks for a confirmation (the rule of the page: treatment.services.sessions.session_warnings) ---
+
+CONFIRM = ["Check it, then confirm to record the session anyway."]
+
+
+def test_a_session_before_the_plan_started_is_400_unless_confirmed(api, owner, patient, plan, goals):
+    typo = plan.start_date.replace(year=plan.start_date.year - 7)
+    before = written_state()
+
+    refused = api.as_(owner).post(url_for(patient), full_body(goals, typo), format="json")
+
+    assert refused.status_code == 400, refused.content
+    start = plan.start_date
+    assert refused.json() == {
+        "confirm": CONFIRM,
+        "session_date": [
+            f"The session date {typo.day} {typo:%b %Y} is before the plan started ({start.day} {start:%b %Y})."
+        ],
+    }
+    assert written_state() == before
+
+    response = api.as_(owner).post(url_for(patient), full_body(goals, typo, confirm=True), format="json")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["session_date"] == typo.isoformat()
+    assert "confirm" not in response.json()  # write-only
+    assert GoalProgress.objects.count() == 2
+
+
+def test_a_goal_named_with_nothing_recorded_is_400_unless_confirmed(api, owner, patient, plan, goals, today):
+    body = {"session_date": today.isoformat(), "duration_minutes": 50, "goal_ids": [str(goals["sleep"].pk)]}
+    before = written_state()
+
+    refused = api.as_(owner).post(url_for(patient), body, format="json")
+
+    assert refused.status_code == 400, refused.content
+    assert refused.json() == {
+        "confirm": CONFIRM,
+        "goal_ids": [
+            "“Sleep at least 7 hours a night” is marked as addressed, but nothing is recorded for it "
+            "(no note, rating or intervention)."
+        ],
+    }
+    assert written_state() == before
+
+    response = api.as_(owner).post(url_for(patient), {**body, "confirm": True}, format="json")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["goal_ids"] == [str(goals["sleep"].pk)]
+
+
+def test_confirm_is_a_boolean(api, owner, patient, goals, today):
+    response = api.as_(owner).post(url_for(patient), full_body(goals, today, confirm="perhaps"), format="json")
+
+    assert response.status_code == 400
+    assert error_keys(response) == {"confirm"}
+
+
 # --- access ------------------------------------------------------------------------------------
 
 WRITE_CASES = [

@@ -340,6 +340,12 @@ class SessionSerializer(ModelSerializer):
     progress_entries = ProgressSerializer(many=True, read_only=True)
     addenda = SessionAddendumSerializer(many=True, read_only=True)
     duration_minutes = serializers.IntegerField(min_value=1, max_value=600)
+    confirm = serializers.BooleanField(
+        default=False,
+        write_only=True,
+        help_text="Record the session although it looks implausible (dated before its plan started, or a goal in "
+        "goal_ids with nothing recorded for it): without it such a session is a 400 naming those fields and confirm.",
+    )
 
     class Meta:
         model = TherapySession
@@ -358,6 +364,7 @@ class SessionSerializer(ModelSerializer):
             "progress",
             "progress_entries",
             "addenda",
+            "confirm",
             "created_at",
         ]
         read_only_fields = ["id", "created_at"]

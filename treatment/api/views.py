@@ -335,6 +335,7 @@ class PatientSessionViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelM
             interventions=[dict(i) for i in data.get("interventions", [])],
             progress=[dict(p) for p in data.get("progress", [])],
             notes=data.get("notes", ""),
+            confirmed=data.get("confirm", False),
         )
         serializer.instance = _sessions(TherapySession.objects.filter(pk=session.pk)).get()
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,6 +21,74 @@ from .goals import _progress_entry
 from .plans import plan_recalculate
 
 SESSION_FIELDS = ("session_date", "duration_minutes", "plan", "therapist", "notes")
+
+
+#: What the page's "Record anyway" button and the API's `"confirm": true` answer.
+CONFIRM_HINT = "Check it, then confirm to record the session anyway."
+
+
+@dataclass(frozen=True)
+class SessionWarning:
+    """Something implausible about a session that is recorded only once the user confirms it."""
+
+    #: The input it is about: "session_date", or "goal_ids" (then `goal` names the goal).
+    field: str
+    message: str
+    goal: TreatmentGoal | None = None
+
+
+def _day(value: datetime.date) -> str:
+    return f"{value.day} {value:%b %Y}"
+
+
+def session_warnings(
+    *,
+    plan: TreatmentPlan | None,
+    session_date: datetime.date | None,
+    goals: list[TreatmentGoal],
+    interventions: list[dict],
+    progress: list[dict],
+    parents: Mapping[uuid.UUID, uuid.UUID | None] | None = None,
+) -> list[SessionWarning]:
+    """What asks for a confirmation before the session is recorded (the page and the API share it):
+
+    - a session dated before its plan started (a typo in the year, or the wrong plan);
+    - a goal marked as addressed with nothing recorded for it: no progress entry and no intervention
+      delivered, for it or for one of its sub-goals (working on an objective addresses its goals).
+
+    `parents` ({goal_id: parent_goal_id} of the plan's goals) spares a query when the caller has the tree.
+    """
+    found: list[SessionWarning] = []
+    if plan is not None and session_date is not None and session_date < plan.start_date:
+        found.append(
+            SessionWarning(
+                "session_date",
+                f"The session date {_day(session_date)} is before the plan started ({_day(plan.start_date)}).",
+            )
+        )
+    entered = {p["goal"].pk for p in progress} | {i["goal"].pk for i in interventions if i.get("goal")}
+    empty = [goal for goal in goals if goal.pk not in entered]
+    if plan is None or not empty:
+        return found
+    if parents is None:
+        parents = dict(TreatmentGoal.objects.filter(plan_id=plan.pk).values_list("pk", "parent_goal_id"))
+    covered: set[uuid.UUID] = set()
+    for goal_id in entered:
+        ancestor = parents.get(goal_id)
+        while ancestor is not None and ancestor not in covered:
+            covered.add(ancestor)
+            ancestor = parents.get(ancestor)
+    for goal in empty:
+        if goal.pk not in covered:
+            found.append(
+                SessionWarning(
+                    "goal_ids",
+                    f"“{goal.description}” is marked as addressed, but nothing is recorded for it "
+                    "(no note, rating or intervention).",
+                    goal,
+                )
+            )
+    return found
 
 
 def _recorded_at(patient: Patient, session_date: datetime.date) -> datetime.datetime:
@@ -40,11 +111,13 @@ def session_record(
     interventions: list[dict] | None = None,
     progress: list[dict] | None = None,
     notes: str = "",
+    confirmed: bool = False,
 ) -> TherapySession:
     """Record a session with everything it did; nothing is written unless all of it is valid.
 
     `interventions`: [{"intervention": Intervention, "goal": TreatmentGoal | None}].
     `progress`: [{"goal": TreatmentGoal, "progress_note", "progress_value", "rating"}].
+    What `session_warnings` finds is refused (naming the fields, and "confirm") unless `confirmed`.
     """
     require_change(by, patient)
     goals = list(goals or [])
@@ -66,6 +139,15 @@ def session_record(
             # (Without a plan there are no goals: the first goal named gives the session its plan.)
             if goal is not None and (plan is None or goal.plan_id != plan.pk):
                 raise ValidationError({field: "Every goal must belong to the session's plan."})
+    if not confirmed:
+        warnings = session_warnings(
+            plan=plan, session_date=session_date, goals=goals, interventions=interventions, progress=progress
+        )
+        if warnings:
+            refusal: dict[str, list[str]] = {"confirm": [CONFIRM_HINT]}
+            for warning in warnings:
+                refusal.setdefault(warning.field, []).append(warning.message)
+            raise ValidationError(refusal, code="unconfirmed")
     therapist = choose_clinician(by, patient, therapist)
     if therapist is None:
         raise ValidationError({"therapist_id": "Name the therapist who held the session."})

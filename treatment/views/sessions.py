@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -14,9 +15,10 @@ from django.views.generic import FormView
 from accounts.audit import Action, audit_record
 from interventions.filters import InterventionFilter
 from interventions.models import Intervention
-from treatment.selectors import plan_tree
+from treatment.selectors import LastSession, last_progress_by_goal, last_session, plan_tree
 from treatment.services import session_record
-from treatment.session_forms import SessionForm, goal_field
+from treatment.services.sessions import session_warnings
+from treatment.session_forms import GoalRow, SessionForm, goal_field
 from treatment.views.base import PlanPage
 
 #: How many library matches the search offers at once.
@@ -30,13 +32,22 @@ class SessionPlanPage(PlanPage):
 
     required_action = "change"
 
-    def library(self, query: str, chosen) -> list:
-        """Matches for `query` in the user's library, leaving out what is already chosen."""
+    def library(self, query: str, chosen, suggested=()) -> list:
+        """Matches for `query` in the user's library, leaving out what is already listed."""
         query = (query or "").strip()
         if not query:
             return []
         matches = InterventionFilter({"search": query}, queryset=self.available()).qs
-        return list(matches.exclude(pk__in=[i.pk for i in chosen]).order_by("name")[:LIBRARY_RESULTS])
+        listed = [i.pk for i in (*chosen, *suggested)]
+        return list(matches.exclude(pk__in=listed).order_by("name")[:LIBRARY_RESULTS])
+
+    def suggested(self, last: LastSession | None, chosen) -> list[Intervention]:
+        """The library interventions the last session delivered for no goal, not ticked yet: listed unticked
+        so that "same interventions as last time" can tick them."""
+        chosen_ids = {i.pk for i in chosen}
+        ids = [d.intervention_id for d in last.interventions if d.goal_id is None] if last else []
+        ids = [pk for pk in ids if pk not in chosen_ids]
+        return list(self.available().active().filter(pk__in=ids).order_by("name")) if ids else []
 
     def available(self):
         return Intervention.objects.available_to(self.request.user)
@@ -56,9 +67,29 @@ class SessionRecordView(SessionPlanPage, FormView):
         if "search_library" in request.POST:
             # Without JavaScript the library search is a round trip that keeps everything typed.
             return self.render_to_response(self.get_context_data(form=form.quiet(), searched=True))
-        if not form.is_valid():
-            return self.form_invalid(form)
+        valid = form.is_valid()
+        # What looks implausible is asked with the errors, so that one more submit records the session.
+        warnings = self.warnings(form)
+        if not valid or (warnings and not form.cleaned_data.get("confirm")):
+            return self.render_to_response(self.get_context_data(form=form, warnings=warnings))
         return self.form_valid(form)
+
+    def warnings(self, form: SessionForm) -> list[tuple[str, str]]:
+        """(message, the id of the input it is about) for what `session_warnings` finds in what was valid."""
+        fielded = {name.split("_", 2)[1] for name in form.errors if name.startswith("goal_")}
+        # A goal with an error is being corrected: it is not "addressed with nothing recorded".
+        goals = [goal for goal in form.addressed_goals() if goal.pk.hex not in fielded]
+        found = session_warnings(
+            plan=self.object,
+            session_date=form.cleaned_data.get("session_date"),
+            goals=goals,
+            interventions=form.interventions(),
+            progress=form.progress(),
+            parents=form.parents(),
+        )
+        return [
+            (w.message, form[goal_field(w.goal)].auto_id if w.goal else form["session_date"].auto_id) for w in found
+        ]
 
     def get_form_kwargs(self):
         return {
@@ -67,6 +98,7 @@ class SessionRecordView(SessionPlanPage, FormView):
             "roots": plan_tree(self.object).roots,
             "user": self.request.user,
             "today": self.object.patient.practice.today(),
+            "last": last_progress_by_goal(self.object),
         }
 
     def get_context_data(self, **kwargs):
@@ -74,14 +106,39 @@ class SessionRecordView(SessionPlanPage, FormView):
         form = context["form"]
         chosen = form.chosen_extras()
         query = form["library_q"].value() or ""
+        last = last_session(self.object)
+        suggested = self.suggested(last, chosen)
         context.update(
             plan=self.object,
             patient=self.object.patient,
             chosen=chosen,
-            results=self.library(query, chosen),
+            suggested=suggested,
+            results=self.library(query, chosen, suggested),
             query=query,
+            last_session=last,
+            same_as_last=self.same_as_last(form, last, [*chosen, *suggested]),
         )
         return context
+
+    @staticmethod
+    def same_as_last(form: SessionForm, last: LastSession | None, extras: list[Intervention]) -> list[str]:
+        """The ids of the checkboxes that "same interventions as last time" ticks: each intervention the last
+        session delivered that the page still offers (under its goal, or among the library's)."""
+        if last is None:
+            return []
+        rows: dict[uuid.UUID, GoalRow] = {row.goal.pk: row for row in form.rows if row.interventions is not None}
+        listed = {i.pk for i in extras}
+        ids: list[str] = []
+        for delivered in last.interventions:
+            if delivered.goal_id is None:
+                if delivered.intervention_id in listed:
+                    ids.append(f"extra-{delivered.intervention_id}")
+                continue
+            row = rows.get(delivered.goal_id)
+            for value, _label, _ticked, html_id in row.intervention_options if row else []:
+                if value == str(delivered.intervention_id):
+                    ids.append(html_id)
+        return ids
 
     def form_valid(self, form):
         plan = self.object
@@ -100,8 +157,19 @@ class SessionRecordView(SessionPlanPage, FormView):
                 goals=form.addressed_goals(),
                 interventions=interventions,
                 progress=progress,
+                confirmed=data["confirm"],
             )
         except ValidationError as error:
+            if hasattr(error, "error_dict") and "confirm" in error.error_dict:
+                # The plan changed since the page checked it (its start moved): ask, in the service's words.
+                anchors = {"session_date": form["session_date"].auto_id}
+                asked = [
+                    (message, anchors.get(key, "goals-heading"))
+                    for key, messages_ in error.message_dict.items()
+                    if key != "confirm"
+                    for message in messages_
+                ]
+                return self.render_to_response(self.get_context_data(form=form, warnings=asked))
             self.add_service_errors(form, error, progress, interventions)
             return self.form_invalid(form)
         n = len(progress)
@@ -125,7 +193,7 @@ class SessionRecordView(SessionPlanPage, FormView):
                     field = goal_field(goal) if kind == "progress" else goal_field(goal, "interventions")
                 else:
                     field = "extra_interventions"
-            form.add_error(field if field in form.fields else None, messages_)
+            form.add_error(field if field in form.fields and field != "confirm" else None, messages_)
 
 
 class SessionLibraryView(SessionPlanPage):
@@ -138,7 +206,14 @@ class SessionLibraryView(SessionPlanPage):
         except ValidationError:
             chosen = []
         query = request.GET.get("library_q", "")[:100]
-        context = {"chosen": chosen, "results": self.library(query, chosen), "query": query, "searched": True}
+        suggested = self.suggested(last_session(self.object), chosen)
+        context = {
+            "chosen": chosen,
+            "suggested": suggested,
+            "results": self.library(query, chosen, suggested),
+            "query": query,
+            "searched": True,
+        }
         return render(request, "treatment/_session_library.html", context)
 
 
