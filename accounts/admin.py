@@ -2,10 +2,13 @@ from axes.utils import reset as axes_reset
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from accounts.admin_base import PracticeScopedAdmin, ReadOnlyAdmin
+from accounts.audit import AuditContext
+from accounts.mfa.services import mfa_reset
 from accounts.models import (
     DEMOGRAPHIC_FIELDS,
     AuditEvent,
@@ -21,7 +24,14 @@ from accounts.models import (
 @admin.register(Practice)
 class PracticeAdmin(PracticeScopedAdmin):
     practice_lookup = "pk"
-    list_display = ["name", "time_zone", "default_review_frequency_days", "review_reminder_lead_days", "created_at"]
+    list_display = [
+        "name",
+        "time_zone",
+        "default_review_frequency_days",
+        "review_reminder_lead_days",
+        "mfa_required",
+        "created_at",
+    ]
     search_fields = ["name"]
     list_filter = ["time_zone"]
 
@@ -70,7 +80,7 @@ class StaffAdmin(PracticeScopedAdmin):
     list_filter = ["role", "is_active", ("supervisor", admin.RelatedOnlyFieldListFilter), "practice"]
     search_fields = ["email", "full_name", "license_number"]
     ordering = ["full_name", "email"]
-    actions = ["unlock_sign_in"]
+    actions = ["unlock_sign_in", "reset_mfa"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = self._form_class(request)
@@ -115,6 +125,17 @@ class StaffAdmin(PracticeScopedAdmin):
         for user in queryset:
             axes_reset(username=user.email)
         messages.success(request, f"Unlocked {queryset.count()} account(s).")
+
+    @admin.action(description="Reset two-step sign-in (they set it up again at next sign-in)")
+    def reset_mfa(self, request, queryset):
+        by = AuditContext.from_request(request)
+        reset = 0
+        for user in queryset:
+            try:
+                reset += mfa_reset(by=by, user=user)
+            except PermissionDenied as error:
+                messages.error(request, f"{user.email}: {error}")
+        messages.success(request, f"Reset two-step sign-in for {reset} account(s).")
 
 
 class PatientAdminForm(forms.ModelForm):
@@ -248,3 +269,8 @@ class AuditEventAdmin(ReadOnlyAdmin):
     date_hierarchy = "occurred_at"
     list_select_related = ["patient"]
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+
+# A TOTP device holds its secret in clear: the admin resets a person's second factor (StaffAdmin.reset_mfa),
+# it never shows or edits devices.
+admin.site.unregister(TOTPDevice)

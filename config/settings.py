@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "guardian",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_celery_beat",
     "accounts",
     "interventions",
@@ -70,6 +72,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
+    # A user who owes a second factor (to enrol, or to enter) reaches only the pages that settle it.
+    "accounts.mfa.middleware.MFAGateMiddleware",
     # Signing in is the default for every page; public views opt out with @login_not_required (the API's
     # views answer 401 themselves, the admin has its own sign-in).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -180,6 +186,15 @@ AXES_VERBOSE = False
 # Axes suggests also locking by IP address; a practice's staff share one office address, so five
 # typos across the team would lock everyone out. The account is what we lock (seed 002).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# --- Second factor (MFA) -----------------------------------------------------------------------
+# TOTP codes (django-otp) and recovery codes (accounts.models.RecoveryCodeDevice); see accounts/mfa/.
+OTP_TOTP_ISSUER = env.str("MFA_ISSUER", default="Trellis")
+# Wrong codes count toward the lockout (django-axes) like wrong passwords: that is the one brake, so
+# django-otp's own per-device back-off, which would refuse a right code typed soon after a wrong one, is off.
+OTP_TOTP_THROTTLE_FACTOR = 0
+# The password step of a sign-in holds for this long while the code step is awaited.
+MFA_PENDING_LOGIN_SECONDS = env.int("MFA_PENDING_LOGIN_SECONDS", default=300)
 
 # --- API --------------------------------------------------------------------------------------
 # The largest request body (bytes) a page or the API reads; a larger one is a 400 (JSON on the API).

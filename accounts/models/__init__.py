@@ -1,4 +1,5 @@
 from .audit import AuditEvent
+from .mfa import RecoveryCode, RecoveryCodeDevice, recovery_code_digest
 from .patient import DEMOGRAPHIC_FIELDS, CareTeamMembership, Patient, PatientUserObjectPermission
 from .practice import MAX_REVIEW_LEAD_DAYS, Practice
 from .user import CLINICAL_ROLES, Role, User
@@ -12,6 +13,9 @@ __all__ = [
     "Patient",
     "PatientUserObjectPermission",
     "Practice",
+    "RecoveryCode",
+    "RecoveryCodeDevice",
     "Role",
     "User",
+    "recovery_code_digest",
 ]

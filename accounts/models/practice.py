@@ -29,6 +29,12 @@ class Practice(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(MAX_REVIEW_LEAD_DAYS)],
         help_text="How many days before a plan's review date its therapist is reminded (and it shows as due soon).",
     )
+    mfa_required = models.BooleanField(
+        "MFA required",
+        default=True,
+        help_text="Staff must sign in with a second factor (an authenticator app's code); those without one enrol "
+        "at their next sign-in.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
