@@ -221,6 +221,9 @@ REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=env.int("API_TOKEN_TTL_HOURS", default=12)),
     "AUTH_HEADER_PREFIX": "Token",
     "AUTO_REFRESH": True,
+    # A token signed in with a password (and its code) slides with use, but never past this age: a stolen
+    # token stops working within a day however busy it is kept. Personal access tokens do not slide.
+    "AUTO_REFRESH_MAX_TTL": timedelta(hours=env.int("API_TOKEN_MAX_AGE_HOURS", default=24)),
     "TOKEN_LIMIT_PER_USER": None,
 }
 SPECTACULAR_SETTINGS = {

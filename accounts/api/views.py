@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import authenticate, user_logged_in, user_logged_out
 from django.db import transaction
 from django.http import HttpResponse
@@ -63,7 +64,8 @@ class TokenView(APIView):
         refusal = self._second_factor_refusal(django_request, user, body.validated_data.get("otp", ""))
         if refusal is not None:
             return refusal
-        instance, token = AuthToken.objects.create(user)
+        knox = settings.REST_KNOX
+        instance, token = AuthToken.objects.create(user, expiry=min(knox["TOKEN_TTL"], knox["AUTO_REFRESH_MAX_TTL"]))
         user_logged_in.send(sender=user.__class__, request=django_request, user=user)
         return Response({"token": token, "expires": instance.expiry})
 
