@@ -1,10 +1,11 @@
-from django.conf import settings
+from datetime import timedelta
+
 from django.contrib.auth import authenticate, user_logged_in, user_logged_out
 from django.db import transaction
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from knox.auth import TokenAuthentication
 from knox.models import AuthToken
+from knox.settings import knox_settings
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -12,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
+from accounts.api.authentication import TokenAuthentication
 from accounts.api.base import PatientDataViewSet
 from accounts.api.serializers import (
     AuditEventSerializer,
@@ -64,8 +66,9 @@ class TokenView(APIView):
         refusal = self._second_factor_refusal(django_request, user, body.validated_data.get("otp", ""))
         if refusal is not None:
             return refusal
-        knox = settings.REST_KNOX
-        instance, token = AuthToken.objects.create(user, expiry=min(knox["TOKEN_TTL"], knox["AUTO_REFRESH_MAX_TTL"]))
+        # A sign-in token never outlives its absolute age, whatever API_TOKEN_TTL_HOURS says.
+        lifetime: timedelta = min(knox_settings.TOKEN_TTL, knox_settings.AUTO_REFRESH_MAX_TTL)
+        instance, token = AuthToken.objects.create(user, expiry=lifetime)
         user_logged_in.send(sender=user.__class__, request=django_request, user=user)
         return Response({"token": token, "expires": instance.expiry})
 

@@ -1,4 +1,4 @@
-"""The code step of every sign-in (the site's and the admin's), enrolment, and the signed-in user's account page."""
+"""The code step of every sign-in (the site's and the admin's), and enrolment."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView
 from django_otp import login as otp_login
 
 from accounts.audit import AuditContext
@@ -163,18 +163,3 @@ class EnrolView(FormView):
         mark_verified(request)
         # Rendered, not redirected to: the codes exist in this answer only.
         return render(request, "accounts/mfa_recovery_codes.html", {"codes": codes})
-
-
-class AccountView(TemplateView):
-    """The signed-in user's own account: who they are, their two-step sign-in."""
-
-    template_name = "accounts/account.html"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        user = self.request.user
-        return {
-            **super().get_context_data(**kwargs),
-            "mfa_enrolled": mfa_enrolled(user),  # type: ignore[arg-type]
-            "mfa_required": mfa_required_for(user),  # type: ignore[arg-type]
-            "recovery_codes_left": recovery_codes_left(user),  # type: ignore[arg-type]
-        }

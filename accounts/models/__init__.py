@@ -2,6 +2,7 @@ from .audit import AuditEvent
 from .mfa import RecoveryCode, RecoveryCodeDevice, recovery_code_digest
 from .patient import DEMOGRAPHIC_FIELDS, CareTeamMembership, Patient, PatientUserObjectPermission
 from .practice import MAX_REVIEW_LEAD_DAYS, Practice
+from .tokens import PersonalToken
 from .user import CLINICAL_ROLES, Role, User
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "CareTeamMembership",
     "Patient",
     "PatientUserObjectPermission",
+    "PersonalToken",
     "Practice",
     "RecoveryCode",
     "RecoveryCodeDevice",

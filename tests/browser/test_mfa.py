@@ -51,3 +51,14 @@ def test_enrol_when_required_then_sign_in_with_a_code(page, owner, password):
     page.get_by_label("Code").fill(code_for(key, ahead=1))
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/dashboard/")
+
+    page.goto("/accounts/")
+    page.get_by_label("Name").fill("Billing system")
+    page.get_by_label("Read only").check()
+    page.get_by_label("Expires after (days)").fill("30")
+    page.get_by_role("button", name="Make token").click()
+    assert page.locator(".new-token").inner_text()
+    assert page.get_by_role("cell", name="Billing system", exact=True).count() == 1
+    assert_accessible(page)
+    page.get_by_role("button", name="Revoke Billing system").click()
+    assert page.get_by_role("cell", name="Billing system", exact=True).count() == 0
