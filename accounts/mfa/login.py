@@ -67,7 +67,8 @@ def pending_start(request: HttpRequest, user: User, next_url: str) -> None:
     request.session.cycle_key()
     request.session[PENDING] = {
         "user": str(user.pk),
-        "backend": getattr(user, "backend", settings.AUTHENTICATION_BACKENDS[1]),
+        # Set by authenticate() on the user it returns: the code step signs in through the same backend.
+        "backend": user.backend,
         "next": next_url,
         "at": time.time(),
     }
