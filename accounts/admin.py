@@ -2,10 +2,13 @@ from axes.utils import reset as axes_reset
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from accounts.admin_base import PracticeScopedAdmin, ReadOnlyAdmin
+from accounts.audit import AuditContext
+from accounts.mfa.services import mfa_reset
 from accounts.models import (
     DEMOGRAPHIC_FIELDS,
     AuditEvent,
@@ -27,6 +30,7 @@ class PracticeAdmin(PracticeScopedAdmin):
         "default_review_frequency_days",
         "review_reminder_lead_days",
         "review_reminder_hour",
+        "mfa_required",
         "created_at",
     ]
     search_fields = ["name"]
@@ -77,7 +81,7 @@ class StaffAdmin(PracticeScopedAdmin):
     list_filter = ["role", "is_active", ("supervisor", admin.RelatedOnlyFieldListFilter), "practice"]
     search_fields = ["email", "full_name", "license_number"]
     ordering = ["full_name", "email"]
-    actions = ["unlock_sign_in"]
+    actions = ["unlock_sign_in", "reset_mfa"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = self._form_class(request)
@@ -122,6 +126,17 @@ class StaffAdmin(PracticeScopedAdmin):
         for user in queryset:
             axes_reset(username=user.email)
         messages.success(request, f"Unlocked {queryset.count()} account(s).")
+
+    @admin.action(description="Reset two-step sign-in (they set it up again at next sign-in)")
+    def reset_mfa(self, request, queryset):
+        by = AuditContext.from_request(request)
+        reset = 0
+        for user in queryset:
+            try:
+                reset += mfa_reset(by=by, user=user)
+            except PermissionDenied as error:
+                messages.error(request, f"{user.email}: {error}")
+        messages.success(request, f"Reset two-step sign-in for {reset} account(s).")
 
 
 class PatientAdminForm(forms.ModelForm):
@@ -255,3 +270,8 @@ class AuditEventAdmin(ReadOnlyAdmin):
     date_hierarchy = "occurred_at"
     list_select_related = ["patient"]
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+
+# A TOTP device holds its secret in clear: the admin resets a person's second factor (StaffAdmin.reset_mfa),
+# it never shows or edits devices.
+admin.site.unregister(TOTPDevice)

@@ -6,8 +6,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "People and access"
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in
-
-        from accounts.middleware import remember_practice_time_zone
-
-        user_logged_in.connect(remember_practice_time_zone, dispatch_uid="accounts.practice_time_zone")
+        # The user_logged_in receivers that keep a session's sign-in state: its MFA state and its practice's
+        # time zone.
+        from accounts import middleware  # noqa: F401
+        from accounts.mfa import login  # noqa: F401

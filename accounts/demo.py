@@ -1,5 +1,8 @@
 """The demo practices, staff and patients: log in as any of DEMO_STAFF with DEMO_PASSWORD.
 
+Two-step sign-in (MFA) is off for the demo practices, so the demo logins need only the password; anyone may
+still set it up from their account page.
+
 `manage.py seed_demo` (in the reviews app: it adds treatment plans, reviews, reminders and a report) calls
 `seed_people`; it is idempotent: staff are brought up to date, existing patients are left alone.
 """
@@ -50,6 +53,10 @@ def seed_people(by: AuditContext) -> tuple[dict[str, Practice], dict[str, User],
         name: Practice.objects.get_or_create(name=name, defaults={"time_zone": tz})[0]
         for name, tz in PRACTICE_TIME_ZONES
     }
+    # A new practice requires MFA; the demo's shared logins would all be sent to enrolment.
+    Practice.objects.filter(pk__in=[p.pk for p in practices.values()]).update(mfa_required=False)
+    for demo_practice in practices.values():
+        demo_practice.mfa_required = False
     staff: dict[str, User] = {}
     for email, name, credentials, role, supervisor, practice in DEMO_STAFF:
         staff[email], _ = services.staff_save(

@@ -4,7 +4,9 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import SESSION_KEY, user_logged_in
 from django.core.exceptions import BadRequest, RequestDataTooBig
+from django.dispatch import receiver
 from django.http import HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -141,10 +143,19 @@ class PracticeTimeZoneMiddleware:
 TIME_ZONE_SESSION_KEY = "practice_time_zone"
 
 
+@receiver(user_logged_in)
 def remember_practice_time_zone(sender, request, user, **kwargs) -> None:
-    """`user_logged_in` receiver: the session keeps the practice's time zone for every page after."""
-    if request is not None and hasattr(request, "session") and not is_api(request):
-        request.session[TIME_ZONE_SESSION_KEY] = user.practice.time_zone if user.practice_id else ""
+    """Every session sign-in keeps the practice's time zone in the session for every page after (the token
+    endpoint sends user_logged_in too, but signs no session in: skipped)."""
+    session = getattr(request, "session", None)
+    if session is not None and session.get(SESSION_KEY) == str(user.pk):
+        _keep_zone(session, user)
+
+
+def _keep_zone(session, user) -> str:
+    name = user.practice.time_zone if user.practice_id else ""
+    session[TIME_ZONE_SESSION_KEY] = name
+    return name
 
 
 def _session_zone(request) -> zoneinfo.ZoneInfo | None:
@@ -153,6 +164,5 @@ def _session_zone(request) -> zoneinfo.ZoneInfo | None:
         return None
     name = request.session.get(TIME_ZONE_SESSION_KEY)
     if name is None:
-        remember_practice_time_zone(None, request, user)
-        name = request.session[TIME_ZONE_SESSION_KEY]
+        name = _keep_zone(request.session, user)
     return zoneinfo.ZoneInfo(name) if name else None

@@ -1,12 +1,21 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
+from accounts import account_views, views
+from accounts.mfa import views as mfa_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/login/code/", mfa_views.LoginCodeView.as_view(), name="login-code"),
+    path("accounts/", account_views.AccountView.as_view(), name="account"),
+    path(
+        "accounts/tokens/<uuid:pk>/revoke/",
+        account_views.PersonalTokenRevokeView.as_view(),
+        name="personal-token-revoke",
+    ),
+    path("accounts/mfa/enrol/", mfa_views.EnrolView.as_view(), name="mfa-enrol"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/change/", views.PasswordChangeView.as_view(), name="password_change"),
     path(

@@ -11,11 +11,12 @@ from django.views.generic import DetailView, FormView, ListView, UpdateView
 from accounts import services
 from accounts.filters import PatientFilter
 from accounts.forms import EmailAuthenticationForm, PatientForm, add_service_error
+from accounts.mfa.views import SecondFactorLoginMixin
 from accounts.models import Patient
 from accounts.pages import AuditedDetailMixin, AuditedListMixin, PatientDataPage
 
 
-class LoginView(auth_views.LoginView):
+class LoginView(SecondFactorLoginMixin, auth_views.LoginView):
     form_class = EmailAuthenticationForm
     redirect_authenticated_user = True
 

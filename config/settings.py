@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "guardian",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_celery_beat",
     "accounts",
     "interventions",
@@ -70,6 +72,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
+    # A user who owes a second factor (to enrol, or to enter) reaches only the pages that settle it.
+    "accounts.mfa.middleware.MFAGateMiddleware",
     # Signing in is the default for every page; public views opt out with @login_not_required (the API's
     # views answer 401 themselves, the admin has its own sign-in).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -183,12 +189,22 @@ AXES_VERBOSE = False
 # typos across the team would lock everyone out. The account is what we lock (seed 002).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
+# --- Second factor (MFA) -----------------------------------------------------------------------
+# TOTP codes (django-otp) and recovery codes (accounts.models.RecoveryCodeDevice); see accounts/mfa/.
+OTP_TOTP_ISSUER = env.str("MFA_ISSUER", default="Trellis")
+# Wrong codes count toward the lockout (django-axes) like wrong passwords: that is the one brake, so
+# django-otp's own per-device back-off, which would refuse a right code typed soon after a wrong one, is off.
+OTP_TOTP_THROTTLE_FACTOR = 0
+# The password step of a sign-in holds for this long while the code step is awaited.
+MFA_PENDING_LOGIN_SECONDS = env.int("MFA_PENDING_LOGIN_SECONDS", default=300)
+
 # --- API --------------------------------------------------------------------------------------
 # The largest request body (bytes) a page or the API reads; a larger one is a 400 (JSON on the API).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        # knox's, narrowed by a personal access token's scope.
+        "accounts.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -208,8 +224,13 @@ REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=env.int("API_TOKEN_TTL_HOURS", default=12)),
     "AUTH_HEADER_PREFIX": "Token",
     "AUTO_REFRESH": True,
+    # A token signed in with a password (and its code) slides with use, but never past this age: a stolen
+    # token stops working within a day however busy it is kept. Personal access tokens do not slide.
+    "AUTO_REFRESH_MAX_TTL": timedelta(hours=env.int("API_TOKEN_MAX_AGE_HOURS", default=24)),
     "TOKEN_LIMIT_PER_USER": None,
 }
+# Named explicitly: accounts.PersonalToken points at knox's token model, which knox makes swappable.
+KNOX_TOKEN_MODEL = "knox.AuthToken"
 SPECTACULAR_SETTINGS = {
     "TITLE": "Trellis API",
     "DESCRIPTION": (

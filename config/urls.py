@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.mfa.views import admin_login
 from config.readiness import readyz
 
 admin.site.site_header = "Trellis administration"
@@ -10,6 +11,8 @@ admin.site.index_title = "Practice administration"
 
 urlpatterns = [
     path("readyz", readyz, name="readyz"),
+    # The admin's sign-in with the code step after the password (before admin.site.urls, which it replaces).
+    path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

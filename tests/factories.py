@@ -17,6 +17,9 @@ class PracticeFactory(DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Practice {n}")
     time_zone = "America/New_York"
+    # Off in tests, though on for a new practice: the suite signs in with force_login, which enters no second
+    # factor, so with it on every page would send the test to enrolment. The MFA tests turn it on.
+    mfa_required = False
 
 
 class UserFactory(DjangoModelFactory):

@@ -86,6 +86,17 @@ class TransferSerializer(serializers.Serializer):
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField()
     password = StrictCharField(style={"input_type": "password"}, trim_whitespace=False)
+    otp = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=40,
+        help_text="For an account with two-step sign-in: the authenticator app's current code, or a recovery code.",
+    )
+
+
+class MFARequiredSerializer(serializers.Serializer):
+    detail = StrictCharField()
+    mfa_required = serializers.BooleanField(help_text="Always true: send the second factor as `otp`.")
 
 
 class TokenResponseSerializer(serializers.Serializer):

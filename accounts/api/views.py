@@ -1,8 +1,11 @@
+from datetime import timedelta
+
 from django.contrib.auth import authenticate, user_logged_in, user_logged_out
 from django.db import transaction
-from drf_spectacular.utils import extend_schema
-from knox.auth import TokenAuthentication
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from knox.models import AuthToken
+from knox.settings import knox_settings
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -10,9 +13,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
+from accounts.api.authentication import TokenAuthentication
 from accounts.api.base import PatientDataViewSet
 from accounts.api.serializers import (
     AuditEventSerializer,
+    MFARequiredSerializer,
     PatientSerializer,
     StaffSerializer,
     TokenRequestSerializer,
@@ -21,6 +26,9 @@ from accounts.api.serializers import (
 )
 from accounts.auth import lockout_response
 from accounts.filters import AuditEventFilter, PatientFilter
+from accounts.mfa.login import second_factor_check
+from accounts.mfa.middleware import ENROL_DETAIL
+from accounts.mfa.services import mfa_enrolled, mfa_required_for
 from accounts.models import AuditEvent, Patient, User
 
 
@@ -34,7 +42,16 @@ class TokenView(APIView):
             return [permissions.AllowAny()]
         return [permissions.IsAuthenticated()]
 
-    @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer}, auth=[])
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={
+            200: TokenResponseSerializer,
+            401: OpenApiResponse(
+                MFARequiredSerializer, description="The account has two-step sign-in: `otp` is missing or wrong."
+            ),
+        },
+        auth=[],
+    )
     def post(self, request):
         body = TokenRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -46,9 +63,31 @@ class TokenView(APIView):
             return lockout_response(django_request)
         if user is None:
             raise serializers.ValidationError({"non_field_errors": ["Unable to sign in with that email and password."]})
-        instance, token = AuthToken.objects.create(user)
+        refusal = self._second_factor_refusal(django_request, user, body.validated_data.get("otp", ""))
+        if refusal is not None:
+            return refusal
+        # A sign-in token never outlives its absolute age, whatever API_TOKEN_TTL_HOURS says.
+        lifetime: timedelta = min(knox_settings.TOKEN_TTL, knox_settings.AUTO_REFRESH_MAX_TTL)
+        instance, token = AuthToken.objects.create(user, expiry=lifetime)
         user_logged_in.send(sender=user.__class__, request=django_request, user=user)
         return Response({"token": token, "expires": instance.expiry})
+
+    @staticmethod
+    def _second_factor_refusal(django_request, user: User, code: str) -> Response | HttpResponse | None:
+        """The answer when the password alone may not have a token, or None when it may (or `code` passes)."""
+        if not mfa_enrolled(user):
+            if mfa_required_for(user):
+                return Response({"detail": ENROL_DETAIL, "code": "mfa_enrolment_required"}, status=403)
+            return None
+        if not code.strip():
+            detail = "This account has two-step sign-in: send the authenticator app's code (or a recovery code) as otp."
+        elif second_factor_check(django_request, user, code) is None:
+            if getattr(django_request, "axes_locked_out", False):
+                return lockout_response(django_request)
+            detail = "That code is not right: send the code the app shows now, or an unused recovery code."
+        else:
+            return None
+        return Response({"detail": detail, "mfa_required": True}, status=401, headers={"WWW-Authenticate": "Token"})
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request):

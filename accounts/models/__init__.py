@@ -1,6 +1,8 @@
 from .audit import AuditEvent
+from .mfa import RecoveryCode, RecoveryCodeDevice, recovery_code_digest
 from .patient import DEMOGRAPHIC_FIELDS, CareTeamMembership, Patient, PatientUserObjectPermission
 from .practice import MAX_REVIEW_LEAD_DAYS, Practice
+from .tokens import PersonalToken
 from .user import CLINICAL_ROLES, Role, User
 
 __all__ = [
@@ -11,7 +13,11 @@ __all__ = [
     "CareTeamMembership",
     "Patient",
     "PatientUserObjectPermission",
+    "PersonalToken",
     "Practice",
+    "RecoveryCode",
+    "RecoveryCodeDevice",
     "Role",
     "User",
+    "recovery_code_digest",
 ]

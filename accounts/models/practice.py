@@ -35,6 +35,12 @@ class Practice(models.Model):
         help_text="The hour of the practice's day (in its time zone, 0-23) from which the day's review reminders "
         "are sent.",
     )
+    mfa_required = models.BooleanField(
+        "MFA required",
+        default=True,
+        help_text="Staff must sign in with a second factor (an authenticator app's code); those without one enrol "
+        "at their next sign-in.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -135,6 +135,16 @@ def test_demo_people_are_idempotent():
     )
 
 
+def test_the_demo_practices_do_not_require_mfa():
+    """The demo's shared logins sign in with the password alone, even over a database whose demo practices
+    took the migration's default (MFA required)."""
+    Practice.objects.create(name="Harbor Family Therapy", mfa_required=True)
+
+    seed()
+
+    assert list(Practice.objects.values_list("mfa_required", flat=True)) == [False, False]
+
+
 @pytest.mark.parametrize("email", [row[0] for row in DEMO_STAFF])
 def test_demo_logins_work(client, email):
     seed()

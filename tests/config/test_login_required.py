@@ -5,12 +5,14 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 #: The pages anyone may open, by URL name: signing in, resetting a password, the health probes, and the start
-#: page (which sends a visitor to sign in).
+#: page (which sends a visitor to sign in); the code step of a sign-in and the admin's sign-in (accounts.mfa).
 PUBLIC = {
     "home",
     "healthz",
     "readyz",
     "login",
+    "login-code",
+    "admin-login",
     "password_reset",
     "password_reset_done",
     "password_reset_confirm",

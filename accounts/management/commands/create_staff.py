@@ -3,6 +3,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts import services
+from accounts.audit import AuditContext
+from accounts.mfa.services import mfa_enrol, mfa_reset, totp_key_from_base32
 from accounts.models import Practice, Role, User
 
 
@@ -17,9 +19,22 @@ class Command(BaseCommand):
         parser.add_argument("--supervisor", help="Email of this person's clinical supervisor.")
         parser.add_argument("--full-name", dest="full_name")
         parser.add_argument("--credentials", help="License or credential, e.g. LCSW.")
+        parser.add_argument(
+            "--mfa-secret",
+            dest="mfa_secret",
+            metavar="BASE32",
+            help="Enrol this TOTP secret (base32, as authenticator apps show it) as the account's second factor, "
+            "replacing any; prints the new recovery codes.",
+        )
 
     @transaction.atomic
     def handle(self, *args, **opts):
+        key = None
+        if opts["mfa_secret"] is not None:
+            try:
+                key = totp_key_from_base32(opts["mfa_secret"])
+            except ValidationError as error:
+                raise CommandError(f"--mfa-secret: {' '.join(error.messages)}") from None
         existing = User.objects.filter(email__iexact=opts["email"]).first()
         practice, made = None, False
         if opts["practice"]:
@@ -53,6 +68,11 @@ class Command(BaseCommand):
             self.stdout.write(f"Created practice {practice.name}.")
         verb = "Created" if created else "Updated"
         self.stdout.write(self.style.SUCCESS(f"{verb} {user.email} ({user.get_role_display()}, {practice.name})."))
+        if key is not None:
+            by = AuditContext.system("manage.py create_staff")
+            mfa_reset(by=by, user=user)
+            _device, codes = mfa_enrol(by=by, user=user, key=key, code=None)
+            self.stdout.write(f"Two-step sign-in set up with the given secret. Recovery codes: {', '.join(codes)}")
 
 
 def _sentences(error: ValidationError) -> list[str]:

@@ -42,6 +42,6 @@ class Command(BaseCommand):
         added = [model.objects.count() - count for (_, model), count in zip(COUNTED, before, strict=True)]
         summary = ", ".join(f"{n} {label}" for (label, _), n in zip(COUNTED, added, strict=True))
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. New: {summary}."))
-        self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}):")
+        self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}; two-step sign-in is off for the demo practices):")
         for email, _name, _, role, _, practice in DEMO_STAFF:
             self.stdout.write(f"  {email:<28} {Role(role).label:<15} {practice}")
