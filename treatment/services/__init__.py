@@ -21,6 +21,7 @@ from .goals import (
     goal_intervention_update,
     goal_update,
     progress_record,
+    smart_coverage,
     smart_missing,
 )
 from .ordering import goal_move, reorder_priorities
@@ -46,5 +47,6 @@ __all__ = [
     "progress_record",
     "reorder_priorities",
     "session_record",
+    "smart_coverage",
     "smart_missing",
 ]
