@@ -47,6 +47,8 @@ def progress_chart_svg(
     span = max((end - start).days, 1)
 
     def x(day: datetime.date) -> float:
+        if start == end:  # a one-day period: its day in the middle, not at one edge
+            return round(left + plot_w / 2, 1)
         return round(left + plot_w * (day - start).days / span, 1)
 
     def y(pct: int) -> float:
@@ -65,8 +67,21 @@ def progress_chart_svg(
             f'<text x="{left - 6}" y="{y(pct) + 4}" text-anchor="end" fill="{TEXT}">{pct}%</text>'
         )
     base = height - 6
-    parts.append(f'<text x="{left}" y="{base}" fill="{TEXT}">{start:%Y-%m-%d}</text>')
-    parts.append(f'<text x="{width - right}" y="{base}" text-anchor="end" fill="{TEXT}">{end:%Y-%m-%d}</text>')
+    if len(points) == 1:
+        # One rating is a point with its date under it and its figure beside it: a period axis from a
+        # day to the same day (or to today, with nothing in between) reads as a broken chart.
+        day, pct = points[0]
+        at = x(day)
+        # Near an edge the labels grow inwards, so they stay inside the chart.
+        anchor = "start" if at < left + 40 else "end" if at > width - right - 40 else "middle"
+        beside, side = (at - 9, "end") if anchor == "end" else (at + 9, "start")
+        parts.append(
+            f'<text x="{at}" y="{base}" text-anchor="{anchor}" fill="{TEXT}">{day:%Y-%m-%d}</text>'
+            f'<text x="{beside}" y="{y(pct) + 4}" text-anchor="{side}" fill="{TEXT}">{pct}%</text>'
+        )
+    else:
+        parts.append(f'<text x="{left}" y="{base}" fill="{TEXT}">{start:%Y-%m-%d}</text>')
+        parts.append(f'<text x="{width - right}" y="{base}" text-anchor="end" fill="{TEXT}">{end:%Y-%m-%d}</text>')
     if not points:
         parts.append(
             f'<text x="{left + plot_w / 2}" y="{top + plot_h / 2}" text-anchor="middle" fill="{TEXT}">'
@@ -78,7 +93,7 @@ def progress_chart_svg(
             parts.append(f'<polyline points="{coords}" fill="none" stroke="{LINE}" stroke-width="2"/>')
         for day, pct in points:
             parts.append(
-                f'<circle cx="{x(day)}" cy="{y(pct)}" r="3.5" fill="{LINE}">'
+                f'<circle cx="{x(day)}" cy="{y(pct)}" r="{3.5 if len(points) > 1 else 5}" fill="{LINE}">'
                 f"<title>{day:%Y-%m-%d}: {pct}%</title></circle>"
             )
     parts.append("</svg>")

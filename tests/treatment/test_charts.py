@@ -64,3 +64,25 @@ def test_series_is_one_query_in_practice_days_latest_of_a_day(tree, owner, djang
     assert progress_series(plan, start=datetime.date(2026, 10, 1), end=datetime.date(2026, 10, 10)) == {
         objective.pk: [(datetime.date(2026, 10, 10), 50)]
     }
+
+
+def test_one_rating_is_a_point_with_its_date_not_an_axis_from_a_day_to_itself():
+    day = datetime.date(2026, 12, 1)
+
+    svg = progress_chart_svg([(day, 40)], start=day, end=day, label="Sleep")
+
+    assert svg.count("<circle") == 1 and "<polyline" not in svg
+    # The point in the middle of the chart, its date under it (once) and its figure beside it.
+    assert '<circle cx="274.0" cy="85.6" r="5"' in svg
+    assert svg.count(">2026-12-01</text>") == 1
+    assert '<text x="274.0" y="154" text-anchor="middle" fill="#3e4c59">2026-12-01</text>' in svg
+    assert '<text x="283.0" y="89.6" text-anchor="start" fill="#3e4c59">40%</text>' in svg
+    assert 'aria-label="Sleep: 40% on 2026-12-01."' in svg
+
+
+def test_one_rating_in_a_longer_period_keeps_its_date_inside_the_chart():
+    # Rated on the plan's first day, drawn today: the point sits at the left edge, its labels grow inwards.
+    svg = progress_chart_svg([(START, 70)], start=START, end=END, label="Sleep")
+
+    assert svg.count(">2026-10-01</text>") == 1 and ">2026-10-31</text>" not in svg
+    assert '<text x="40.0" y="154" text-anchor="start"' in svg
