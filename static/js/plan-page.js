@@ -1,5 +1,5 @@
-/* The plan page's goal action menus (native <details>): one open at a time, Escape or a click elsewhere
-   closes the open one, and Escape gives the focus back to its "Actions" button. Without this script
+/* The plan page's goal action menus (native <details>): one open at a time, Escape, a click elsewhere or
+   choosing an action closes the open one, and Escape gives the focus back to its "Actions" button. Without this script
    the menus still open and close with Enter, Space or a click. */
 (function () {
   "use strict";
@@ -40,6 +40,14 @@
   });
 
   document.addEventListener("click", function (event) {
-    closeAll(event.target.closest("details.goal-menu"));
+    var menu = event.target.closest("details.goal-menu");
+    closeAll(menu);
+    // A chosen action closes its menu, so the form it opens below the row is not covered by the list.
+    // After this turn of the event loop: the link or button has done its work (htmx, a submit) by then.
+    if (menu && event.target.closest(".goal-menu-list a, .goal-menu-list button")) {
+      window.setTimeout(function () {
+        menu.open = false;
+      }, 0);
+    }
   });
 })();

@@ -107,8 +107,14 @@ def test_the_demo_plan_page_is_compact_and_a_goal_opens_in_place(page, screensho
     # One menu open at a time.
     goal_action(page, FIRST_GOAL, "link", f"Add intervention to: {FIRST_GOAL}")
     second_goal = "Lower physical tension and restore restful sleep"
-    goal_action(page, second_goal, "link", f"Add short-term goal under: {second_goal}")
+    add_under = goal_action(page, second_goal, "link", f"Add short-term goal under: {second_goal}")
     expect(page.locator("details.goal-menu[open]")).to_have_count(1)
+    # Choosing an action closes the menu; the form it opens is not covered by the list.
+    add_under.click()
+    expect(page.locator("form.goal-form").get_by_label("Description")).to_be_focused()
+    expect(page.locator("details.goal-menu[open]")).to_have_count(0)
+    page.locator("form.goal-form").get_by_role("link", name="Cancel").click()
+    expect(page.locator("form.goal-form")).to_have_count(0)
 
     # A goal's details by keyboard too: Enter on its "Details" opens them.
     second = page.get_by_role("article", name=second_goal, exact=True)
