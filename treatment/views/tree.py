@@ -51,7 +51,7 @@ def trajectory(goal: TreatmentGoal) -> tuple[tuple[str, str], ...]:
 
 @dataclass(frozen=True)
 class GoalCard:
-    """A goal as the plan page shows it: its tree node, its chart, SMART gaps and place among its siblings."""
+    """A goal as the plan page shows it: its node, chart, SMART check, values, last rating, place among siblings."""
 
     node: GoalNode
     children: tuple[GoalCard, ...]
