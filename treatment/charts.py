@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 
+from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -22,12 +23,13 @@ TEXT = "#3e4c59"  # 9.6:1 on white
 def describe(points: Sequence[Point], label: str, start: datetime.date, end: datetime.date) -> str:
     """The chart in words: its text alternative, and the caption a screen reader announces."""
     if not points:
-        return f"{label}: no progress recorded between {start:%Y-%m-%d} and {end:%Y-%m-%d}."
+        return f"{label}: no progress recorded between {date_format(start)} and {date_format(end)}."
     first, last = points[0], points[-1]
     if len(points) == 1:
-        return f"{label}: {first[1]}% on {first[0]:%Y-%m-%d}."
+        return f"{label}: {first[1]}% on {date_format(first[0])}."
     return (
-        f"{label}: {len(points)} ratings, from {first[1]}% on {first[0]:%Y-%m-%d} to {last[1]}% on {last[0]:%Y-%m-%d}."
+        f"{label}: {len(points)} ratings, from {first[1]}% on {date_format(first[0])} "
+        f"to {last[1]}% on {date_format(last[0])}."
     )
 
 
@@ -47,6 +49,8 @@ def progress_chart_svg(
     span = max((end - start).days, 1)
 
     def x(day: datetime.date) -> float:
+        if start == end:  # a one-day period: its day in the middle, not at one edge
+            return round(left + plot_w / 2, 1)
         return round(left + plot_w * (day - start).days / span, 1)
 
     def y(pct: int) -> float:
@@ -65,8 +69,21 @@ def progress_chart_svg(
             f'<text x="{left - 6}" y="{y(pct) + 4}" text-anchor="end" fill="{TEXT}">{pct}%</text>'
         )
     base = height - 6
-    parts.append(f'<text x="{left}" y="{base}" fill="{TEXT}">{start:%Y-%m-%d}</text>')
-    parts.append(f'<text x="{width - right}" y="{base}" text-anchor="end" fill="{TEXT}">{end:%Y-%m-%d}</text>')
+    if len(points) == 1:
+        # One rating is a point with its date under it and its figure beside it: a period axis from a
+        # day to the same day (or to today, with nothing in between) reads as a broken chart.
+        day, pct = points[0]
+        at = x(day)
+        # Near an edge the labels grow inwards, so they stay inside the chart.
+        anchor = "start" if at < left + 40 else "end" if at > width - right - 40 else "middle"
+        beside, side = (at - 9, "end") if anchor == "end" else (at + 9, "start")
+        parts.append(
+            f'<text x="{at}" y="{base}" text-anchor="{anchor}" fill="{TEXT}">{date_format(day)}</text>'
+            f'<text x="{beside}" y="{y(pct) + 4}" text-anchor="{side}" fill="{TEXT}">{pct}%</text>'
+        )
+    else:
+        parts.append(f'<text x="{left}" y="{base}" fill="{TEXT}">{date_format(start)}</text>')
+        parts.append(f'<text x="{width - right}" y="{base}" text-anchor="end" fill="{TEXT}">{date_format(end)}</text>')
     if not points:
         parts.append(
             f'<text x="{left + plot_w / 2}" y="{top + plot_h / 2}" text-anchor="middle" fill="{TEXT}">'
@@ -78,8 +95,8 @@ def progress_chart_svg(
             parts.append(f'<polyline points="{coords}" fill="none" stroke="{LINE}" stroke-width="2"/>')
         for day, pct in points:
             parts.append(
-                f'<circle cx="{x(day)}" cy="{y(pct)}" r="3.5" fill="{LINE}">'
-                f"<title>{day:%Y-%m-%d}: {pct}%</title></circle>"
+                f'<circle cx="{x(day)}" cy="{y(pct)}" r="{3.5 if len(points) > 1 else 5}" fill="{LINE}">'
+                f"<title>{date_format(day)}: {pct}%</title></circle>"
             )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 (every interpolated text is escaped above)

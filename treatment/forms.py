@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from dataclasses import dataclass
 
 from django import forms
 
@@ -17,7 +18,7 @@ from interventions.models import Modality
 from treatment import diagnoses
 from treatment.models import GoalStatus, TreatmentGoal
 from treatment.models.goal import SMART_TEMPLATE
-from treatment.services import smart_missing
+from treatment.services import smart_coverage, smart_missing
 
 #: The SMART parts as a person reads them (the template's keys are the API's).
 SMART_LABELS = {
@@ -27,6 +28,29 @@ SMART_LABELS = {
     "relevant": "Relevant",
     "time_bound": "Time-bound",
 }
+
+
+@dataclass(frozen=True)
+class SmartCheck:
+    """A goal's SMART hint: each answered part with what answers it, and the parts still empty."""
+
+    answered: list[tuple[str, str]]
+    missing: list[str]
+
+    @property
+    def count(self) -> int:
+        return len(self.answered)
+
+
+def smart_check(goal: TreatmentGoal) -> SmartCheck:
+    """The SMART parts the goal answers (by which field, or the template) and those it leaves empty."""
+    coverage = smart_coverage(goal)
+    return SmartCheck(
+        answered=[(SMART_LABELS[part], coverage[part]) for part in SMART_TEMPLATE if part in coverage],
+        missing=[SMART_LABELS[part] for part in SMART_TEMPLATE if part not in coverage],
+    )
+
+
 EFFECTIVENESS_CHOICES = [
     ("", "Not rated yet"),
     ("1", "1: not effective"),
@@ -256,9 +280,9 @@ class GoalForm(forms.Form):
                     answers.setdefault(part, {})[question] = value.strip()
         return answers
 
-    def smart_missing(self) -> list[str]:
-        """The SMART parts still empty in what the form holds now (typed or stored)."""
-        draft = TreatmentGoal(
+    def smart_draft(self) -> TreatmentGoal:
+        """The goal as the form holds it now (typed or stored), for the SMART hint."""
+        return TreatmentGoal(
             description=self._raw("description"),
             measurable_criteria=self._raw("measurable_criteria"),
             target_value=self._raw("target_value"),
@@ -266,7 +290,13 @@ class GoalForm(forms.Form):
             target_date=datetime.date.min if self._raw("target_date").strip() else None,
             smart=self.smart_answers(raw=True),
         )
-        return [SMART_LABELS[part] for part in smart_missing(draft)]
+
+    def smart_missing(self) -> list[str]:
+        """The SMART parts still empty in what the form holds now (typed or stored)."""
+        return [SMART_LABELS[part] for part in smart_missing(self.smart_draft())]
+
+    def smart_check(self) -> SmartCheck:
+        return smart_check(self.smart_draft())
 
     @property
     def smart_open(self) -> bool:

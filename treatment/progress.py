@@ -41,6 +41,11 @@ def rating_to_percentage(rating: int) -> int:
     return rating * 10
 
 
+def percentage_to_rating(percentage: int) -> int:
+    """The 1-10 rating a leaf's percentage came from (the inverse of `rating_to_percentage`)."""
+    return percentage // 10
+
+
 def weighted_progress(items: Iterable[tuple[int, int]]) -> int | None:
     """Weighted average of (percentage, priority) pairs, weight 1/priority; None when there are none."""
     total = weight = Fraction(0)

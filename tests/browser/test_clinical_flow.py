@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from accounts.audit import AuditContext
 from accounts.models import AuditEvent
 from tests.browser.axe import assert_accessible
+from tests.browser.goal_menu import expand_goal, goal_action
 from treatment.models import GoalProgress, TherapySession, TreatmentGoal, TreatmentPlan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,9 +23,13 @@ SHORT_TERM = "Learn and practise three relaxation techniques"
 OBJECTIVE = "Practise deep breathing for 10 minutes every day"
 
 
-def add_goal(page, button_name, description):
-    """Open the goal form from `button_name`, type the description, save; the tree comes back with it."""
-    page.get_by_role("link", name=button_name).first.click()
+def add_goal(page, button_name, description, under=None):
+    """Open the goal form from `button_name` (in the actions menu of the goal `under`), type the description,
+    save; the tree comes back with it."""
+    if under is None:
+        page.get_by_role("link", name=button_name).first.click()
+    else:
+        goal_action(page, under, "link", button_name).click()
     form = page.locator("form.goal-form")
     expect(form).to_be_visible()
     form.get_by_label("Description").fill(description)
@@ -34,7 +39,7 @@ def add_goal(page, button_name, description):
 
 
 def add_intervention(page, goal, name, query, frequency):
-    page.get_by_role("link", name=f"Add intervention to: {goal}").click()
+    goal_action(page, goal, "link", f"Add intervention to: {goal}").click()
     picker = page.locator("section.intervention-picker")
     expect(picker).to_be_visible()
     picker.get_by_label("Search interventions").fill(query)
@@ -90,15 +95,15 @@ def test_a_therapist_plans_records_a_session_and_reviews_a_colleague_sees_nothin
 
     # --- the goal tree: long-term -> short-term -> objective, with interventions ---------------------
     add_goal(page, "Add long-term goal", LONG_TERM)
-    add_goal(page, f"Add short-term goal under: {LONG_TERM}", SHORT_TERM)
-    add_goal(page, f"Add objective under: {SHORT_TERM}", OBJECTIVE)
+    add_goal(page, f"Add short-term goal under: {LONG_TERM}", SHORT_TERM, under=LONG_TERM)
+    add_goal(page, f"Add objective under: {SHORT_TERM}", OBJECTIVE, under=SHORT_TERM)
     add_intervention(page, OBJECTIVE, "Deep Breathing", "breathing", "every session")
     add_intervention(page, SHORT_TERM, "Progressive Muscle Relaxation", "muscle", "weekly")
     goals = {g.description: g for g in TreatmentGoal.objects.filter(plan=plan)}
     assert goals[SHORT_TERM].parent_goal == goals[LONG_TERM]
     assert goals[OBJECTIVE].parent_goal == goals[SHORT_TERM]
     assert overall_progress(page) == "0"
-    expect(page.get_by_text("No rated progress recorded yet.").first).to_be_visible()
+    expect(page.get_by_text("Not rated yet").first).to_be_visible()
     screenshot("plan-page")
 
     # --- record a session: one page, one submit, progress on two goals --------------------------------
@@ -132,9 +137,13 @@ def test_a_therapist_plans_records_a_session_and_reviews_a_colleague_sees_nothin
     assert overall_progress(page) == "80"
     objective_card = page.locator(f"#goal-{goals[OBJECTIVE].pk}-card")
     expect(objective_card.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "80")
-    # The charts: the two goals with rated progress now draw one.
+    expect(objective_card).to_contain_text("Last rating 8/10")
+    # The charts: the two goals with rated progress now draw one, in their details.
+    expand_goal(page, objective_card)
     expect(objective_card.locator("svg[role=img]")).to_be_visible()
-    expect(page.locator(f"#goal-{goals[SHORT_TERM].pk}-card svg[role=img]")).to_be_visible()
+    short_term_card = page.locator(f"#goal-{goals[SHORT_TERM].pk}-card")
+    expand_goal(page, short_term_card)
+    expect(short_term_card.locator("svg[role=img]")).to_be_visible()
     screenshot("plan-page-after-session")
 
     # --- the patient page shows the plan and the session ---------------------------------------------

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from accounts.models import AuditEvent
 from tests.browser.axe import assert_accessible
+from tests.browser.goal_menu import expand_goal, goal_action
 from treatment.models import GoalIntervention, TreatmentGoal, TreatmentPlan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -28,8 +29,11 @@ def choose_diagnosis(page, query, code):
     expect(page.get_by_label("Search diagnoses")).to_have_value("")
 
 
-def add_goal(page, link_name, description, **fields):
-    page.get_by_role("link", name=link_name).click()
+def add_goal(page, link_name, description, under=None, **fields):
+    if under is None:
+        page.get_by_role("link", name=link_name).click()
+    else:  # in the actions menu of the goal `under`
+        goal_action(page, under, "link", link_name).click()
     form = page.locator("form.goal-form")
     expect(form.get_by_label("Description")).to_be_focused()
     form.get_by_label("Description").fill(description)
@@ -96,11 +100,11 @@ def test_a_therapist_builds_a_plan_and_its_goal_tree(page, sign_in, screenshot, 
     form.get_by_role("button", name="Save goal").click()
     expect(page.get_by_role("heading", name=LONG_TERM)).to_be_focused()
 
-    add_goal(page, f"Add short-term goal under: {LONG_TERM}", SHORT_TERM)
-    add_goal(page, f"Add objective under: {SHORT_TERM}", OBJECTIVE, **{"Priority (1 = highest)": "2"})
+    add_goal(page, f"Add short-term goal under: {LONG_TERM}", SHORT_TERM, under=LONG_TERM)
+    add_goal(page, f"Add objective under: {SHORT_TERM}", OBJECTIVE, under=SHORT_TERM, **{"Priority (1 = highest)": "2"})
 
     # An intervention from the library, with a modality filter and a frequency; then its rating.
-    page.get_by_role("link", name=f"Add intervention to: {OBJECTIVE}").click()
+    goal_action(page, OBJECTIVE, "link", f"Add intervention to: {OBJECTIVE}").click()
     picker = page.locator("section.intervention-picker")
     expect(picker.get_by_label("Search interventions")).to_be_focused()
     # Each change refreshes the results; wait for each, so the row below is the final one.
@@ -132,7 +136,7 @@ def test_a_therapist_builds_a_plan_and_its_goal_tree(page, sign_in, screenshot, 
 
     # A second long-term goal, moved above the first.
     add_goal(page, "Add long-term goal", "Return to work three days a week", **{"Priority (1 = highest)": "2"})
-    page.get_by_role("button", name="Move up: Return to work").click()
+    goal_action(page, "Return to work three days a week", "button", "Move up: Return to work").click()
     titles = page.locator("#goal-tree h3.goal-title")
     expect(titles.first).to_have_text("Return to work three days a week")
     expect(page.get_by_role("heading", name="Return to work three days a week")).to_be_focused()
@@ -160,9 +164,10 @@ def test_an_edit_conflict_keeps_the_typed_goal(page, sign_in, owner, patient):
     progress_record(by=AuditContext.system("tests"), goal=goal, progress_note="Worry 4 hours a day", rating=3)
     sign_in(owner)
     page.goto(f"/plans/{plan.pk}/")
+    expand_goal(page, page.locator(f"#goal-{goal.pk}-card"))
     expect(page.locator(f"#goal-{goal.pk}-card svg[role=img]")).to_be_visible()
     assert_accessible(page)  # with a chart
-    page.get_by_role("link", name="Edit goal: Reduce worry").click()
+    goal_action(page, "Reduce worry", "link", "Edit goal: Reduce worry").click()
     # Typing asks for the SMART hint; let that finish before the other save (SQLite shares one connection).
     with page.expect_response("**/goals/smart-hint/"):
         page.locator("form.goal-form").get_by_label("Description").fill("Reduce worry to two hours a day")
@@ -210,5 +215,8 @@ def test_without_javascript_the_builder_and_the_tree_still_work(browser, live_se
         page.get_by_role("button", name="Save goal").click()
         expect(page.get_by_role("heading", name=LONG_TERM)).to_be_visible()
         assert page.url.endswith(f"/plans/{plan.pk}/#goal-{TreatmentGoal.objects.get(plan=plan).pk}")
+        # The actions menu is a native disclosure: it opens without scripts, and its links are pages.
+        goal_action(page, LONG_TERM, "link", f"Add short-term goal under: {LONG_TERM}").click()
+        expect(page.get_by_role("heading", level=1, name="New short-term goal")).to_be_visible()
     finally:
         context.close()

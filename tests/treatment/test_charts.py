@@ -19,8 +19,8 @@ def test_chart_plots_each_point_and_describes_itself():
     assert svg.count("<circle") == 2
     assert "<polyline" in svg
     # Sorted by date in the description: from the first rating to the last.
-    assert 'aria-label="Sleep: 2 ratings, from 30% on 2026-10-05 to 70% on 2026-10-20."' in svg
-    assert "2026-10-05: 30%" in svg and "2026-10-20: 70%" in svg
+    assert 'aria-label="Sleep: 2 ratings, from 30% on 5 Oct 2026 to 70% on 20 Oct 2026."' in svg
+    assert "5 Oct 2026: 30%" in svg and "20 Oct 2026: 70%" in svg
     # Self-contained: nothing for a browser or WeasyPrint to fetch.
     assert "href" not in svg and "url(" not in svg
 
@@ -29,7 +29,7 @@ def test_chart_leaves_out_points_outside_the_period_and_says_when_empty():
     svg = progress_chart_svg([(datetime.date(2026, 9, 30), 50)], start=START, end=END, label="Sleep")
     assert "<circle" not in svg
     assert "No progress recorded in this period" in svg
-    assert "no progress recorded between 2026-10-01 and 2026-10-31" in svg
+    assert "no progress recorded between 1 Oct 2026 and 31 Oct 2026" in svg
 
 
 def test_chart_escapes_the_label():
@@ -64,3 +64,25 @@ def test_series_is_one_query_in_practice_days_latest_of_a_day(tree, owner, djang
     assert progress_series(plan, start=datetime.date(2026, 10, 1), end=datetime.date(2026, 10, 10)) == {
         objective.pk: [(datetime.date(2026, 10, 10), 50)]
     }
+
+
+def test_one_rating_is_a_point_with_its_date_not_an_axis_from_a_day_to_itself():
+    day = datetime.date(2026, 12, 1)
+
+    svg = progress_chart_svg([(day, 40)], start=day, end=day, label="Sleep")
+
+    assert svg.count("<circle") == 1 and "<polyline" not in svg
+    # The point in the middle of the chart, its date under it (once) and its figure beside it.
+    assert '<circle cx="274.0" cy="85.6" r="5"' in svg
+    assert svg.count(">1 Dec 2026</text>") == 1
+    assert '<text x="274.0" y="154" text-anchor="middle" fill="#3e4c59">1 Dec 2026</text>' in svg
+    assert '<text x="283.0" y="89.6" text-anchor="start" fill="#3e4c59">40%</text>' in svg
+    assert 'aria-label="Sleep: 40% on 1 Dec 2026."' in svg
+
+
+def test_one_rating_in_a_longer_period_keeps_its_date_inside_the_chart():
+    # Rated on the plan's first day, drawn today: the point sits at the left edge, its labels grow inwards.
+    svg = progress_chart_svg([(START, 70)], start=START, end=END, label="Sleep")
+
+    assert svg.count(">1 Oct 2026</text>") == 1 and ">31 Oct 2026</text>" not in svg
+    assert '<text x="40.0" y="154" text-anchor="start"' in svg

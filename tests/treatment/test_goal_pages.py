@@ -314,16 +314,16 @@ def test_reordering_keeps_priorities_within_1_to_10(plan):
     }
 
 
-def test_the_top_goal_has_move_up_disabled(owner_client, plan):
+def test_the_actions_menu_offers_only_the_moves_a_goal_can_make(owner_client, plan):
     GoalFactory(plan=plan, description="First goal", priority=1)
     GoalFactory(plan=plan, description="Second goal", priority=2)
 
     body = text(owner_client.get(reverse("plan-detail", args=[plan.pk])))
-    tags = re.findall(r'<button type="submit" name="direction" value="(up|down)"([^>]*)>', body)
-    buttons = [(direction, " disabled" in attributes) for direction, attributes in tags]
+    moves = re.findall(r'<button type="submit" name="direction" value="(up|down)" aria-label="([^"]*)"', body)
 
-    assert buttons == [("up", True), ("down", False), ("up", False), ("down", True)]
-    assert 'aria-label="Move up: First goal"' in body
+    # The top goal can only go down, the bottom one only up: no dead "Move up" in the first goal's menu.
+    assert moves == [("down", "Move down: First goal"), ("up", "Move up: Second goal")]
+    assert body.count('class="goal-menu"') == 2
 
 
 def test_a_move_with_a_stale_etag_changes_nothing_and_says_so(owner_client, plan):

@@ -22,6 +22,7 @@ from .goals import (
     goal_intervention_update,
     goal_update,
     progress_record,
+    smart_coverage,
     smart_missing,
 )
 from .ordering import goal_move, reorder_priorities
@@ -48,5 +49,6 @@ __all__ = [
     "reorder_priorities",
     "session_addendum_add",
     "session_record",
+    "smart_coverage",
     "smart_missing",
 ]

@@ -65,20 +65,39 @@ def clean_smart(answers) -> dict:
     return cleaned
 
 
-def smart_missing(goal: TreatmentGoal) -> list[str]:
-    """Which of the five SMART parts the goal leaves empty (the form's completeness hint).
+def smart_coverage(goal: TreatmentGoal) -> dict[str, str]:
+    """What answers each SMART part the goal answers: the goal field that carries it, or the template.
 
-    A part counts as answered by its template answers or by the goal field that carries it.
+    A part the goal leaves empty is not a key. The hint names the source, so "answered" beside empty
+    template boxes says where the answer is (the description is the Specific part, for instance).
     """
     smart = goal.smart or {}
-    covered = {
-        "specific": bool(goal.description.strip()),
-        "measurable": bool(goal.measurable_criteria.strip() or goal.target_value.strip()),
-        "achievable": False,
-        "relevant": False,
-        "time_bound": goal.target_date is not None,
+    fields = {
+        "specific": "the description" if goal.description.strip() else "",
+        "measurable": (
+            "the measurable criteria"
+            if goal.measurable_criteria.strip()
+            else "the target value"
+            if goal.target_value.strip()
+            else ""
+        ),
+        "achievable": "",
+        "relevant": "",
+        "time_bound": "the target date" if goal.target_date is not None else "",
     }
-    return [part for part in SMART_TEMPLATE if not (covered[part] or any(smart.get(part, {}).values()))]
+    coverage: dict[str, str] = {}
+    for part in SMART_TEMPLATE:
+        if fields[part]:
+            coverage[part] = fields[part]
+        elif any(answer.strip() for answer in smart.get(part, {}).values() if isinstance(answer, str)):
+            coverage[part] = "the SMART template"
+    return coverage
+
+
+def smart_missing(goal: TreatmentGoal) -> list[str]:
+    """Which of the five SMART parts the goal leaves empty (the form's completeness hint)."""
+    covered = smart_coverage(goal)
+    return [part for part in SMART_TEMPLATE if part not in covered]
 
 
 def _check_parent(plan: TreatmentPlan, goal_type: str, parent: TreatmentGoal | None, goal=None) -> None:

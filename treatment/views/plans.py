@@ -9,6 +9,7 @@ just that part of the form.
 from __future__ import annotations
 
 import contextlib
+import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -217,6 +218,11 @@ class PlanEditView(PlanPage, PlanBuilderPage):
 # --- the plan page ------------------------------------------------------------------------------
 
 
+def age_on(born: datetime.date, day: datetime.date) -> int:
+    """Full years from `born` to `day` (a 29 February birthday turns a year older on 1 March)."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
 def plan_page_context(request, plan: TreatmentPlan, *, can_change: bool, status_form=None) -> dict:
     context = tree_context(plan, can_change=can_change)
     review_status = plan.review_status()
@@ -231,6 +237,7 @@ def plan_page_context(request, plan: TreatmentPlan, *, can_change: bool, status_
         status_form = PlanStatusForm(plan=plan)
     context.update(
         patient=plan.patient,
+        patient_age=age_on(plan.patient.date_of_birth, plan.patient.practice.today()),
         can_change=can_change,
         review_status=review_status,
         review_status_label=ReviewStatus(review_status).label,

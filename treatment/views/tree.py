@@ -4,6 +4,7 @@ and the tree as the answer to every write of the goal endpoints (progress rolls 
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -15,10 +16,10 @@ from django.utils.cache import patch_vary_headers
 from django_htmx.http import reswap, retarget
 
 from accounts.audit import Action, audit_record
-from treatment import services
 from treatment.charts import progress_chart_svg
-from treatment.forms import SMART_LABELS
+from treatment.forms import SmartCheck, smart_check
 from treatment.models import GoalIntervention, GoalType, TreatmentGoal, TreatmentPlan
+from treatment.progress import percentage_to_rating
 from treatment.selectors import GoalNode, plan_tree, progress_series
 from treatment.views.base import PlanPage
 
@@ -42,15 +43,25 @@ def progress_level(percentage: int) -> str:
     return "high"
 
 
+def trajectory(goal: TreatmentGoal) -> tuple[tuple[str, str], ...]:
+    """Baseline -> current -> target with the empty ones left out (no row of dashes on a new goal)."""
+    values = (("Baseline", goal.baseline_value), ("current", goal.current_value), ("target", goal.target_value))
+    return tuple((label, value.strip()) for label, value in values if value.strip())
+
+
 @dataclass(frozen=True)
 class GoalCard:
-    """A goal as the plan page shows it: its tree node, its chart, SMART gaps and place among its siblings."""
+    """A goal as the plan page shows it: its node, chart, SMART check, values, last rating, place among siblings."""
 
     node: GoalNode
     children: tuple[GoalCard, ...]
     #: The SVG of its rated progress over the plan's span, or None before its first rating.
     chart: str | None
-    smart_gaps: list[str]
+    smart: SmartCheck
+    #: Its baseline, current and target values that are filled in, as (label, value) in that order.
+    trajectory: tuple[tuple[str, str], ...]
+    #: Its latest rating (1-10) and the day it was given, or None before its first rating.
+    last_rating: tuple[int, datetime.date] | None
     progress_level: str
     heading_level: int
     #: The type of goal that goes under it (None under an objective), and how the page names it.
@@ -102,7 +113,9 @@ def tree_context(
             )
             if points
             else None,
-            smart_gaps=[SMART_LABELS[part] for part in services.smart_missing(goal)],
+            smart=smart_check(goal),
+            trajectory=trajectory(goal),
+            last_rating=(percentage_to_rating(points[-1][1]), points[-1][0]) if points else None,
             progress_level=progress_level(goal.progress_percentage),
             heading_level=HEADING_LEVEL[goal.goal_type],
             child_type=child_type,
