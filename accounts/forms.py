@@ -20,6 +20,15 @@ def add_service_error(form: forms.BaseForm, error: ValidationError, aliases: dic
         form.add_error(field if field in form.fields else None, errors)
 
 
+def add_check_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Put a service's check, run while the form is parsed, beside the form's own errors: on each field it
+    names that has no error yet (what the form refused first is the more precise message), so one submit
+    shows every error."""
+    for field, messages in error.message_dict.items():
+        if field in form.fields and field not in form.errors:
+            form.add_error(field, messages)
+
+
 class ClinicalDateField(forms.DateField):
     """A plan, goal, session, review or report date, between CLINICAL_DATE_MIN and CLINICAL_DATE_MAX: a date
     outside is an error on the field (with what was typed kept), before any service computes with it."""

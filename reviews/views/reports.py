@@ -44,6 +44,9 @@ class ReportRequestForm(forms.Form):
     period_start = ClinicalDateField(label="Period start", required=False)
     period_end = ClinicalDateField(label="Period end", required=False)
 
+    #: The template names the date inputs itself; the error summary links to them.
+    error_anchors = {"period_start": "report-period-start", "period_end": "report-period-end"}
+
 
 def _status_context(report: ProgressReport) -> dict:
     waiting = report.status in (ReportStatus.PENDING, ReportStatus.RENDERING)
