@@ -125,7 +125,13 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def test_the_patient_form_shows_every_error_at_once(owner_client):
-    data = {"first_name": "", "last_name": "", "date_of_birth": "31/31/2020", "email": "not-an-email", "status": "active"}
+    data = {
+        "first_name": "",
+        "last_name": "",
+        "date_of_birth": "31/31/2020",
+        "email": "not-an-email",
+        "status": "active",
+    }
 
     response = owner_client.post(reverse("patient-create"), data)
 
@@ -148,7 +154,12 @@ def test_the_intervention_form_shows_every_error_at_once(owner_client):
     body = response.content.decode()
     assert response.status_code == 200
     assert "The intervention was not saved" in body
-    assert [anchor for anchor, _ in summary_links(body)] == ["id_name", "id_modality", "id_category", "id_evidence_level"]
+    assert [anchor for anchor, _ in summary_links(body)] == [
+        "id_name",
+        "id_modality",
+        "id_category",
+        "id_evidence_level",
+    ]
 
 
 @pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])
