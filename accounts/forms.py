@@ -93,3 +93,13 @@ class PatientForm(forms.ModelForm):
             self.fields["care_team"].initial = list(
                 self.instance.care_team.exclude(pk=self.instance.primary_therapist_id)
             )
+        if self.instance._state.adding and self.data.get("confirm_duplicate"):
+            self.offer_duplicate()
+
+    def offer_duplicate(self) -> None:
+        """After a possible duplicate was shown: the explicit "register anyway" (a second submit with it ticked)."""
+        self.fields["confirm_duplicate"] = forms.BooleanField(
+            required=False,
+            label="This is a different person: register them anyway",
+            help_text="Tick this only after checking the existing record is not this patient.",
+        )
