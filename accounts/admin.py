@@ -160,14 +160,15 @@ class PatientAdminForm(forms.ModelForm):
                 services.check_external_id(practice, cleaned["external_id"], exclude_pk=self.instance.pk)
             except ValidationError as error:
                 self.add_error(None, error)
-        if "confirm_duplicate" in self.fields and not cleaned.get("confirm_duplicate"):
+        typed = self.cleaned_data
+        if "confirm_duplicate" in self.fields and not typed.get("confirm_duplicate"):
             try:
                 services.check_duplicate(
                     by=AuditContext.system("admin"),
                     practice=practice,
-                    first_name=cleaned.get("first_name", ""),
-                    last_name=cleaned.get("last_name", ""),
-                    date_of_birth=cleaned.get("date_of_birth"),
+                    first_name=typed.get("first_name", ""),
+                    last_name=typed.get("last_name", ""),
+                    date_of_birth=typed.get("date_of_birth"),
                 )
             except ValidationError as error:
                 self.add_error(None, error)
