@@ -374,6 +374,8 @@ class InterventionSearchForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "autofocus": True}),
     )
     modality = forms.ChoiceField(required=False, choices=[("", "All modalities"), *Modality.choices])
+    #: Which page of the matches (the picker's Previous / Next links); a new search starts at the first.
+    page = forms.CharField(required=False, max_length=10, widget=forms.HiddenInput)
 
     def __init__(self, *args, key: str = "", **kwargs):
         kwargs.setdefault("auto_id", f"picker-{key}-%s")
