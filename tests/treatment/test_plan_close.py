@@ -60,6 +60,14 @@ def test_closing_without_a_reason_is_refused_and_changes_nothing(owner, plan, st
     assert not PlanVersion.objects.filter(plan=plan).exists()
 
 
+def test_closing_without_a_reason_is_refused_beside_the_other_errors(owner, plan):
+    with pytest.raises(ValidationError) as refused:
+        plan_update(by=by(owner), plan=plan, status="completed", title="", diagnosis_codes=[{"code": "F41"}])
+
+    assert sorted(refused.value.message_dict) == ["diagnosis_codes", "status_reason", "title"]
+    assert TreatmentPlan.objects.get(pk=plan.pk).status == "active"
+
+
 def test_closing_keeps_the_reason_audits_it_and_seals_the_final_version(owner, plan, tree):
     version = plan.version
 

@@ -219,9 +219,9 @@ def plan_update(*, by: AuditContext, plan: TreatmentPlan, if_match: str | None =
     before = snapshot(plan, PLAN_FIELDS)
     new_status = fields.pop("status", plan.status)
     _check_transition(plan, new_status)
-    reason = _closing_reason(plan, new_status, fields.pop("status_reason", None))
     # Every refusal about the fields comes at once, each under the field it names.
     errors: dict[str, list[str]] = {}
+    reason = _collect(errors, functools.partial(_closing_reason, plan, new_status, fields.pop("status_reason", None)))
     for name, clean in (("diagnosis_codes", diagnoses.clean_diagnoses), ("presenting_problems", clean_problems)):
         if name in fields:
             value = fields.pop(name)
@@ -242,7 +242,7 @@ def plan_update(*, by: AuditContext, plan: TreatmentPlan, if_match: str | None =
     closing = new_status != plan.status and new_status in CLOSED_STATUSES
     if new_status != plan.status:
         plan.status = new_status
-        plan.status_reason = reason
+        plan.status_reason = reason or ""
         if plan.is_closed and plan.actual_end_date is None:
             plan.actual_end_date = max(plan.patient.practice.today(), plan.start_date)
     if plan.actual_end_date and not plan.is_closed:
