@@ -256,6 +256,16 @@ def test_the_api_closes_with_a_reason_and_shows_it(api, owner, plan):
     assert versions["snapshot"]["plan"]["status_reason"] == REASON
 
 
+def test_a_new_plan_takes_no_closing_reason(api, owner, patient):
+    body = {"title": "Sleep plan", "start_date": "2026-09-01", "status_reason": "Goals met."}
+
+    response = api.as_(owner).post(f"/api/v1/patients/{patient.pk}/treatment-plans", body, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"status_reason": ["A new plan is open: a reason is given when it closes."]}
+    assert not TreatmentPlan.objects.filter(title="Sleep plan").exists()
+
+
 def test_the_admin_refuses_to_close_without_a_reason(client, practice_admin, plan):
     from tests.treatment.test_admin import page_data, url
 
