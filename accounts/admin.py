@@ -146,6 +146,11 @@ class PatientAdminForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="Clinicians on the care team besides the primary therapist.",
     )
+    confirm_duplicate = forms.BooleanField(
+        required=False,
+        label="Register anyway",
+        help_text="A patient of the same name and date of birth is refused unless this is ticked (a different person).",
+    )
 
     class Meta:
         model = Patient
@@ -161,6 +166,7 @@ class PatientAdminForm(forms.ModelForm):
             members.queryset = members.queryset.filter(practice=self.practice)
         if not self.instance._state.adding:
             members.initial = list(self.instance.care_team.exclude(pk=self.instance.primary_therapist_id))
+            del self.fields["confirm_duplicate"]
 
     def clean(self):
         cleaned = super().clean()
@@ -173,6 +179,18 @@ class PatientAdminForm(forms.ModelForm):
         if cleaned.get("external_id"):
             try:
                 services.check_external_id(practice, cleaned["external_id"], exclude_pk=self.instance.pk)
+            except ValidationError as error:
+                self.add_error(None, error)
+        typed = self.cleaned_data
+        if "confirm_duplicate" in self.fields and not typed.get("confirm_duplicate"):
+            try:
+                services.check_duplicate(
+                    by=AuditContext.system("admin"),
+                    practice=practice,
+                    first_name=typed.get("first_name", ""),
+                    last_name=typed.get("last_name", ""),
+                    date_of_birth=typed.get("date_of_birth"),
+                )
             except ValidationError as error:
                 self.add_error(None, error)
         return cleaned
@@ -212,6 +230,8 @@ class PatientAdmin(PracticeScopedAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fields = list(self._form_class(request).base_fields)
+        if obj is not None:
+            fields.remove("confirm_duplicate")  # only adding a patient can make a duplicate
         return [(None, {"fields": fields}), ("Record", {"fields": self.readonly_fields})]
 
     def save_model(self, request, obj, form, change):
@@ -225,6 +245,7 @@ class PatientAdmin(PracticeScopedAdmin):
                 by=by, practice=practice, primary_therapist=therapist, care_team=care_team, **data
             )
         else:
+            data.pop("confirm_duplicate", None)
             patient = Patient.objects.get(pk=obj.pk)
             services.patient_update(by=by, patient=patient, **data)
             if therapist is not None and therapist.pk != patient.primary_therapist_id:

@@ -20,6 +20,15 @@ def add_service_error(form: forms.BaseForm, error: ValidationError, aliases: dic
         form.add_error(field if field in form.fields else None, errors)
 
 
+def add_check_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Put a service's check, run while the form is parsed, beside the form's own errors: on each field it
+    names that has no error yet (what the form refused first is the more precise message), so one submit
+    shows every error."""
+    for field, messages in error.message_dict.items():
+        if field in form.fields and field not in form.errors:
+            form.add_error(field, messages)
+
+
 class ClinicalDateField(forms.DateField):
     """A plan, goal, session, review or report date, between CLINICAL_DATE_MIN and CLINICAL_DATE_MAX: a date
     outside is an error on the field (with what was typed kept), before any service computes with it."""
@@ -84,3 +93,13 @@ class PatientForm(forms.ModelForm):
             self.fields["care_team"].initial = list(
                 self.instance.care_team.exclude(pk=self.instance.primary_therapist_id)
             )
+        if self.instance._state.adding and self.data.get("confirm_duplicate"):
+            self.offer_duplicate()
+
+    def offer_duplicate(self) -> None:
+        """After a possible duplicate was shown: the explicit "register anyway" (a second submit with it ticked)."""
+        self.fields["confirm_duplicate"] = forms.BooleanField(
+            required=False,
+            label="This is a different person: register them anyway",
+            help_text="Tick this only after checking the existing record is not this patient.",
+        )

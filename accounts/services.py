@@ -31,6 +31,44 @@ def check_external_id(practice: Practice, external_id: str, exclude_pk=None) -> 
         raise ValidationError({"external_id": "Another patient in this practice has this identifier."})
 
 
+class PossibleDuplicate(ValidationError):
+    """A patient of the same name and date of birth is already in the practice: registering another one needs
+    `confirm_duplicate`. `visible` are those of them the user may view (a page links them); the others are
+    only counted (`hidden`), never described."""
+
+    def __init__(self, *, visible: list[Patient], hidden: int) -> None:
+        self.visible, self.hidden = visible, hidden
+        if visible:
+            named = ", ".join(f"{p.full_name} (born {p.date_of_birth:%Y-%m-%d}, id {p.pk})" for p in visible)
+            message = f"This may be a patient already registered: {named}."
+        else:
+            message = "A patient with this name and date of birth is already registered in the practice."
+        message += " If this is a different person, confirm to register them anyway."
+        super().__init__({"confirm_duplicate": ValidationError(message, code="possible_duplicate")})
+
+
+def check_duplicate(*, by: AuditContext, practice: Practice, first_name: str, last_name: str, date_of_birth) -> None:
+    """Refuse a patient whose name and date of birth (case and spacing aside) match one in the practice.
+
+    Every patient of the practice counts, those the user may not see too (a duplicate is a duplicate); which
+    of them the user may view decides only what the refusal shows.
+    """
+    matches = list(
+        Patient.objects.filter(
+            practice=practice,
+            first_name__iexact=" ".join((first_name or "").split()),
+            last_name__iexact=" ".join((last_name or "").split()),
+            date_of_birth=date_of_birth,
+        ).values_list("pk", flat=True)
+    )
+    if not matches:
+        return
+    visible: list[Patient] = []
+    if by.user is not None:
+        visible = list(Patient.objects.restrict(by.user, "view").filter(pk__in=matches).order_by("created_at"))
+    raise PossibleDuplicate(visible=visible, hidden=len(matches) - len(visible))
+
+
 def primary_therapist_for(*, actor: User, requested: User | None, field: str = "primary_therapist") -> User | None:
     """Who treats a patient `actor` registers: a clinician treats whom they register; only a
     practice admin (or a platform superuser) may name another clinician, or nobody yet."""
@@ -48,15 +86,28 @@ def patient_create(
     practice: Practice,
     primary_therapist: User | None,
     care_team: list[User] | None = None,
+    confirm_duplicate: bool = False,
     **fields,
 ) -> Patient:
-    """Register a patient; the primary therapist and care team get access to the record."""
+    """Register a patient; the primary therapist and care team get access to the record.
+
+    A patient of the same name and date of birth in the practice is refused (`PossibleDuplicate`) unless
+    `confirm_duplicate` says this is a different person.
+    """
     _check_clinician(primary_therapist, practice, "primary_therapist")
     for member in care_team or []:
         _check_clinician(member, practice, "care_team")
     check_external_id(practice, fields.get("external_id", ""))
     patient = Patient(practice=practice, primary_therapist=primary_therapist, **fields)
     patient.full_clean()
+    if not confirm_duplicate:
+        check_duplicate(
+            by=by,
+            practice=practice,
+            first_name=patient.first_name,
+            last_name=patient.last_name,
+            date_of_birth=patient.date_of_birth,
+        )
     patient.save()
     members = {m.pk: m for m in (care_team or [])}
     if primary_therapist:

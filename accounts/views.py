@@ -68,6 +68,12 @@ class PatientDetailView(PatientDataPage, AuditedDetailMixin, DetailView):
         return {**super().get_context_data(**kwargs), "can_change": self.can_change}
 
 
+DUPLICATE_MESSAGE = (
+    "A patient with this name and date of birth is already registered in the practice. Check it is not this "
+    "patient; if it is a different person, tick this box and save again."
+)
+
+
 class PatientFormMixin:
     form_class = PatientForm
     template_name = "accounts/patient_form.html"
@@ -92,6 +98,11 @@ class PatientCreateView(PatientDataPage, PatientFormMixin, FormView):
             patient = services.patient_create(
                 by=self.audit, practice=user.practice, primary_therapist=therapist, care_team=care_team, **data
             )
+        except services.PossibleDuplicate as duplicate:
+            # Shown before anything is saved, with everything typed kept and the explicit "register anyway".
+            form.offer_duplicate()
+            form.add_error("confirm_duplicate", DUPLICATE_MESSAGE)
+            return self.render_to_response(self.get_context_data(form=form, duplicate=duplicate))
         except ValidationError as error:
             return self.form_invalid_from(form, error)
         messages.success(self.request, f"{patient.full_name} was added.")

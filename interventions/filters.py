@@ -1,5 +1,5 @@
 import django_filters
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, Value, When
 
 from accounts.filters import StrictBooleanFilter
 from interventions.models import Category, EvidenceLevel, Intervention, Modality
@@ -27,9 +27,24 @@ class InterventionFilter(django_filters.FilterSet):
         return queryset
 
     def filter_search(self, queryset, name, value):
-        for word in value.split():
+        """Every word in the name or the description; ranked: the name starting with what was typed, then the
+        name holding every word, then the rest (a match in the description), each in the order given before."""
+        words = value.split()
+        for word in words:
             queryset = queryset.filter(Q(name__icontains=word) | Q(description__icontains=word))
-        return queryset
+        if not words:
+            return queryset
+        in_name = Q()
+        for word in words:
+            in_name &= Q(name__icontains=word)
+        rank = Case(
+            When(name__istartswith=" ".join(words), then=Value(0)),
+            When(in_name, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+        before = queryset.query.order_by or tuple(queryset.model._meta.ordering)
+        return queryset.annotate(search_rank=rank).order_by("search_rank", *before, "pk")
 
     def filter_retired(self, queryset, name, value):
         return queryset

@@ -13,10 +13,11 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from accounts.forms import ClinicalDateField
+from accounts.forms import ClinicalDateField, add_check_errors
 from accounts.validators import validate_clinical_datetime
 from reviews.services.drift import GoalSeen, ReviewMerge
-from treatment.models import GoalStatus
+from reviews.services.reviews import review_check
+from treatment.models import GoalStatus, TreatmentPlan
 from treatment.selectors import GoalNode
 
 
@@ -93,6 +94,19 @@ class ReviewForm(forms.Form):
         except (ValueError, ValidationError):
             return None
         return loaded_at if loaded_at is not None and timezone.is_aware(loaded_at) else None
+
+    def add_review_check(self, plan: TreatmentPlan) -> None:
+        """After the form refused a field: the service's checks of the others too (`review_check`)."""
+        data = self.cleaned_data
+        try:
+            review_check(
+                plan=plan,
+                review_date=data.get("review_date"),
+                summary=data.get("summary", ""),
+                next_review_date=data.get("next_review_date"),
+            )
+        except ValidationError as error:
+            add_check_errors(self, error)
 
     def goal_rows(self) -> list[dict]:
         depths: dict[uuid.UUID, int] = {}

@@ -25,6 +25,7 @@ SCHEMA = 1
 PLAN_SNAPSHOT_FIELDS = (
     "title",
     "status",
+    "status_reason",
     "therapist",
     "diagnosis_codes",
     "presenting_problems",
@@ -170,6 +171,7 @@ def choice_label(choices, value) -> str:
 PLAN_LABELS = {
     "title": "Title",
     "status": "Status",
+    "status_reason": "Reason closed",
     "therapist": "Therapist",
     "diagnosis_codes": "Diagnoses",
     "presenting_problems": "Presenting problems",

@@ -55,6 +55,9 @@ class PatientFactory(factory.Factory):
 
         therapist = kwargs.pop("primary_therapist")
         practice = kwargs.pop("practice") or therapist.practice
+        # Faker's names repeat and every built patient shares a birthday: the builder registers them as the
+        # different people they are (tests/accounts/test_patient_duplicates.py tests the refusal).
+        kwargs.setdefault("confirm_duplicate", True)
         return patient_create(
             by=AuditContext.system("tests"),
             practice=practice,

@@ -117,6 +117,7 @@ class TreatmentPlanAdmin(PracticeScopedAdmin):
                     "title",
                     "therapist",
                     "status",
+                    "status_reason",
                     ("start_date", "target_end_date", "actual_end_date"),
                     ("review_frequency_days", "next_review_date"),
                     "diagnosis_codes",

@@ -11,14 +11,15 @@ import re
 from dataclasses import dataclass
 
 from django import forms
+from django.core.exceptions import ValidationError
 
-from accounts.forms import ClinicalDateField
+from accounts.forms import ClinicalDateField, add_check_errors
 from accounts.models import User
 from interventions.models import Modality
 from treatment import diagnoses
 from treatment.models import GoalStatus, TreatmentGoal
 from treatment.models.goal import SMART_TEMPLATE
-from treatment.services import smart_coverage, smart_missing
+from treatment.services import plan_check, smart_coverage, smart_missing
 
 #: The SMART parts as a person reads them (the template's keys are the API's).
 SMART_LABELS = {
@@ -111,16 +112,19 @@ class PlanForm(forms.Form):
         label="Review frequency (days)",
         help_text="Days between reviews.",
     )
-    diagnosis_codes = forms.Field(required=False, widget=forms.MultipleHiddenInput)
+    diagnosis_codes = forms.Field(required=False, widget=forms.MultipleHiddenInput, label="Diagnoses")
     diagnosis_codes_text = forms.CharField(
         required=False,
         max_length=500,
         label="Diagnosis codes (comma-separated)",
         help_text="Or type ICD-10-CM codes you know, e.g. F41.1, F32.1; they are added to the diagnoses above.",
     )
-    presenting_problems = forms.Field(required=False, widget=forms.MultipleHiddenInput)
+    presenting_problems = forms.Field(required=False, widget=forms.MultipleHiddenInput, label="Presenting problems")
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     etag = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    #: The lists are edited with buttons, not an input of their own: the error summary links to these.
+    error_anchors = {"diagnosis_codes": "diagnosis-q", "presenting_problems": "problem-1"}
 
     def __init__(self, *args, patient, user, plan=None, codes=None, problems=None, **kwargs):
         self.patient, self.plan = patient, plan
@@ -180,6 +184,21 @@ class PlanForm(forms.Form):
         codes = unique([*self.codes, *split_codes(self.cleaned_data.get("diagnosis_codes_text", ""))])
         return [{"code": code, "description": self.known_descriptions.get(code, "")} for code in codes]
 
+    def clean(self) -> dict:
+        """The service's checks of the diagnoses, problems and dates beside the fields' own, so one submit
+        shows every error (`plan_check`; the service checks again when it saves)."""
+        data = super().clean() or {}
+        try:
+            plan_check(
+                diagnosis_codes=self.diagnosis_items(),
+                presenting_problems=[p for p in self.problems if p.strip()],
+                start_date=data.get("start_date"),
+                target_end_date=data.get("target_end_date"),
+            )
+        except ValidationError as error:
+            add_check_errors(self, error)
+        return data
+
     def service_fields(self) -> dict:
         data = self.cleaned_data
         fields = {
@@ -210,6 +229,37 @@ class PlanStatusForm(forms.Form):
         super().__init__(*args, **kwargs)
         allowed = PLAN_TRANSITIONS[PlanStatus(plan.status)]
         self.fields["status"].choices = [(value, label) for value, label in PlanStatus.choices if value in allowed]
+
+
+class PlanCloseForm(forms.Form):
+    """The confirmation step of closing a plan: completed or discontinued, and why (the service requires it)."""
+
+    status = forms.ChoiceField(label="Close the plan as", widget=forms.RadioSelect)
+    status_reason = forms.CharField(
+        label="Reason",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept on the plan, in its audit trail and in its final version.",
+        error_messages={"required": "Say why the plan is being closed: a completed or discontinued plan is final."},
+    )
+    etag = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, plan, **kwargs):
+        from treatment.models.plan import CLOSED_STATUSES, PLAN_TRANSITIONS, PlanStatus
+
+        kwargs.setdefault("initial", {"etag": plan.etag})
+        super().__init__(*args, **kwargs)
+        allowed = PLAN_TRANSITIONS[PlanStatus(plan.status)]
+        status = self.fields["status"]
+        assert isinstance(status, forms.ChoiceField)
+        status.choices = [(value, CLOSING_CHOICES[value]) for value in CLOSED_STATUSES if value in allowed]
+
+
+#: What each way of closing a plan means, as the confirmation step offers it.
+CLOSING_CHOICES = {
+    "completed": "Completed: the plan's work is done",
+    "discontinued": "Discontinued: the plan ends before its work is done",
+}
 
 
 # --- goals -------------------------------------------------------------------------------------
@@ -355,6 +405,8 @@ class InterventionSearchForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "autofocus": True}),
     )
     modality = forms.ChoiceField(required=False, choices=[("", "All modalities"), *Modality.choices])
+    #: Which page of the matches (the picker's Previous / Next links); a new search starts at the first.
+    page = forms.CharField(required=False, max_length=10, widget=forms.HiddenInput)
 
     def __init__(self, *args, key: str = "", **kwargs):
         kwargs.setdefault("auto_id", f"picker-{key}-%s")

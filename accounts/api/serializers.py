@@ -60,6 +60,14 @@ class PatientSerializer(ModelSerializer):
         required=False,
         help_text="Clinicians who treat the patient besides the primary therapist.",
     )
+    confirm_duplicate = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="On create: a patient of the same name and date of birth (case aside) in the practice is a 400 "
+        "on `confirm_duplicate` (naming the existing record when the caller may view it); send true to register "
+        "this different person anyway. Ignored on update.",
+    )
 
     class Meta:
         model = Patient
@@ -71,6 +79,7 @@ class PatientSerializer(ModelSerializer):
             "primary_therapist_id",
             "care_team",
             "care_team_ids",
+            "confirm_duplicate",
             "created_at",
             "updated_at",
         ]

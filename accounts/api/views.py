@@ -119,6 +119,7 @@ class PatientViewSet(PatientDataViewSet, mixins.CreateModelMixin, mixins.UpdateM
     @transaction.atomic
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
+        data.pop("confirm_duplicate", None)  # only creating a patient can make a duplicate
         if "primary_therapist" in data:
             raise serializers.ValidationError(
                 {"primary_therapist_id": ["Change the primary therapist with POST .../transfer."]}

@@ -49,7 +49,7 @@ COSIGN_REQUESTED = "cosign_requested"
 def _check_review(
     plan: TreatmentPlan,
     *,
-    review_date: datetime.date,
+    review_date: datetime.date | None,
     summary: str,
     goals_reviewed: int | None,
     goals_on_track: int | None,
@@ -83,6 +83,25 @@ def _check_review(
         errors["goals_on_track"] = "Cannot be more than the goals reviewed."
     if errors:
         raise ValidationError(errors)
+
+
+def review_check(
+    *,
+    plan: TreatmentPlan,
+    review_date: datetime.date | None,
+    summary: str,
+    next_review_date: datetime.date | None,
+) -> None:
+    """The review's own fields checked as `review_record` checks them, without recording anything: the review
+    page asks it while it parses, so one submit shows every error."""
+    _check_review(
+        plan,
+        review_date=review_date,
+        summary=summary,
+        goals_reviewed=None,
+        goals_on_track=None,
+        next_review_date=next_review_date,
+    )
 
 
 def _apply_goal_changes(by: AuditContext, plan: TreatmentPlan, goal_changes: dict) -> None:

@@ -47,6 +47,9 @@ class ReportRequestForm(forms.Form):
     period_end = ClinicalDateField(label="Period end", required=False)
     include_narratives = forms.BooleanField(label="Include session notes", required=False, initial=True)
 
+    #: The template names the date inputs itself; the error summary links to them.
+    error_anchors = {"period_start": "report-period-start", "period_end": "report-period-end"}
+
 
 def _status_context(report: ProgressReport) -> dict:
     waiting = report.status in (ReportStatus.PENDING, ReportStatus.RENDERING)

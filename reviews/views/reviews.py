@@ -100,6 +100,7 @@ class PlanReviewView(PlanPage):
         plan = self.setup_plan()
         form = ReviewForm(request.POST, initial=self.initial(plan), goals=self.nodes)
         if not form.is_valid():
+            form.add_review_check(plan)
             return self.render_page(form)
         seen = form.goals_seen()
         drift = review_drift(goals=self.nodes, seen=seen, loaded_at=form.cleaned_data.get("loaded_at"))

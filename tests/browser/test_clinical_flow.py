@@ -228,7 +228,7 @@ def test_the_session_page_and_the_patient_panels_are_accessible(page, sign_in, s
         interventions=[{"intervention": intervention("Progressive Muscle Relaxation")}],
     )
     closed = PlanFactory(patient=patient, title="Grief Plan")
-    plan_update(by=AuditContext.system("tests"), plan=closed, status="completed")
+    plan_update(by=AuditContext.system("tests"), plan=closed, status="completed", status_reason="Closed in a test.")
     sign_in(owner)
 
     page.goto(f"/plans/{plan.pk}/sessions/new/")

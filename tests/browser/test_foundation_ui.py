@@ -58,7 +58,8 @@ def test_a_form_error_keeps_what_was_typed(page, sign_in, owner):
     page.locator("form.patient-form, main form").last.evaluate("f => f.noValidate = true")
     page.get_by_role("button", name="Save").click()
 
-    expect(page.get_by_text("This field is required.")).to_be_visible()
+    expect(page.locator("#id_last_name_error")).to_have_text("This field is required.")
+    expect(page.get_by_role("alert")).to_contain_text("Last name: This field is required.")
     expect(page.get_by_label("First name")).to_have_value("Jonah")
     expect(page.get_by_label("Phone")).to_have_value("555-0142")
     assert not Patient.objects.filter(first_name="Jonah").exists()

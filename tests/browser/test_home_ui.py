@@ -135,7 +135,10 @@ def test_the_supervisor_dashboard_and_a_form_with_errors_are_accessible(page, si
     page.get_by_label("Name").fill("Deep Breathing")
     page.get_by_label("Modality").select_option(label="Behavioral")
     page.get_by_role("button", name="Add intervention").click()
-    expect(page.get_by_text("An intervention with this name is already in your library.")).to_be_visible()
+    expect(page.locator("#id_name_error")).to_have_text("An intervention with this name is already in your library.")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Name: An intervention with this name is already in your library."
+    )
     expect(page.get_by_label("Name")).to_have_value("Deep Breathing")
     assert_accessible(page)
 

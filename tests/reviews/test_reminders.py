@@ -178,8 +178,8 @@ def test_a_sweep_that_missed_a_window_sends_only_what_applies_today(
     "changes",
     [
         {"status": PlanStatus.ON_HOLD},
-        {"status": PlanStatus.COMPLETED, "actual_end_date": datetime.date(2026, 10, 1)},
-        {"status": PlanStatus.DISCONTINUED},
+        {"status": PlanStatus.COMPLETED, "status_reason": "Goals met.", "actual_end_date": datetime.date(2026, 10, 1)},
+        {"status": PlanStatus.DISCONTINUED, "status_reason": "Moved away."},
     ],
 )
 @pytest.mark.parametrize("day", [DUE - 7 * DAY, DUE, DUE + DAY])
@@ -470,7 +470,7 @@ def test_one_query_selects_the_plans_however_many_there_are(
 ):
     _make_plans(practice, supervisor, n)
     for closed in _make_plans(practice, supervisor, 2):
-        plan_update(by=SYSTEM, plan=closed, status=PlanStatus.DISCONTINUED)
+        plan_update(by=SYSTEM, plan=closed, status=PlanStatus.DISCONTINUED, status_reason="Closed in a test.")
     _make_plans(practice, supervisor, 2, due=DUE + 120 * DAY)
     with CaptureQueriesContext(connection) as queries:
         counts = review_reminders_send(today=DUE - 20 * DAY, by=SYSTEM)

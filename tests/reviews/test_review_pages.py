@@ -141,7 +141,7 @@ def test_the_form_is_an_audited_read_of_the_plan(signed_in, owner, plan, tree):
 
 
 def test_a_closed_plan_has_no_review_form(signed_in, owner, plan, tree):
-    plan_update(by=by(owner), plan=plan, status="completed")
+    plan_update(by=by(owner), plan=plan, status="completed", status_reason="Closed in a test.")
 
     response = signed_in.get(review_url(plan))
 
@@ -530,7 +530,7 @@ def test_the_panel_offers_the_supervisor_a_cosign_button(supervisor, plan, two_r
 
 def test_the_panel_without_change_or_on_a_closed_plan_has_no_record_button(owner, practice_admin, plan, two_reviews):
     assert "Record review" not in panel(plan, practice_admin, can_change=False)
-    plan_update(by=by(owner), plan=plan, status="completed")
+    plan_update(by=by(owner), plan=plan, status="completed", status_reason="Closed in a test.")
     assert "Record review" not in panel(plan, owner, can_change=True)
 
 

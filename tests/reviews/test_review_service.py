@@ -312,7 +312,7 @@ def test_a_review_changes_only_status_progress_and_current_value_of_a_goal(owner
 
 @pytest.mark.parametrize("status", ["completed", "discontinued"])
 def test_a_closed_plan_is_not_reviewed(owner, plan, tree, status):
-    plan_update(by=by(owner), plan=plan, status=status)
+    plan_update(by=by(owner), plan=plan, status=status, status_reason="Closed in a test.")
     before = state(plan)
 
     with pytest.raises(RecordClosed) as refused:

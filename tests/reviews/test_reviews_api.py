@@ -144,7 +144,9 @@ def test_invalid_reviews_are_400_naming_the_fields_and_change_nothing(api, owner
 
 
 def test_a_closed_plan_is_409(api, owner, plan, tree, today):
-    plan_update(by=AuditContext.system("tests", user=owner), plan=plan, status="completed")
+    plan_update(
+        by=AuditContext.system("tests", user=owner), plan=plan, status="completed", status_reason="Closed in a test."
+    )
 
     response = api.as_(owner).post(review_url(plan), body(today))
 

@@ -329,7 +329,8 @@ def test_an_allowed_status_change_is_saved(admin_client, plan, start, target):
     if start != "active":
         services.plan_update(by=SYSTEM, plan=plan, status=start)
 
-    response = edit(admin_client, plan, status=target)
+    reason = "Closed in a test." if target in ("completed", "discontinued") else ""
+    response = edit(admin_client, plan, status=target, status_reason=reason)
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     plan.refresh_from_db()
@@ -340,7 +341,7 @@ def test_an_allowed_status_change_is_saved(admin_client, plan, start, target):
 
 @pytest.mark.parametrize(("start", "target"), [("completed", "active"), ("discontinued", "on_hold")])
 def test_a_refused_status_change_is_a_form_error_and_changes_nothing(admin_client, plan, tree, start, target):
-    services.plan_update(by=SYSTEM, plan=plan, status=start)
+    services.plan_update(by=SYSTEM, plan=plan, status=start, status_reason="Closed in a test.")
     plan_before, goals_before = snapshot_plan(plan), snapshot_goals(plan)
 
     response = edit(admin_client, plan, status=target)
@@ -355,7 +356,7 @@ def test_a_refused_status_change_is_a_form_error_and_changes_nothing(admin_clien
 
 
 def test_a_closed_plan_saved_unchanged_writes_nothing(admin_client, plan, tree):
-    services.plan_update(by=SYSTEM, plan=plan, status="completed")
+    services.plan_update(by=SYSTEM, plan=plan, status="completed", status_reason="Closed in a test.")
     before = snapshot_plan(plan)
 
     page = admin_client.get(url("treatmentplan", plan))
@@ -542,7 +543,9 @@ def test_closing_a_plan_and_adding_a_goal_in_one_save_keeps_both(admin_client, p
     page = admin_client.get(url("treatmentplan", plan))
     row = extra_row(page, goal_type="long_term", description="Maintain gains", status="achieved", priority="1")
 
-    response = admin_client.post(url("treatmentplan", plan), {**page_data(page), **row, "status": "completed"})
+    response = admin_client.post(
+        url("treatmentplan", plan), {**page_data(page), **row, "status": "completed", "status_reason": "Goals met."}
+    )
 
     assert response.status_code == 302, response.context and inline_errors(response)
     plan.refresh_from_db()

@@ -252,7 +252,7 @@ def test_a_stale_goal_etag_is_a_conflict_shown_inline(owner_client, tree):
 
 def test_goal_pages_of_a_closed_plan_answer_409(owner_client, plan, tree):
     """The one answer for a closed plan: 409, the page saying why with a link to the plan; htmx is sent there."""
-    plan_update(by=AuditContext.system("tests"), plan=plan, status="completed")
+    plan_update(by=AuditContext.system("tests"), plan=plan, status="completed", status_reason="Closed in a test.")
     plan_url = reverse("plan-detail", args=[plan.pk])
 
     full = owner_client.get(reverse("goal-edit", args=[tree["objective"].pk]))

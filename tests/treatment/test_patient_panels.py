@@ -61,7 +61,7 @@ def plans(patient, practice):
     on_hold = PlanFactory(patient=patient, title="Work Return Plan", start_date=today - datetime.timedelta(days=200))
     plan_update(by=SYSTEM, plan=on_hold, status="on_hold", next_review_date=today + datetime.timedelta(days=3))
     completed = PlanFactory(patient=patient, title="Grief Plan", start_date=today - datetime.timedelta(days=20))
-    plan_update(by=SYSTEM, plan=completed, status="completed")
+    plan_update(by=SYSTEM, plan=completed, status="completed", status_reason="Closed in a test.")
     return {"active": active, "newer": newer, "on_hold": on_hold, "completed": completed}
 
 

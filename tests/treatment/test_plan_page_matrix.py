@@ -121,6 +121,22 @@ PAGES = [
         state=plan_state,
     ),
     Page(
+        "plan-status completed (to the confirmation step)",
+        "POST",
+        lambda w: reverse("plan-status", args=[w["plan"].pk]),
+        WRITE_REDIRECT,
+        data=lambda w: {"status": "completed", "etag": w["plan"].etag},
+    ),
+    Page("plan-close form", "GET", lambda w: reverse("plan-close", args=[w["plan"].pk]), WRITE_FORM, audited="plan"),
+    Page(
+        "plan-close",
+        "POST",
+        lambda w: reverse("plan-close", args=[w["plan"].pk]),
+        WRITE_REDIRECT,
+        data=lambda w: {"status": "completed", "status_reason": "Goals met.", "etag": w["plan"].etag},
+        state=plan_state,
+    ),
+    Page(
         "plan-goal-tree",
         "GET",
         lambda w: reverse("plan-goal-tree", args=[w["plan"].pk]),

@@ -300,7 +300,7 @@ def test_a_stale_etag_is_a_conflict_that_keeps_the_input(owner_client, plan):
 
 
 def test_a_closed_plan_cannot_be_edited(owner_client, plan):
-    plan_update(by=AuditContext.system("tests"), plan=plan, status="completed")
+    plan_update(by=AuditContext.system("tests"), plan=plan, status="completed", status_reason="Closed in a test.")
 
     response = owner_client.get(reverse("plan-edit", args=[plan.pk]))
     post = owner_client.post(reverse("plan-edit", args=[plan.pk]), {"title": "Renamed"})
@@ -425,7 +425,7 @@ def test_the_supervisor_reads_the_plan_without_edit_controls(client, supervisor,
 
 
 def test_a_closed_plan_shows_no_edit_controls(owner_client, plan, tree):
-    plan_update(by=AuditContext.system("tests"), plan=plan, status="discontinued")
+    plan_update(by=AuditContext.system("tests"), plan=plan, status="discontinued", status_reason="Closed in a test.")
 
     body = text(owner_client.get(reverse("plan-detail", args=[plan.pk])))
 
@@ -474,7 +474,7 @@ def test_a_status_change_on_a_stale_plan_is_a_conflict(owner_client, plan):
     stale = plan.etag
     plan_update(by=AuditContext.system("tests"), plan=plan, notes="Changed meanwhile")
 
-    response = owner_client.post(reverse("plan-status", args=[plan.pk]), {"status": "completed", "etag": stale})
+    response = owner_client.post(reverse("plan-status", args=[plan.pk]), {"status": "on_hold", "etag": stale})
 
     assert response.status_code == 200
     assert "Someone else saved this plan first" in text(response)

@@ -382,7 +382,7 @@ def far_zone(practice):
 
 
 def test_completing_sets_actual_end_date_to_the_practices_today(api, owner, plan, far_zone):
-    response = patch(api, owner, plan, {"status": "completed"})
+    response = patch(api, owner, plan, {"status": "completed", "status_reason": "Closed in a test."})
 
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "completed"
@@ -394,7 +394,9 @@ def test_completing_sets_actual_end_date_to_the_practices_today(api, owner, plan
 
 
 def test_completing_keeps_an_explicit_actual_end_date(api, owner, plan):
-    response = patch(api, owner, plan, {"status": "completed", "actual_end_date": "2026-10-15"})
+    response = patch(
+        api, owner, plan, {"status": "completed", "status_reason": "Closed in a test.", "actual_end_date": "2026-10-15"}
+    )
 
     assert response.status_code == 200, response.content
     assert refetch(plan).actual_end_date == datetime.date(2026, 10, 15)
@@ -403,7 +405,7 @@ def test_completing_keeps_an_explicit_actual_end_date(api, owner, plan):
 def test_on_hold_to_discontinued(api, owner, plan):
     assert patch(api, owner, plan, {"status": "on_hold"}).status_code == 200
 
-    response = patch(api, owner, plan, {"status": "discontinued"})
+    response = patch(api, owner, plan, {"status": "discontinued", "status_reason": "Closed in a test."})
 
     assert response.status_code == 200, response.content
     saved = refetch(plan)
@@ -414,7 +416,7 @@ def test_on_hold_to_discontinued(api, owner, plan):
 @pytest.mark.parametrize("closed", ["completed", "discontinued"])
 @pytest.mark.parametrize("target", ["active", "on_hold"])
 def test_closed_plans_are_final(api, owner, plan, closed, target):
-    assert patch(api, owner, plan, {"status": closed}).status_code == 200
+    assert patch(api, owner, plan, {"status": closed, "status_reason": "Closed in a test."}).status_code == 200
     before = refetch(plan)
 
     response = patch(api, owner, plan, {"status": target})
@@ -428,7 +430,7 @@ def test_closed_plans_are_final(api, owner, plan, closed, target):
 
 
 def test_a_completed_plan_refuses_edits_goals_and_progress(api, owner, plan, tree):
-    assert patch(api, owner, plan, {"status": "completed"}).status_code == 200
+    assert patch(api, owner, plan, {"status": "completed", "status_reason": "Closed in a test."}).status_code == 200
     before = refetch(plan)
     goals_before = TreatmentGoal.objects.filter(plan=plan).count()
 

@@ -573,7 +573,7 @@ def test_an_unknown_plan_is_404(client, owner):
 
 @pytest.mark.parametrize("status", ["completed", "discontinued"])
 def test_a_closed_plan_has_no_session_page(client, owner, plan, goals, today, status):
-    plan_update(by=SYSTEM, plan=plan, status=status)
+    plan_update(by=SYSTEM, plan=plan, status=status, status_reason="Closed in a test.")
     client.force_login(owner)
     before = written_state()
 

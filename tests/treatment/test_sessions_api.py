@@ -475,7 +475,7 @@ def test_goals_of_a_plan_other_than_plan_id_are_400(api, owner, patient, goals, 
 @pytest.mark.parametrize("status", ["completed", "discontinued"])
 @pytest.mark.parametrize("explicit", [True, False], ids=["plan_id", "inferred"])
 def test_a_closed_plan_takes_no_sessions(api, owner, patient, plan, goals, today, status, explicit):
-    plan_update(by=SYSTEM, plan=plan, status=status)
+    plan_update(by=SYSTEM, plan=plan, status=status, status_reason="Closed in a test.")
     body = full_body(goals, today - datetime.timedelta(days=1))
     if explicit:
         body["plan_id"] = str(plan.pk)

@@ -16,7 +16,11 @@ def new_therapist(practice):
 
 def test_transfer_moves_open_plans_to_the_new_therapist(api, practice_admin, owner, patient, plan, new_therapist):
     closed = PlanFactory(patient=patient, title="Earlier plan")
-    api.as_(practice_admin).patch(f"/api/v1/treatment-plans/{closed.pk}", {"status": "completed"}, format="json")
+    api.as_(practice_admin).patch(
+        f"/api/v1/treatment-plans/{closed.pk}",
+        {"status": "completed", "status_reason": "Closed in a test."},
+        format="json",
+    )
 
     response = api.as_(practice_admin).post(
         f"/api/v1/patients/{patient.pk}/transfer", {"therapist_id": str(new_therapist.pk)}, format="json"

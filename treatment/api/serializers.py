@@ -75,13 +75,17 @@ class PlanWriteSerializer(ModelSerializer):
     review_frequency_days = serializers.IntegerField(
         min_value=1, max_value=365, required=False, help_text="Defaults to the practice's (90 days)."
     )
-    status = serializers.ChoiceField(choices=PlanStatus.choices, required=False)
+    status = serializers.ChoiceField(
+        choices=PlanStatus.choices,
+        required=False,
+        help_text="active <-> on_hold; completed or discontinued close the plan for good and need status_reason.",
+    )
 
     class Meta:
         model = TreatmentPlan
         # What the service accepts, the therapist by id.
         fields = ["therapist_id" if name == "therapist" else name for name in PLAN_FIELDS]
-        extra_kwargs = {"notes": {"required": False}}
+        extra_kwargs = {"notes": {"required": False}, "status_reason": {"required": False}}
 
 
 class PlanSerializer(ModelSerializer):
@@ -101,6 +105,7 @@ class PlanSerializer(ModelSerializer):
             "therapist",
             "title",
             "status",
+            "status_reason",
             "diagnosis_codes",
             "presenting_problems",
             "start_date",

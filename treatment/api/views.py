@@ -102,6 +102,10 @@ class PatientPlanViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelMixi
             raise serializers.ValidationError({"status": ["A new plan starts active."]})
         if data.pop("actual_end_date", None):
             raise serializers.ValidationError({"actual_end_date": ["A new plan has no end date yet."]})
+        if data.pop("status_reason", ""):
+            raise serializers.ValidationError(
+                {"status_reason": ["A new plan is open: a reason is given when it closes."]}
+            )
         plan = services.plan_create(by=self.audit, patient=patient, **data)
         context = {**self.get_serializer_context(), "tree": plan_tree(plan)}
         response = Response(PlanDetailSerializer(plan, context=context).data, status=201)

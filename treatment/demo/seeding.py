@@ -123,7 +123,9 @@ def _seed_plan(by: AuditContext, patient: Patient, spec: dict, goals: list[dict]
         if key in spec:  # closed after its last session
             notes = f"{spec['notes']} {spec[key]}"
             if status == PlanStatus.COMPLETED:
-                plan = services.plan_update(by=by, plan=plan, status=status, notes=notes, actual_end_date=dates[-1])
+                plan = services.plan_update(
+                    by=by, plan=plan, status=status, status_reason=spec[key], notes=notes, actual_end_date=dates[-1]
+                )
             else:
                 plan = services.plan_update(by=by, plan=plan, status=status, notes=notes)
     plan.refresh_from_db()

@@ -65,6 +65,12 @@ class TreatmentPlan(models.Model):
     target_end_date = models.DateField(null=True, blank=True, validators=[validate_clinical_date])
     actual_end_date = models.DateField(null=True, blank=True, validators=[validate_clinical_date])
     status = models.CharField(max_length=20, choices=PlanStatus.choices, default=PlanStatus.ACTIVE)
+    status_reason = models.TextField(
+        blank=True,
+        max_length=2000,
+        validators=[validate_no_nul],
+        help_text="Why the plan was completed or discontinued (required to close it).",
+    )
     review_frequency_days = models.PositiveIntegerField(
         default=90, validators=[MinValueValidator(1), MaxValueValidator(365)]
     )

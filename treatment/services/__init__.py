@@ -26,7 +26,7 @@ from .goals import (
     smart_missing,
 )
 from .ordering import goal_move, reorder_priorities
-from .plans import PLAN_FIELDS, clean_problems, plan_create, plan_recalculate, plan_update
+from .plans import PLAN_FIELDS, clean_problems, plan_check, plan_create, plan_recalculate, plan_update
 from .sessions import session_record
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "goal_move",
     "goal_update",
     "lock_plan",
+    "plan_check",
     "plan_create",
     "plan_recalculate",
     "plan_update",

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import uuid
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,8 +17,9 @@ from accounts.models import CareTeamMembership, Patient, User
 from accounts.validators import check_clinical_dates
 from treatment import diagnoses
 from treatment.models import GoalStatus, PlanStatus, TreatmentGoal, TreatmentPlan
-from treatment.models.plan import PLAN_TRANSITIONS
+from treatment.models.plan import CLOSED_STATUSES, PLAN_TRANSITIONS
 from treatment.progress import rollup
+from treatment.signals import plan_closed
 
 from .common import choose_clinician, is_clinician, lock_plan, require_change, require_open
 
@@ -29,11 +33,15 @@ PLAN_FIELDS = (
     "target_end_date",
     "actual_end_date",
     "status",
+    "status_reason",
     "review_frequency_days",
     "next_review_date",
     "notes",
 )
 MAX_PROBLEMS = 20
+T = TypeVar("T")
+CLOSING_REASON_REQUIRED = "Say why the plan is being closed: a completed or discontinued plan is final."
+REASON_ONLY_WHEN_CLOSING = "A reason is recorded only when the plan is completed or discontinued."
 
 
 def clean_problems(problems) -> list[str]:
@@ -62,16 +70,56 @@ def _check_therapist(therapist: User, patient: Patient, field: str = "therapist_
         raise ValidationError({field: "This therapist is not on the patient's care team."})
 
 
-def _check_dates(plan: TreatmentPlan) -> None:
+def _check_dates(
+    start_date: datetime.date | None,
+    target_end_date: datetime.date | None = None,
+    actual_end_date: datetime.date | None = None,
+    next_review_date: datetime.date | None = None,
+) -> None:
+    if start_date is None:
+        return  # refused on its own field
     errors = {}
-    if plan.target_end_date and plan.target_end_date < plan.start_date:
+    if target_end_date and target_end_date < start_date:
         errors["target_end_date"] = "The target end date cannot be before the start date."
-    if plan.actual_end_date and plan.actual_end_date < plan.start_date:
+    if actual_end_date and actual_end_date < start_date:
         errors["actual_end_date"] = "The end date cannot be before the start date."
-    if plan.next_review_date and plan.next_review_date < plan.start_date:
+    if next_review_date and next_review_date < start_date:
         errors["next_review_date"] = "The next review cannot be before the plan starts."
     if errors:
         raise ValidationError(errors)
+
+
+def _collect(errors: dict[str, list[str]], check: Callable[[], T]) -> T | None:
+    """Run one check, adding its refusal to `errors` (by field) instead of stopping at it."""
+    try:
+        return check()
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+        return None
+
+
+def plan_check(
+    *,
+    diagnosis_codes=None,
+    presenting_problems=None,
+    start_date: datetime.date | None = None,
+    target_end_date: datetime.date | None = None,
+    next_review_date: datetime.date | None = None,
+) -> tuple[list[dict], list[str]]:
+    """A plan's diagnoses, presenting problems and dates checked together: every refusal at once (one
+    ValidationError naming each field), else the diagnoses and problems cleaned.
+
+    The plan builder asks it while it parses, so one submit shows every error beside the form's own;
+    `plan_create` asks it again before it writes.
+    """
+    errors: dict[str, list[str]] = {}
+    codes = _collect(errors, lambda: diagnoses.clean_diagnoses(diagnosis_codes))
+    problems = _collect(errors, lambda: clean_problems(presenting_problems))
+    _collect(errors, lambda: _check_dates(start_date, target_end_date, None, next_review_date))
+    if errors:
+        raise ValidationError(errors)
+    return codes or [], problems or []
 
 
 @transaction.atomic
@@ -100,24 +148,48 @@ def plan_create(
         raise ValidationError({"therapist_id": "Name the therapist who owns this plan."})
     _check_therapist(therapist, patient)
     frequency = review_frequency_days or patient.practice.default_review_frequency_days
+    next_review_date = next_review_date or start_date + datetime.timedelta(days=frequency)
+    errors: dict[str, list[str]] = {}
+    codes, problems = _collect(
+        errors,
+        lambda: plan_check(
+            diagnosis_codes=diagnosis_codes,
+            presenting_problems=presenting_problems,
+            start_date=start_date,
+            target_end_date=target_end_date,
+            next_review_date=next_review_date,
+        ),
+    ) or ([], [])
     plan = TreatmentPlan(
         patient=patient,
         therapist=therapist,
         title=(title or "").strip(),
-        diagnosis_codes=diagnoses.clean_diagnoses(diagnosis_codes),
-        presenting_problems=clean_problems(presenting_problems),
+        diagnosis_codes=codes,
+        presenting_problems=problems,
         start_date=start_date,
         target_end_date=target_end_date,
         review_frequency_days=frequency,
-        next_review_date=next_review_date or start_date + datetime.timedelta(days=frequency),
+        next_review_date=next_review_date,
         notes=notes or "",
         created_by=by.user,
     )
-    _check_dates(plan)
-    plan.full_clean(validate_constraints=False)
+    _collect(errors, lambda: plan.full_clean(validate_constraints=False, exclude=list(errors)))
+    if errors:
+        raise ValidationError(errors)
     plan.save()
     audit_record(by, Action.CREATE, plan, changes=diff({}, snapshot(plan, PLAN_FIELDS)))
     return plan
+
+
+def _closing_reason(plan: TreatmentPlan, new_status: str, reason: str | None) -> str:
+    """The reason a plan is closed, which closing requires; no other change takes one."""
+    reason = (reason or "").strip()
+    closing = new_status != plan.status and new_status in CLOSED_STATUSES
+    if closing and not reason:
+        raise ValidationError({"status_reason": CLOSING_REASON_REQUIRED})
+    if reason and not closing:
+        raise ValidationError({"status_reason": REASON_ONLY_WHEN_CLOSING})
+    return reason
 
 
 def _check_transition(plan: TreatmentPlan, new_status: str) -> None:
@@ -132,7 +204,11 @@ def _check_transition(plan: TreatmentPlan, new_status: str) -> None:
 
 @transaction.atomic
 def plan_update(*, by: AuditContext, plan: TreatmentPlan, if_match: str | None = None, **fields) -> TreatmentPlan:
-    """Change a plan's fields or status; a closed (completed or discontinued) plan is final."""
+    """Change a plan's fields or status; a closed (completed or discontinued) plan is final.
+
+    Closing a plan takes a `status_reason` (kept on the plan, in the audit event and in the final version
+    that `plan_closed`'s receivers seal); putting it on hold or back to active takes none.
+    """
     unknown = set(fields) - set(PLAN_FIELDS)
     if unknown:
         raise ValueError(f"Not plan fields: {sorted(unknown)}")
@@ -143,10 +219,15 @@ def plan_update(*, by: AuditContext, plan: TreatmentPlan, if_match: str | None =
     before = snapshot(plan, PLAN_FIELDS)
     new_status = fields.pop("status", plan.status)
     _check_transition(plan, new_status)
-    if "diagnosis_codes" in fields:
-        fields["diagnosis_codes"] = diagnoses.clean_diagnoses(fields["diagnosis_codes"])
-    if "presenting_problems" in fields:
-        fields["presenting_problems"] = clean_problems(fields["presenting_problems"])
+    # Every refusal about the fields comes at once, each under the field it names.
+    errors: dict[str, list[str]] = {}
+    reason = _collect(errors, functools.partial(_closing_reason, plan, new_status, fields.pop("status_reason", None)))
+    for name, clean in (("diagnosis_codes", diagnoses.clean_diagnoses), ("presenting_problems", clean_problems)):
+        if name in fields:
+            value = fields.pop(name)
+            cleaned = _collect(errors, functools.partial(clean, value))
+            if name not in errors:
+                fields[name] = cleaned
     if "title" in fields:
         fields["title"] = (fields["title"] or "").strip()
     if fields.get("therapist") is not None and fields["therapist"].pk != plan.therapist_id:
@@ -158,18 +239,27 @@ def plan_update(*, by: AuditContext, plan: TreatmentPlan, if_match: str | None =
         fields.pop("therapist")
     for name, value in fields.items():
         setattr(plan, name, value)
+    closing = new_status != plan.status and new_status in CLOSED_STATUSES
     if new_status != plan.status:
         plan.status = new_status
+        plan.status_reason = reason or ""
         if plan.is_closed and plan.actual_end_date is None:
             plan.actual_end_date = max(plan.patient.practice.today(), plan.start_date)
     if plan.actual_end_date and not plan.is_closed:
-        raise ValidationError({"actual_end_date": "Only a completed or discontinued plan has an end date."})
-    _check_dates(plan)
-    plan.full_clean(validate_constraints=False)
+        errors.setdefault("actual_end_date", []).append("Only a completed or discontinued plan has an end date.")
+    _collect(
+        errors,
+        lambda: _check_dates(plan.start_date, plan.target_end_date, plan.actual_end_date, plan.next_review_date),
+    )
+    _collect(errors, lambda: plan.full_clean(validate_constraints=False, exclude=list(errors)))
+    if errors:
+        raise ValidationError(errors)
     plan.save()
     changes = diff(before, snapshot(plan, PLAN_FIELDS))
     if changes:
         audit_record(by, Action.UPDATE, plan, changes=changes)
+    if closing:
+        plan_closed.send(sender=TreatmentPlan, by=by, plan=plan)
     return plan
 
 

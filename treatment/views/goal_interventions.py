@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import cast
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.db.models.functions import Lower
 from django.urls import path
 
 from accounts.audit import Action, audit_record
 from accounts.forms import add_service_error
+from interventions.filters import InterventionFilter
 from interventions.models import Intervention
 from treatment import services
 from treatment.forms import GoalInterventionForm, InterventionSearchForm
@@ -18,7 +22,20 @@ from treatment.models import GoalIntervention, TreatmentGoal
 from treatment.views.base import PlanPage, respond
 from treatment.views.tree import tree_response
 
-RESULTS_LIMIT = 25
+#: Matches per page of the picker; every page is reachable (Previous / Next).
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One intervention the picker offers, with the frequency to fill in (typed, or its parent goal's)."""
+
+    intervention: Intervention
+    frequency: str = ""
+    #: The goal above this one that uses it (the ancestors' interventions come first, labelled).
+    from_goal: TreatmentGoal | None = None
+
+
 #: What a link's frequency may hold (the model's column).
 FREQUENCY_LENGTH = cast(int, GoalIntervention._meta.get_field("frequency").max_length)
 
@@ -30,25 +47,56 @@ class GoalInterventionsView(PlanPage):
     plan_path = "plan"
     required_action = "change"
 
-    def results(self, search: InterventionSearchForm) -> list[Intervention]:
+    def library(self) -> QuerySet[Intervention]:
+        """What the user may add: the active entries of the system library and the practice's own."""
+        return Intervention.objects.available_to(self.request.user).active()
+
+    def results(self, search: InterventionSearchForm, exclude: set[uuid.UUID]) -> Page:
+        """One page of the library's matches, ranked by the library's filterset (name matches first)."""
+        library = self.library().order_by(Lower("name"), "pk").exclude(pk__in=exclude)
         if not search.is_valid():
+            library = library.none()
+        else:
+            query = {"search": search.cleaned_data["q"], "modality": search.cleaned_data["modality"]}
+            filterset = InterventionFilter(query, queryset=library)
+            library = filterset.qs if filterset.is_valid() else library.none()
+        # A page number past the end or not a number shows the last or the first page.
+        return Paginator(library, PAGE_SIZE).get_page(search.data.get("page") or 1)
+
+    def ancestors_offers(self) -> list[Offer]:
+        """The interventions of the goals above this one (nearest first), offered with their frequency."""
+        goal = self.object
+        parents = dict(TreatmentGoal.objects.filter(plan_id=goal.plan_id).values_list("pk", "parent_goal_id"))
+        ancestors: list[uuid.UUID] = []
+        step = goal.parent_goal_id
+        while step is not None and step not in ancestors:
+            ancestors.append(step)
+            step = parents.get(step)
+        if not ancestors:
             return []
-        library = Intervention.objects.available_to(self.request.user).active()
-        for word in search.cleaned_data["q"].split():
-            library = library.filter(Q(name__icontains=word) | Q(description__icontains=word))
-        if search.cleaned_data["modality"]:
-            library = library.filter(modality=search.cleaned_data["modality"])
-        return list(library.order_by("name")[:RESULTS_LIMIT])
+        links = GoalIntervention.objects.filter(goal_id__in=ancestors, intervention__in=self.library()).select_related(
+            "intervention", "goal"
+        )
+        nearest: dict[uuid.UUID, GoalIntervention] = {}
+        for link in sorted(links, key=lambda link: (ancestors.index(link.goal_id), link.intervention.name.lower())):
+            nearest.setdefault(link.intervention_id, link)
+        return [Offer(link.intervention, link.frequency, link.goal) for link in nearest.values()]
 
     def render_picker(self, search: InterventionSearchForm, *, error: str = "", frequency: dict | None = None):
         goal = self.object
-        results = self.results(search)
         typed = frequency or {}
+        inherited = [
+            Offer(offer.intervention, typed.get(offer.intervention.pk, offer.frequency), offer.from_goal)
+            for offer in self.ancestors_offers()
+        ]
+        page = self.results(search, exclude={offer.intervention.pk for offer in inherited})
         context = {
             "plan": self.plan,
             "goal": goal,
             "search": search,
-            "results": [{"intervention": item, "frequency": typed.get(item.pk, "")} for item in results],
+            "inherited": inherited,
+            "results": [Offer(item, typed.get(item.pk, "")) for item in page.object_list],
+            "page": page,
             "linked": set(GoalIntervention.objects.filter(goal=goal).values_list("intervention_id", flat=True)),
             "picker_error": error,
             "frequency_length": FREQUENCY_LENGTH,

@@ -15,7 +15,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, prefetch_related_objects
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.audit import Action, AuditContext, audit_record
@@ -24,8 +25,9 @@ from accounts.forms import add_service_error
 from accounts.models import Patient
 from accounts.pages import PatientDataPage
 from treatment import diagnoses, services
-from treatment.forms import PlanForm, PlanStatusForm, diagnosis_chips, unique
-from treatment.models import ReviewStatus, TherapySession, TreatmentPlan
+from treatment.forms import PlanCloseForm, PlanForm, PlanStatusForm, diagnosis_chips, unique
+from treatment.models import GoalStatus, PlanStatus, ReviewStatus, TherapySession, TreatmentPlan
+from treatment.models.plan import CLOSED_STATUSES
 from treatment.panels import panel_prefetches, plan_panels
 from treatment.views.base import PlanPage, refresh_etag
 from treatment.views.tree import tree_context
@@ -37,6 +39,10 @@ PLAN_CONFLICT = (
 STATUS_CONFLICT = (
     "Someone else saved this plan first, so its status was not changed. The page shows the plan as it is now: "
     "change the status again if you still want to."
+)
+CLOSE_CONFLICT = (
+    "Someone else saved this plan first, so it was not closed. Your reason is kept below: check the plan, "
+    "then confirm again to close it."
 )
 SEARCH_LIMIT = 15
 RECENT_SESSIONS = 5
@@ -268,7 +274,8 @@ class PlanDetailView(PlanPage):
 
 
 class PlanStatusView(PlanPage):
-    """POST: move the plan to another status (active, on hold, completed, discontinued); errors show on the page."""
+    """POST: put the plan on hold or back to active in one click; completing or discontinuing it goes on to the
+    confirmation step (`PlanCloseView`), which asks for the reason. Errors show on the plan page."""
 
     http_method_names = ["post"]
     required_action = "change"
@@ -276,6 +283,9 @@ class PlanStatusView(PlanPage):
     def post(self, request, *args, **kwargs):
         plan = self.plan
         form = PlanStatusForm(request.POST, plan=plan)
+        if form.is_valid() and form.cleaned_data["status"] in CLOSED_STATUSES:
+            query = {"status": form.cleaned_data["status"], "etag": form.cleaned_data["etag"] or plan.etag}
+            return redirect(f"{reverse('plan-close', args=[plan.pk])}?{urlencode(query)}")
         if form.is_valid():
             try:
                 plan = services.plan_update(
@@ -298,11 +308,69 @@ class PlanStatusView(PlanPage):
         return plan_page(request, self.object, can_change=self.can_change, status_form=form)
 
 
+class PlanCloseView(PlanPage):
+    """`/plans/<pk>/close/`: what closing means, the reason, and the button that closes the plan for good.
+
+    GET shows the step (`?status=` preselects completed or discontinued; `?etag=` is the plan as the user saw
+    it on the plan page, so a change made meanwhile is a conflict here too). POST closes the plan through
+    `plan_update`; a refusal shows on this page with the reason kept.
+    """
+
+    http_method_names = ["get", "post"]
+    required_action = "change"
+    template_name = "treatment/plan_close.html"
+
+    def render_step(self, form: PlanCloseForm, *, status: int = 200):
+        plan = self.plan
+        context = {
+            "plan": plan,
+            "patient": plan.patient,
+            "form": form,
+            "today": plan.local_today(),
+            "goals_open": plan.goals.exclude(status__in=(GoalStatus.ACHIEVED, GoalStatus.DISCONTINUED)).count(),
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request, *args, **kwargs):
+        plan = self.plan
+        initial = {"etag": request.GET.get("etag") or plan.etag}
+        if request.GET.get("status") in CLOSED_STATUSES:
+            initial["status"] = request.GET["status"]
+        audit_record(self.audit, Action.VIEW, plan)
+        return self.render_step(PlanCloseForm(plan=plan, initial=initial))
+
+    def post(self, request, *args, **kwargs):
+        form = PlanCloseForm(request.POST, plan=self.plan)
+        if not form.is_valid():
+            return self.render_step(form)
+        try:
+            plan = services.plan_update(
+                by=self.audit,
+                plan=self.plan,
+                if_match=form.cleaned_data["etag"] or None,
+                status=form.cleaned_data["status"],
+                status_reason=form.cleaned_data["status_reason"],
+            )
+        except StaleWrite as stale:
+            form.add_error(None, CLOSE_CONFLICT)
+            refresh_etag(form, stale.current_etag)
+            self.object = self.load(self.plan.pk)
+            self.check_writable(self.object)
+            return self.render_step(form)
+        except ValidationError as error:
+            add_service_error(form, error)
+            return self.render_step(form)
+        label = PlanStatus(plan.status).label.lower()
+        messages.success(request, f"The plan is now {label}. Its record is closed and its final version sealed.")
+        return redirect(plan)
+
+
 urlpatterns = [
     path("patients/<uuid:patient_pk>/plans/new/", PlanCreateView.as_view(), name="plan-create"),
     path("plans/<uuid:pk>/", PlanDetailView.as_view(), name="plan-detail"),
     path("plans/<uuid:pk>/edit/", PlanEditView.as_view(), name="plan-edit"),
     path("plans/<uuid:pk>/status/", PlanStatusView.as_view(), name="plan-status"),
+    path("plans/<uuid:pk>/close/", PlanCloseView.as_view(), name="plan-close"),
     path("diagnoses/search/", diagnosis_search, name="diagnosis-search"),
     path("diagnoses/picker/", diagnosis_picker, name="diagnosis-picker"),
     path("plans/builder/problems/", plan_problems, name="plan-problems"),
