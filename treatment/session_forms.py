@@ -80,6 +80,9 @@ def goal_field(goal: TreatmentGoal, part: str = "") -> str:
 
 
 class SessionForm(forms.Form):
+    #: The library's checkboxes are reached through their section's heading (the error summary's link).
+    error_anchors = {"extra_interventions": "library-heading"}
+
     session_date = ClinicalDateField(label="Session date", widget=forms.DateInput(attrs={"type": "date"}))
     duration_minutes = forms.IntegerField(
         label="Duration (minutes)", min_value=1, max_value=600, initial=50, widget=forms.NumberInput(attrs={"step": 1})
