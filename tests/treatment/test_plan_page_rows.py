@@ -11,6 +11,7 @@ from django.urls import reverse
 from accounts.audit import AuditContext
 from accounts.models import Patient
 from tests.factories import GoalFactory
+from tests.support import shown as shown_date
 from treatment.services import plan_update, progress_record
 from treatment.views.plans import age_on
 
@@ -42,7 +43,7 @@ def test_the_banner_shows_who_the_plan_is_for(owner_client, patient, plan):
 
     assert f'<a href="{patient.get_absolute_url()}">Emily Carter</a>' in shown
     assert f"<dt>Age</dt><dd>{age_on(datetime.date(1990, 5, 17), today)}</dd>" in shown
-    assert "<dt>Date of birth</dt><dd>1990-05-17</dd>" in shown
+    assert "<dt>Date of birth</dt><dd>17 May 1990</dd>" in shown
     assert "<dt>MRN</dt><dd>RCC-2044</dd>" in shown
     assert '<span class="chip-code">F41.1</span> Generalized anxiety disorder' in shown
     assert '<dt>Plan status</dt><dd><span class="badge badge-active">Active</span></dd>' in shown
@@ -93,7 +94,7 @@ def test_the_row_shows_the_last_rating_or_that_there_is_none(owner_client, plan,
 
     body = page(owner_client, plan)
 
-    assert f'<span class="goal-last-rating">Last rating 6/10 · {day:%Y-%m-%d}</span>' in body
+    assert f'<span class="goal-last-rating">Last rating 6/10 · {shown_date(day)}</span>' in body
     # The goals above it are rollups of it: no "not rated" on them.
     assert "Not rated yet" not in body
 
