@@ -1,4 +1,4 @@
-from .audit import AuditEvent
+from .audit import AuditCheckpoint, AuditEvent
 from .patient import DEMOGRAPHIC_FIELDS, CareTeamMembership, Patient, PatientUserObjectPermission
 from .practice import MAX_REVIEW_LEAD_DAYS, Practice
 from .user import CLINICAL_ROLES, Role, User
@@ -7,6 +7,7 @@ __all__ = [
     "CLINICAL_ROLES",
     "DEMOGRAPHIC_FIELDS",
     "MAX_REVIEW_LEAD_DAYS",
+    "AuditCheckpoint",
     "AuditEvent",
     "CareTeamMembership",
     "Patient",
