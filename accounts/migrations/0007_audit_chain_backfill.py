@@ -21,6 +21,7 @@ def backfill(apps, schema_editor):
     connection = schema_editor.connection
     postgresql = connection.vendor == "postgresql"
     fields = [name for name in CHAINED_FIELDS if name != "seq"]
+    id_field = AuditEvent._meta.get_field("id")
     seq, mac = 0, GENESIS
     with connection.cursor() as cursor:
         if postgresql:
@@ -29,7 +30,7 @@ def backfill(apps, schema_editor):
         for values in events.values(*fields).iterator(chunk_size=BATCH):
             seq += 1
             mac = compute_mac(key, mac, {**values, "seq": seq})
-            batch.append((seq, mac, values["id"]))
+            batch.append((seq, mac, id_field.get_db_prep_value(values["id"], connection)))
             if len(batch) == BATCH:
                 cursor.executemany("UPDATE accounts_auditevent SET seq = %s, mac = %s WHERE id = %s", batch)
                 batch = []
