@@ -43,7 +43,7 @@ CHAINED_FIELDS: tuple[str, ...] = (
 )
 #: What the first event is chained to.
 GENESIS = ""
-#: The transaction-scoped advisory lock every append takes on PostgreSQL ("trellis" in ASCII): one
+#: The transaction-scoped advisory lock every append takes on PostgreSQL (`chain_end`; "trellis" in ASCII): one
 #: appender at a time reads the chain's end and writes after it, so two workers never fork the chain.
 APPEND_LOCK = 0x7472656C6C6973
 
@@ -96,11 +96,19 @@ def macs_match(expected: str, stored: str) -> bool:
     return hmac.compare_digest(expected, stored)
 
 
-def lock_chain(connection: BaseDatabaseWrapper) -> None:
-    """Serialize appenders until the transaction ends (SQLite has one writer at a time already)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK])
+def chain_end(connection: BaseDatabaseWrapper) -> tuple[int, str] | None:
+    """Take the append lock (held until the transaction ends), then read the chain's end: (seq, MAC), or None.
+
+    On PostgreSQL one call does both (`trellis_audit_chain_end`, migration accounts 0008); SQLite has one writer
+    at a time already.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT end_seq, end_mac FROM trellis_audit_chain_end(%s)", [APPEND_LOCK])
+        else:
+            cursor.execute("SELECT seq, mac FROM accounts_auditevent ORDER BY seq DESC LIMIT 1")
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row is not None and row[0] is not None else None
 
 
 def link(events: Sequence[Chained], last: tuple[int, str] | None, key: bytes | None = None) -> None:

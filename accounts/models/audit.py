@@ -22,9 +22,7 @@ class AuditEventQuerySet(AppendOnlyQuerySet):
         if not events:
             return events
         with transaction.atomic(using=self.db, savepoint=False):
-            audit_chain.lock_chain(connections[self.db])
-            last = self.model._default_manager.using(self.db).order_by("-seq").values_list("seq", "mac").first()
-            audit_chain.link(events, last)
+            audit_chain.link(events, audit_chain.chain_end(connections[self.db]))
             return super().bulk_create(events, *args, **kwargs)
 
 
