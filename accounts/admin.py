@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 
 from accounts import services
 from accounts.admin_base import PracticeScopedAdmin, ReadOnlyAdmin
+from accounts.audit import Action, audit_record
 from accounts.models import (
     DEMOGRAPHIC_FIELDS,
     AuditEvent,
@@ -94,6 +95,7 @@ class StaffAdmin(PracticeScopedAdmin):
         data = form.cleaned_data
         practice = data.get("practice") if request.user.is_superuser else request.user.practice
         user, _ = services.staff_save(
+            by=self.audit_context(request),
             user=obj if change else None,
             email=data["email"],
             role=data["role"],
@@ -106,6 +108,12 @@ class StaffAdmin(PracticeScopedAdmin):
             is_active=data["is_active"],
         )
         if request.user.is_superuser and data.get("is_superuser") != user.is_superuser:
+            audit_record(
+                self.audit_context(request),
+                Action.UPDATE,
+                user,
+                changes={"is_superuser": [user.is_superuser, data["is_superuser"]]},
+            )
             user.is_superuser = data["is_superuser"]
             user.save(update_fields=["is_superuser"])
         obj.pk, obj._state = user.pk, user._state
@@ -214,6 +222,7 @@ class PatientAdmin(PracticeScopedAdmin):
 @admin.register(CareTeamMembership)
 class CareTeamMembershipAdmin(ReadOnlyAdmin):
     practice_lookup = "patient__practice"
+    audit_reads = True
     list_display = ["patient", "user", "added_at"]
     list_filter = [("user", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["patient__last_name", "patient__first_name", "user__email", "user__full_name"]
@@ -225,6 +234,7 @@ class PatientGrantAdmin(ReadOnlyAdmin):
     """Who holds which grant on which patient: derived from care teams and supervision."""
 
     practice_lookup = "content_object__practice"
+    audit_reads = True
     list_display = ["content_object", "user", "permission"]
     list_filter = ["permission__codename", ("user", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["content_object__last_name", "user__email", "user__full_name"]
@@ -233,6 +243,7 @@ class PatientGrantAdmin(ReadOnlyAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
+    audit_reads = True
     list_display = [
         "occurred_at",
         "user_email",

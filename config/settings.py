@@ -79,6 +79,8 @@ MIDDLEWARE = [
     # A completed or discontinued plan answers 409 on every page and htmx request (the API answers it itself).
     "accounts.middleware.RecordClosedMiddleware",
     "accounts.middleware.NoStoreMiddleware",
+    # A 403 or 404 from a patient-data page or endpoint is an audit event (action "denied").
+    "accounts.audit_denied.DeniedAccessAuditMiddleware",
     # Axes last: it turns a locked-out login attempt into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]
