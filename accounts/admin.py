@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from accounts import services
 from accounts.admin_base import PracticeScopedAdmin, ReadOnlyAdmin
 from accounts.audit import Action, audit_record
+from accounts.audit_report import export_csv
 from accounts.models import (
     DEMOGRAPHIC_FIELDS,
     AuditEvent,
@@ -243,8 +244,12 @@ class PatientGrantAdmin(ReadOnlyAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
+    """The audit report: filtered by user, patient, action, channel and period, sorted by any column, exported
+    as CSV (the export is an event too); a practice admin sees their practice's events only."""
+
     audit_reads = True
     list_display = [
+        "seq",
         "occurred_at",
         "user_email",
         "action",
@@ -254,8 +259,22 @@ class AuditEventAdmin(ReadOnlyAdmin):
         "patient",
         "ip_address",
     ]
-    list_filter = ["action", "channel", "object_type", "practice"]
+    list_filter = [
+        "action",
+        "channel",
+        ("occurred_at", admin.DateFieldListFilter),
+        ("user", admin.RelatedOnlyFieldListFilter),
+        ("patient", admin.RelatedOnlyFieldListFilter),
+        "object_type",
+        "practice",
+    ]
     search_fields = ["user_email", "object_id", "ip_address", "path"]
     date_hierarchy = "occurred_at"
+    ordering = ["-seq"]
     list_select_related = ["patient"]
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
+    actions = ["export_csv"]
+
+    @admin.action(description="Export the selected events as CSV")
+    def export_csv(self, request, queryset):
+        return export_csv(request, queryset)

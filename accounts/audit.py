@@ -144,6 +144,24 @@ def audit_denied(ctx: AuditContext, *, object_type: str, object_id: str, status:
     )
 
 
+def audit_report_export(ctx: AuditContext, *, rows: int, query: str) -> AuditEvent:
+    """Record an export of audit events (the report a practice admin downloads): how many rows, which filters."""
+    user = ctx.user
+    return AuditEvent.objects.create(
+        user=user,
+        user_email=(user.email if user is not None else "") or "",
+        practice_id=user.practice_id if user is not None else None,
+        action=Action.EXPORT,
+        channel=ctx.channel,
+        object_type=AuditEvent._meta.label_lower,
+        object_id="",
+        ip_address=ctx.ip_address,
+        user_agent=ctx.user_agent,
+        path=ctx.path,
+        changes={"rows": rows, "query": query[:500]},
+    )
+
+
 def jsonable(value: object) -> object:
     """A field's value as JSON can hold it: dates as ISO text, ids as strings, records by their id."""
     if isinstance(value, (date, datetime)):
