@@ -80,3 +80,4 @@ bench: install-dev
 	$(BIN)/python -m tests.benchmarks.patients
 	$(BIN)/python -m tests.benchmarks.plans
 	$(BIN)/python -m tests.benchmarks.pages
+	$(BIN)/python -m tests.benchmarks.audit
