@@ -123,43 +123,39 @@ def audit_record_many(ctx: AuditContext, action: str, objs: Iterable[models.Mode
     return AuditEvent.objects.bulk_create([_event(ctx, action, obj) for obj in objs])
 
 
-def audit_denied(ctx: AuditContext, *, object_type: str, object_id: str, status: int, method: str) -> AuditEvent:
-    """Record a refused read or write of patient data (a 403 or 404): who tried, from where, on what path.
-
-    The event names no patient: the record may not exist, and if it does the user may not know whose it is.
-    """
+def _about_no_record(
+    ctx: AuditContext, action: str, *, object_type: str, object_id: str, changes: dict[str, Any]
+) -> AuditEvent:
+    """An event that names no patient (a refusal, a report export): the acting user's practice."""
     user = ctx.user
     return AuditEvent.objects.create(
         user=user,
         user_email=(user.email if user is not None else "") or "",
         practice_id=user.practice_id if user is not None else None,
-        action=Action.DENIED,
+        action=action,
         channel=ctx.channel,
         object_type=object_type,
         object_id=object_id[:64],
         ip_address=ctx.ip_address,
         user_agent=ctx.user_agent,
         path=ctx.path,
-        changes={"status": status, "method": method},
+        changes=changes,
     )
+
+
+def audit_denied(ctx: AuditContext, *, object_type: str, object_id: str, status: int, method: str) -> AuditEvent:
+    """Record a refused read or write of patient data (a 403 or 404): who tried, from where, on what path.
+
+    The event names no patient: the record may not exist, and if it does the user may not know whose it is.
+    """
+    changes = {"status": status, "method": method}
+    return _about_no_record(ctx, Action.DENIED, object_type=object_type, object_id=object_id, changes=changes)
 
 
 def audit_report_export(ctx: AuditContext, *, rows: int, query: str) -> AuditEvent:
     """Record an export of audit events (the report a practice admin downloads): how many rows, which filters."""
-    user = ctx.user
-    return AuditEvent.objects.create(
-        user=user,
-        user_email=(user.email if user is not None else "") or "",
-        practice_id=user.practice_id if user is not None else None,
-        action=Action.EXPORT,
-        channel=ctx.channel,
-        object_type=AuditEvent._meta.label_lower,
-        object_id="",
-        ip_address=ctx.ip_address,
-        user_agent=ctx.user_agent,
-        path=ctx.path,
-        changes={"rows": rows, "query": query[:500]},
-    )
+    changes = {"rows": rows, "query": query[:500]}
+    return _about_no_record(ctx, Action.EXPORT, object_type=AuditEvent._meta.label_lower, object_id="", changes=changes)
 
 
 def jsonable(value: object) -> object:
