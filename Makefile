@@ -108,3 +108,4 @@ bench: install-dev
 	$(BIN)/python -m tests.benchmarks.plans
 	$(BIN)/python -m tests.benchmarks.pages
 	$(BIN)/python -m tests.benchmarks.diagnoses
+	$(BIN)/python -m tests.benchmarks.audit

@@ -7,7 +7,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from accounts.admin_base import PracticeScopedAdmin, ReadOnlyAdmin
-from accounts.audit import AuditContext
+from accounts.audit import Action, AuditContext, audit_record
+from accounts.audit_report import export_csv
 from accounts.mfa.services import mfa_reset
 from accounts.models import (
     DEMOGRAPHIC_FIELDS,
@@ -105,6 +106,7 @@ class StaffAdmin(PracticeScopedAdmin):
         data = form.cleaned_data
         practice = data.get("practice") if request.user.is_superuser else request.user.practice
         user, _ = services.staff_save(
+            by=self.audit_context(request),
             user=obj if change else None,
             email=data["email"],
             role=data["role"],
@@ -117,6 +119,12 @@ class StaffAdmin(PracticeScopedAdmin):
             is_active=data["is_active"],
         )
         if request.user.is_superuser and data.get("is_superuser") != user.is_superuser:
+            audit_record(
+                self.audit_context(request),
+                Action.UPDATE,
+                user,
+                changes={"is_superuser": [user.is_superuser, data["is_superuser"]]},
+            )
             user.is_superuser = data["is_superuser"]
             user.save(update_fields=["is_superuser"])
         obj.pk, obj._state = user.pk, user._state
@@ -257,6 +265,7 @@ class PatientAdmin(PracticeScopedAdmin):
 @admin.register(CareTeamMembership)
 class CareTeamMembershipAdmin(ReadOnlyAdmin):
     practice_lookup = "patient__practice"
+    audit_reads = True
     list_display = ["patient", "user", "added_at"]
     list_filter = [("user", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["patient__last_name", "patient__first_name", "user__email", "user__full_name"]
@@ -268,6 +277,7 @@ class PatientGrantAdmin(ReadOnlyAdmin):
     """Who holds which grant on which patient: derived from care teams and supervision."""
 
     practice_lookup = "content_object__practice"
+    audit_reads = True
     list_display = ["content_object", "user", "permission"]
     list_filter = ["permission__codename", ("user", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["content_object__last_name", "user__email", "user__full_name"]
@@ -276,7 +286,12 @@ class PatientGrantAdmin(ReadOnlyAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
+    """The audit report: filtered by user, patient, action, channel and period, sorted by any column, exported
+    as CSV (the export is an event too); a practice admin sees their practice's events only."""
+
+    audit_reads = True
     list_display = [
+        "seq",
         "occurred_at",
         "user_email",
         "action",
@@ -286,11 +301,25 @@ class AuditEventAdmin(ReadOnlyAdmin):
         "patient",
         "ip_address",
     ]
-    list_filter = ["action", "channel", "object_type", "practice"]
+    list_filter = [
+        "action",
+        "channel",
+        ("occurred_at", admin.DateFieldListFilter),
+        ("user", admin.RelatedOnlyFieldListFilter),
+        ("patient", admin.RelatedOnlyFieldListFilter),
+        "object_type",
+        "practice",
+    ]
     search_fields = ["user_email", "object_id", "ip_address", "path"]
     date_hierarchy = "occurred_at"
+    ordering = ["-seq"]
     list_select_related = ["patient"]
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
+    actions = ["export_csv"]
+
+    @admin.action(description="Export the selected events as CSV")
+    def export_csv(self, request, queryset):
+        return export_csv(request, queryset)
 
 
 # A TOTP device holds its secret in clear: the admin resets a person's second factor (StaffAdmin.reset_mfa),

@@ -71,6 +71,13 @@ class PracticeScopedAdmin(admin.ModelAdmin):
             audit_record(self.audit_context(request), Action.VIEW, obj)
         return response
 
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        obj = getattr(response, "context_data", {}).get("object")
+        if self.audit_reads and obj is not None:
+            audit_record(self.audit_context(request), Action.VIEW, obj)
+        return response
+
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", {}).get("cl")

@@ -76,17 +76,23 @@ def _event(
     obj: models.Model,
     patient: Patient | None = None,
     changes: dict[str, Any] | None = None,
+    object_type: str | None = None,
 ) -> AuditEvent:
     user = ctx.user
     patient = patient if patient is not None else patient_of(obj)
-    practice_id = getattr(patient, "practice_id", None) or (user.practice_id if user is not None else None)
+    # A staff member's own record belongs to their practice, whoever changed it (a command, a superuser).
+    practice_id = (
+        getattr(patient, "practice_id", None)
+        or (obj.practice_id if isinstance(obj, User) else None)
+        or (user.practice_id if user is not None else None)
+    )
     return AuditEvent(
         user=user,
         user_email=(user.email if user is not None else "") or "",
         practice_id=practice_id,
         action=action,
         channel=ctx.channel,
-        object_type=obj._meta.label_lower,
+        object_type=object_type or obj._meta.label_lower,
         object_id=str(obj.pk),
         patient=patient,
         ip_address=ctx.ip_address,
@@ -103,9 +109,11 @@ def audit_record(
     *,
     patient: Patient | None = None,
     changes: dict[str, Any] | None = None,
+    object_type: str | None = None,
 ) -> AuditEvent:
-    """Record one event about `obj` (the patient is taken from `obj` unless given)."""
-    event = _event(ctx, action, obj, patient=patient, changes=changes)
+    """Record one event about `obj` (the patient is taken from `obj` unless given; `object_type` names what was
+    touched when it is not `obj` itself, e.g. the grants on a patient)."""
+    event = _event(ctx, action, obj, patient=patient, changes=changes, object_type=object_type)
     event.save()
     return event
 
@@ -113,6 +121,41 @@ def audit_record(
 def audit_record_many(ctx: AuditContext, action: str, objs: Iterable[models.Model]) -> list[AuditEvent]:
     """Record one event per object in a single INSERT: a list page shows many patients' data."""
     return AuditEvent.objects.bulk_create([_event(ctx, action, obj) for obj in objs])
+
+
+def _about_no_record(
+    ctx: AuditContext, action: str, *, object_type: str, object_id: str, changes: dict[str, Any]
+) -> AuditEvent:
+    """An event that names no patient (a refusal, a report export): the acting user's practice."""
+    user = ctx.user
+    return AuditEvent.objects.create(
+        user=user,
+        user_email=(user.email if user is not None else "") or "",
+        practice_id=user.practice_id if user is not None else None,
+        action=action,
+        channel=ctx.channel,
+        object_type=object_type,
+        object_id=object_id[:64],
+        ip_address=ctx.ip_address,
+        user_agent=ctx.user_agent,
+        path=ctx.path,
+        changes=changes,
+    )
+
+
+def audit_denied(ctx: AuditContext, *, object_type: str, object_id: str, status: int, method: str) -> AuditEvent:
+    """Record a refused read or write of patient data (a 403 or 404): who tried, from where, on what path.
+
+    The event names no patient: the record may not exist, and if it does the user may not know whose it is.
+    """
+    changes = {"status": status, "method": method}
+    return _about_no_record(ctx, Action.DENIED, object_type=object_type, object_id=object_id, changes=changes)
+
+
+def audit_report_export(ctx: AuditContext, *, rows: int, query: str) -> AuditEvent:
+    """Record an export of audit events (the report a practice admin downloads): how many rows, which filters."""
+    changes = {"rows": rows, "query": query[:500]}
+    return _about_no_record(ctx, Action.EXPORT, object_type=AuditEvent._meta.label_lower, object_id="", changes=changes)
 
 
 def jsonable(value: object) -> object:

@@ -14,6 +14,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
+from accounts.audit import Action, AuditContext, audit_record
 from accounts.models import Patient, PatientUserObjectPermission, User
 
 CLINICIAN_PERMS = ("view_patient", "change_patient")
@@ -40,9 +41,19 @@ def desired_grants(patient: Patient) -> set[tuple[object, str]]:
     return wanted
 
 
+GRANTS = PatientUserObjectPermission._meta.label_lower
+
+
+def _listed(grants: set[tuple[object, str]]) -> list[str]:
+    return sorted(f"{user_id}:{codename}" for user_id, codename in grants)
+
+
 @transaction.atomic
-def sync_patient_access(patient: Patient, perm_ids: dict[str, int] | None = None) -> None:
-    """Make the grant rows on `patient` equal to what the rule gives."""
+def sync_patient_access(
+    patient: Patient, perm_ids: dict[str, int] | None = None, *, by: AuditContext | None = None
+) -> None:
+    """Make the grant rows on `patient` equal to what the rule gives; a change is audited with the grants before
+    and after (`"user id:codename"`), on behalf of `by` (else as the system)."""
     perm_ids = perm_ids or _permission_ids()
     codename_by_id = {v: k for k, v in perm_ids.items()}
     existing = {
@@ -59,9 +70,17 @@ def sync_patient_access(patient: Patient, perm_ids: dict[str, int] | None = None
             for user_id, codename in wanted - existing.keys()
         ]
     )
+    if wanted != existing.keys():
+        audit_record(
+            by or AuditContext.system("accounts.permissions.sync_patient_access"),
+            Action.UPDATE,
+            patient,
+            object_type=GRANTS,
+            changes={"grants": [_listed(set(existing)), _listed(wanted)]},
+        )
 
 
-def sync_access_for_clinicians(users: Iterable[User]) -> None:
+def sync_access_for_clinicians(users: Iterable[User], *, by: AuditContext | None = None) -> None:
     """Re-derive grants on every patient these clinicians treat (their supervisor changed, say)."""
     user_ids = [u.pk for u in users]
     patients = Patient.objects.filter(primary_therapist_id__in=user_ids) | Patient.objects.filter(
@@ -69,4 +88,4 @@ def sync_access_for_clinicians(users: Iterable[User]) -> None:
     )
     perm_ids = _permission_ids()
     for patient in patients.distinct():
-        sync_patient_access(patient, perm_ids)
+        sync_patient_access(patient, perm_ids, by=by)

@@ -113,7 +113,7 @@ def patient_create(
     if primary_therapist:
         members[primary_therapist.pk] = primary_therapist
     CareTeamMembership.objects.bulk_create([CareTeamMembership(patient=patient, user=m) for m in members.values()])
-    sync_patient_access(patient)
+    sync_patient_access(patient, by=by)
     audit_record(by, Action.CREATE, patient, changes=diff({}, snapshot(patient, DEMOGRAPHIC_FIELDS)))
     return patient
 
@@ -151,7 +151,7 @@ def care_team_set(*, by: AuditContext, patient: Patient, members: list[User]) ->
     CareTeamMembership.objects.bulk_create(
         [CareTeamMembership(patient=patient, user_id=uid) for uid in wanted - current]
     )
-    sync_patient_access(patient)
+    sync_patient_access(patient, by=by)
     audit_record(
         by,
         Action.UPDATE,
@@ -179,7 +179,7 @@ def patient_transfer(*, by: AuditContext, patient: Patient, therapist: User) -> 
     if previous_id is not None:
         patient.care_team_memberships.filter(user_id=previous_id).delete()
     CareTeamMembership.objects.get_or_create(patient=patient, user=therapist)
-    sync_patient_access(patient)
+    sync_patient_access(patient, by=by)
     audit_record(
         by,
         Action.UPDATE,
@@ -189,6 +189,19 @@ def patient_transfer(*, by: AuditContext, patient: Patient, therapist: User) -> 
     # Treatment moves the open plans along with the care (it may import us; we may not import it).
     patient_transferred.send(sender=Patient, by=by, patient=patient, previous_id=previous_id, therapist=therapist)
     return patient
+
+
+#: What a staff member's audit event records of the account.
+STAFF_AUDITED = (
+    "email",
+    "role",
+    "practice",
+    "supervisor",
+    "is_active",
+    "full_name",
+    "credentials",
+    "license_number",
+)
 
 
 @transaction.atomic
@@ -204,12 +217,16 @@ def staff_save(
     supervisor: User | None = None,
     is_active: bool | None = None,
     user: User | None = None,
+    by: AuditContext | None = None,
 ) -> tuple[User, bool]:
     """Create or update a member of staff (matched by email); returns (user, created).
 
     Keeps patient grants true to the new facts: a changed supervisor or deactivation re-derives
-    access on every patient the person treats.
+    access on every patient the person treats. The account's creation or change (role, supervisor,
+    activation, ...; a new password as such, never its value) is audited on behalf of `by` (else as the
+    system), and so is each supervisee left without a supervisor.
     """
+    by = by or AuditContext.system("accounts.services.staff_save")
     email = User.objects.normalize_email(email).lower()
     if role not in Role.values:
         raise ValidationError({"role": f"Choose one of: {', '.join(Role.values)}."})
@@ -221,6 +238,7 @@ def staff_save(
         if not password:
             raise ValidationError({"password": "A new account needs a password."})
     old = (user.role, user.supervisor_id, user.is_active, user.practice_id)
+    before = {} if created else snapshot(user, STAFF_AUDITED)
     user.email = email
     user.role = role
     user.practice = practice
@@ -238,12 +256,19 @@ def staff_save(
         user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
+    changes = diff(before, snapshot(user, STAFF_AUDITED))
+    if password:
+        changes["password"] = [None if created else "(kept)", "(set)"]
+    if changes:
+        audit_record(by, Action.CREATE if created else Action.UPDATE, user, changes=changes)
     if not created and old != (user.role, user.supervisor_id, user.is_active, user.practice_id):
         supervisees = list(user.supervisees.all())
         if old[0] == Role.SUPERVISOR and role != Role.SUPERVISOR:
             User.objects.filter(pk__in=[s.pk for s in supervisees]).update(supervisor=None)
+            for supervisee in supervisees:
+                audit_record(by, Action.UPDATE, supervisee, changes={"supervisor": [str(user.pk), None]})
         # The person's own patients, and (as a supervisor) their supervisees' patients.
-        sync_access_for_clinicians([user, *supervisees])
+        sync_access_for_clinicians([user, *supervisees], by=by)
     return user, created
 
 

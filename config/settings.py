@@ -87,6 +87,8 @@ MIDDLEWARE = [
     # A completed or discontinued plan answers 409 on every page and htmx request (the API answers it itself).
     "accounts.middleware.RecordClosedMiddleware",
     "accounts.middleware.NoStoreMiddleware",
+    # A 403 or 404 from a patient-data page or endpoint is an audit event (action "denied").
+    "accounts.audit_denied.DeniedAccessAuditMiddleware",
     # Axes last: it turns a locked-out login attempt into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -349,6 +351,17 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
     if env.bool("BEHIND_TLS_PROXY", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Audit trail chain ------------------------------------------------------------------------
+# Every audit event's MAC is keyed by this (accounts/audit_chain.py); it lives outside the database, so
+# someone who can write the table cannot forge a chain that verifies. A web server refuses to start
+# without it (as without SECRET_KEY); a command or worker refuses at the first event it would write.
+AUDIT_HMAC_KEY = env.str("AUDIT_HMAC_KEY", default="")
+if not AUDIT_HMAC_KEY:
+    if DEBUG:
+        AUDIT_HMAC_KEY = "dev-only-audit-chain-key-never-used-with-debug-off"
+    elif os.environ.get("TRELLIS_SERVING"):
+        raise ImproperlyConfigured("Set AUDIT_HMAC_KEY (or DEBUG=true for a development machine).")
 
 # Logs: JSON lines in production, readable lines in development; a request id, user and practice on every
 # line, one line per request, never PHI (accounts/request_log.py).

@@ -175,6 +175,11 @@ class Notification(models.Model):
     def __str__(self):
         return self.title
 
+    @property
+    def patient(self):
+        """The patient the notification is about (through its plan), for the audit trail; None if none."""
+        return self.plan.patient if self.plan is not None else None
+
 
 class ReportStatus(models.TextChoices):
     PENDING = "pending", "Queued"

@@ -24,7 +24,34 @@ from accounts.audit import Action, AuditContext, audit_record, audit_record_many
 from accounts.models import Patient
 
 
-class PatientDataViewSet(viewsets.GenericViewSet):
+class AuditedReadMixin(viewsets.GenericViewSet):
+    """`list` and `retrieve` that write a view event for every record they answer with.
+
+    `PatientDataViewSet` is built on it; a viewset of records that show PHI but are not narrowed by `restrict()`
+    (the caller's notifications, the audit trail itself) lists it first among its bases.
+    """
+
+    @property
+    def audit(self) -> AuditContext:
+        return AuditContext.from_request(self.request)
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = page if page is not None else list(queryset)
+        audit_record_many(self.audit, Action.VIEW, rows)
+        serializer = self.get_serializer(rows, many=True)
+        if page is not None:
+            return self.get_paginated_response(serializer.data)
+        return Response(serializer.data)
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        audit_record(self.audit, Action.VIEW, instance)
+        return Response(self.get_serializer(instance).data)
+
+
+class PatientDataViewSet(AuditedReadMixin):
     """Base for every endpoint that reads or writes patient data.
 
     It provides the audited `list` and `retrieve` itself; subclasses list it FIRST among their bases
@@ -55,21 +82,6 @@ class PatientDataViewSet(viewsets.GenericViewSet):
     @property
     def audit(self) -> AuditContext:
         return AuditContext.from_request(self.request).confirming(self.change_confirmed)
-
-    def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        rows = page if page is not None else list(queryset)
-        audit_record_many(self.audit, Action.VIEW, rows)
-        serializer = self.get_serializer(rows, many=True)
-        if page is not None:
-            return self.get_paginated_response(serializer.data)
-        return Response(serializer.data)
-
-    def retrieve(self, request, *args, **kwargs):
-        instance = self.get_object()
-        audit_record(self.audit, Action.VIEW, instance)
-        return Response(self.get_serializer(instance).data)
 
 
 class _Restricts(Protocol):

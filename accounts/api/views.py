@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from accounts import services
 from accounts.api.authentication import TokenAuthentication
-from accounts.api.base import PatientDataViewSet
+from accounts.api.base import AuditedReadMixin, PatientDataViewSet
 from accounts.api.serializers import (
     AuditEventSerializer,
     MFARequiredSerializer,
@@ -150,8 +150,9 @@ class IsPracticeAdmin(permissions.BasePermission):
         return bool(user and user.is_authenticated and user.acts_for_practice())
 
 
-class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
-    """The audit trail of the caller's practice (practice admins only); it cannot be changed."""
+class AuditEventViewSet(AuditedReadMixin):
+    """The audit trail of the caller's practice (practice admins only); it cannot be changed. Reading it is
+    audited too: an event shows who did what to which patient."""
 
     queryset = AuditEvent.objects.none()
     serializer_class = AuditEventSerializer
@@ -160,7 +161,7 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         user = self.request.user
-        events = AuditEvent.objects.all()
+        events = AuditEvent.objects.select_related("patient")
         return events if user.is_superuser else events.filter(practice_id=user.practice_id)
 
 

@@ -1,4 +1,4 @@
-from .audit import AuditEvent
+from .audit import AuditCheckpoint, AuditEvent
 from .mfa import RecoveryCode, RecoveryCodeDevice, recovery_code_digest
 from .patient import DEMOGRAPHIC_FIELDS, CareTeamMembership, Patient, PatientUserObjectPermission
 from .practice import MAX_REVIEW_LEAD_DAYS, Practice
@@ -9,6 +9,7 @@ __all__ = [
     "CLINICAL_ROLES",
     "DEMOGRAPHIC_FIELDS",
     "MAX_REVIEW_LEAD_DAYS",
+    "AuditCheckpoint",
     "AuditEvent",
     "CareTeamMembership",
     "Patient",

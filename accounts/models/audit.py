@@ -1,10 +1,13 @@
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models, transaction
+from django.utils import timezone
+
+from accounts import audit_chain
 
 
-class AuditEventQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise PermissionError("Audit events are append-only.")
 
@@ -12,11 +15,23 @@ class AuditEventQuerySet(models.QuerySet):
         raise PermissionError("Audit events are append-only.")
 
 
+class AuditEventQuerySet(AppendOnlyQuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """Append events at the chain's end, linked to it (every write of an event comes here, `save()` too)."""
+        events = list(objs)
+        if not events:
+            return events
+        with transaction.atomic(using=self.db, savepoint=False):
+            audit_chain.link(events, audit_chain.chain_end(connections[self.db]))
+            return super().bulk_create(events, *args, **kwargs)
+
+
 class AuditEvent(models.Model):
     """One read or write of patient data: who, when, what, from where (HIPAA 164.312(b)).
 
     Append-only: the application never updates or deletes a row, the admin and API are read-only,
-    and on PostgreSQL a trigger refuses UPDATE and DELETE outright.
+    and on PostgreSQL a trigger refuses UPDATE and DELETE outright. Tamper-evident: `seq` and `mac` chain
+    every event to the one before it (`accounts.audit_chain`).
     """
 
     class Action(models.TextChoices):
@@ -25,6 +40,7 @@ class AuditEvent(models.Model):
         UPDATE = "update", "Update"
         DELETE = "delete", "Delete"
         EXPORT = "export", "Export"
+        DENIED = "denied", "Denied"
 
     class Channel(models.TextChoices):
         WEB = "web", "Web page"
@@ -33,7 +49,8 @@ class AuditEvent(models.Model):
         SYSTEM = "system", "System task or command"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set when the event is made (not at INSERT, as auto_now_add would), so its MAC covers the stored value.
+    occurred_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -56,6 +73,10 @@ class AuditEvent(models.Model):
     user_agent = models.CharField(max_length=500, blank=True)
     path = models.CharField(max_length=500, blank=True)
     changes = models.JSONField(default=dict, blank=True, help_text="For writes: {field: [old, new]} of what changed.")
+    seq = models.BigIntegerField(unique=True, editable=False, help_text="Position in the audit chain: 1, 2, 3, ...")
+    mac = models.CharField(
+        max_length=64, editable=False, help_text="HMAC-SHA-256 over this event's content and the previous MAC."
+    )
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -73,7 +94,33 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise PermissionError("Audit events are append-only.")
-        super().save(*args, **kwargs)
+        type(self).objects.db_manager(kwargs.get("using")).bulk_create([self])
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events are append-only.")
+
+
+class AuditCheckpoint(models.Model):
+    """Where the audit chain ended when the daily verification last found it intact: a truncation shows."""
+
+    seq = models.BigIntegerField(help_text="The last event's sequence number.")
+    mac = models.CharField(max_length=64, help_text="The last event's MAC.")
+    events_checked = models.BigIntegerField(help_text="How many events the verification walked.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        get_latest_by = "created_at"
+
+    def __str__(self):
+        return f"#{self.seq} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Audit checkpoints are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit checkpoints are append-only.")

@@ -120,6 +120,11 @@ class PatientUserObjectPermission(UserObjectPermissionBase):
 
     content_object = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="user_grants")
 
+    @property
+    def patient(self) -> Patient:
+        """The patient the grant is on (for the audit trail, as every patient-data record names one)."""
+        return self.content_object
+
     class Meta(UserObjectPermissionBase.Meta):
         # The base's unique (user, permission, content_object) is the index every check uses.
         verbose_name = "patient access grant"

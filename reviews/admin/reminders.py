@@ -52,7 +52,8 @@ class NotificationAdmin(ReadOnlyAdmin):
     list_filter = ["kind", ("recipient", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "recipient__email", "recipient__full_name"]
     date_hierarchy = "created_at"
-    list_select_related = ["recipient"]
+    list_select_related = ["recipient", "plan__patient"]
+    audit_reads = True
     # Not the plan: its title is clinical; the link and the reminder say enough for an admin.
     fields = ["recipient", "kind", "title", "body", "link", "reminder", "created_at", "read_at", "emailed_at"]
     readonly_fields = fields

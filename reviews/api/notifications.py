@@ -6,10 +6,11 @@ queryset is the caller's own (`reviews.selectors.user_notifications`), and anyon
 
 import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.api.base import AuditedReadMixin
 from accounts.api.fields import ModelSerializer
 from accounts.api.routers import UUID, OptionalSlashRouter
 from accounts.filters import StrictBooleanFilter
@@ -49,7 +50,7 @@ UNREAD = inline_serializer("NotificationsUnread", {"unread": serializers.Integer
     list=extend_schema(summary="List the caller's notifications, unread first, then newest"),
     retrieve=extend_schema(summary="Get one of the caller's notifications"),
 )
-class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class NotificationViewSet(AuditedReadMixin):
     """The caller's own notifications (review reminders and the like); others' answer 404."""
 
     queryset = Notification.objects.none()
@@ -58,7 +59,8 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     lookup_value_regex = UUID
 
     def get_queryset(self):
-        return user_notifications(self.request.user)
+        # The patient, for the audit trail: a notification names one by initials.
+        return user_notifications(self.request.user).select_related("plan__patient")
 
     @extend_schema(summary="Mark a notification read", request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"])

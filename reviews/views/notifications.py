@@ -7,6 +7,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import ListView
 
+from accounts.audit import Action, AuditContext, audit_record_many
 from reviews.selectors import user_notifications
 from reviews.services.notifications import notification_mark_read, notifications_mark_all_read
 
@@ -26,7 +27,12 @@ class NotificationListView(ListView):
     paginate_by = 25
 
     def get_queryset(self):
-        return user_notifications(self.request.user)
+        return user_notifications(self.request.user).select_related("plan__patient")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        audit_record_many(AuditContext.from_request(self.request), Action.VIEW, context["object_list"])
+        return context
 
 
 class NotificationReadView(View):

@@ -128,7 +128,7 @@ def test_a_practice_admin_adds_a_patient_and_the_therapist_gets_access(admin_cli
         (owner.email, "change_patient"),
         (supervisor.email, "view_patient"),
     }
-    event = AuditEvent.objects.get(patient=patient)
+    event = AuditEvent.objects.get(patient=patient, object_type="accounts.patient")
     assert (event.action, event.channel) == ("create", "admin")
 
 

@@ -96,11 +96,14 @@ def test_a_patch_that_changes_nothing_records_no_update(api, owner, patient, eve
     assert [e.action for e in events()] == []
 
 
-def test_a_refused_request_records_nothing(api, colleague, supervisor, patient, events):
+def test_a_refused_request_records_only_the_refusal(api, colleague, supervisor, patient, events):
     api.as_(colleague).get(f"/api/v1/patients/{patient.pk}")
     api.as_(supervisor).patch(f"/api/v1/patients/{patient.pk}", {"first_name": "Emma"})
 
-    assert events() == []
+    assert [(e.action, e.user, e.changes["status"]) for e in events()] == [
+        ("denied", colleague, 404),
+        ("denied", supervisor, 403),
+    ]
 
 
 def test_page_detail_records_a_web_view(client, owner, patient, events):
@@ -169,7 +172,7 @@ def test_admin_changelist_records_an_admin_view_per_row(client, practice_admin, 
 def test_a_transfer_records_who_moved_the_patient(api, practice_admin, colleague, patient, events):
     api.as_(practice_admin).post(f"/api/v1/patients/{patient.pk}/transfer", {"therapist_id": str(colleague.pk)})
 
-    [event] = events()
+    [event] = [e for e in events() if e.object_type == "accounts.patient"]
     assert (event.action, event.user, event.patient) == ("update", practice_admin, patient)
     assert event.changes == {"primary_therapist": [str(patient.primary_therapist_id), str(colleague.pk)]}
 

@@ -59,7 +59,7 @@ def test_transfer_keeps_other_care_team_members(api, practice_admin, owner, coll
 def test_transfer_is_audited_with_old_and_new_therapist(api, practice_admin, owner, new_therapist, patient):
     transfer(api, practice_admin, patient, str(new_therapist.pk))
 
-    event = AuditEvent.objects.get(action="update", patient=patient)
+    event = AuditEvent.objects.get(action="update", patient=patient, object_type="accounts.patient")
     assert event.user == practice_admin
     assert event.channel == "api"
     assert event.changes == {"primary_therapist": [str(owner.pk), str(new_therapist.pk)]}

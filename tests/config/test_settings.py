@@ -11,7 +11,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(code: str, **env):
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "TRELLIS_SERVING"}}
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "AUDIT_HMAC_KEY", "TRELLIS_SERVING"}
+    }
     return subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=60
     )
@@ -25,9 +27,39 @@ def test_the_web_server_refuses_to_start_without_a_secret_key():
 
 
 def test_the_web_server_starts_with_a_secret_key():
-    result = _run("import config.wsgi", DEBUG="false", SECRET_KEY="k" * 50)
+    result = _run("import config.wsgi", DEBUG="false", SECRET_KEY="k" * 50, AUDIT_HMAC_KEY="a" * 50)
 
     assert result.returncode == 0, result.stderr
+
+
+def test_the_web_server_refuses_to_start_without_an_audit_chain_key():
+    result = _run("import config.wsgi", DEBUG="false", SECRET_KEY="k" * 50)
+
+    assert result.returncode != 0
+    assert "Set AUDIT_HMAC_KEY" in result.stderr
+
+
+def test_a_command_without_the_audit_chain_key_refuses_to_write_an_event():
+    """Off DEBUG, a command or worker has no key to fall back on: it writes no event nobody could verify."""
+    code = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings'; import django; django.setup();"
+        "from accounts.audit_chain import hmac_key\n"
+        "from django.core.exceptions import ImproperlyConfigured\n"
+        "try:\n    hmac_key()\nexcept ImproperlyConfigured as error:\n    print(error)"
+    )
+    result = _run(code, DEBUG="false")
+
+    assert result.stdout.strip() == "Set AUDIT_HMAC_KEY (or DEBUG=true for a development machine)."
+
+
+def test_the_audit_chain_key_comes_from_the_environment():
+    code = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings';"
+        "from django.conf import settings; print(settings.AUDIT_HMAC_KEY)"
+    )
+
+    assert _run(code, DEBUG="false", AUDIT_HMAC_KEY="from-the-env").stdout.strip() == "from-the-env"
+    assert _run(code, DEBUG="true").stdout.strip() == "dev-only-audit-chain-key-never-used-with-debug-off"
 
 
 def test_management_commands_run_without_a_secret_key():

@@ -56,6 +56,7 @@ else
 fi
 export DEBUG=false
 export SECRET_KEY="fuzz-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export AUDIT_HMAC_KEY="fuzz-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export CELERY_BROKER_URL=memory://
 export MEDIA_ROOT="$PWD/$FUZZ_DIR/media"
 export STATIC_ROOT="$PWD/$FUZZ_DIR/static"

@@ -184,4 +184,4 @@ def test_the_list_costs_the_same_queries_for_1_and_30_notifications(api, owner):
     with CaptureQueriesContext(connection) as many:
         client.get("/api/v1/notifications")
 
-    assert len(many) == len(few) <= 3
+    assert len(many) == len(few) <= 4  # session-less token auth, the count, the page, the audit append

@@ -437,8 +437,10 @@ class TestReads:
         else:
             top_list = any(path == p for p, _ in TOP_LISTS)
             assert response.status_code == (200 if top_list else 404), response.content  # a list without it
-            assert about_it.count() == before
-            assert not AuditEvent.objects.filter(user=user).exists()
+            assert about_it.exclude(action="denied").count() == before
+            assert not AuditEvent.objects.filter(user=user).exclude(action="denied").exists()
+            # The refusal itself is recorded (`accounts.audit_denied`).
+            assert AuditEvent.objects.filter(user=user, action="denied").count() == (0 if top_list else 1)
 
 
 # --- id fields accept only what the caller may see -----------------------------------------------

@@ -21,7 +21,7 @@ from reviews.services.reviews import review_record
 from tests.factories import GoalFactory, PlanFactory
 from treatment.models import GoalStatus, TreatmentGoal, TreatmentPlan
 from treatment.progress import rollup
-from treatment.services import goal_update, plan_update, progress_record, session_record
+from treatment.services import goal_update, lock_plan, plan_update, progress_record, session_record
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -195,8 +195,10 @@ def test_a_review_and_progress_at_once_seal_and_store_exact_figures(plan, patien
 
 
 def test_writes_to_another_plan_of_the_same_patient_do_not_wait(plan, patient, by):
-    """A plan write holds its own plan's row only: a second plan of the patient (and practice) goes on,
-    while a write to the held plan waits for it."""
+    """The plan lock holds its own plan's row only: a second plan of the patient (and practice) goes on,
+    while a write to the held plan waits for it. (The holder takes the plan lock and writes no audit event yet:
+    a transaction that has appended one holds the audit chain's lock until it ends, which every audited write
+    waits for, `accounts.audit_chain`.)"""
     other = PlanFactory(patient=patient, title="Sleep plan", start_date=datetime.date(2026, 9, 1))
     held_goal = GoalFactory(plan=plan, description="Held plan's goal")
     free_goal = GoalFactory(plan=other, description="Other plan's goal")
@@ -204,7 +206,7 @@ def test_writes_to_another_plan_of_the_same_patient_do_not_wait(plan, patient, b
 
     def hold() -> None:
         with transaction.atomic():
-            plan_update(by=by, plan=plan, title="Edited while the other plan is written")
+            lock_plan(plan.pk)
             holding.set()
             assert release.wait(timeout=30)
 

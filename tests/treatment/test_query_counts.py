@@ -62,8 +62,9 @@ def test_plan_detail_costs_the_same_for_3_and_60_goals(
     _chain(large_plan, 20, entries=3, by=by)
     _get(client, f"/api/v1/treatment-plans/{small_plan.pk}")  # warm the per-process caches (content types)
 
-    # The plan (with therapist and practice, access as a subquery), the audit INSERT, the goals, the links.
-    with django_assert_max_num_queries(4) as small:
+    # The plan (with therapist and practice, access as a subquery), the audit append (the chain's end, the
+    # INSERT), the goals, the links.
+    with django_assert_max_num_queries(5) as small:
         body = _get(client, f"/api/v1/treatment-plans/{small_plan.pk}")
     assert _count_goals(body["goals"]) == 3
 
@@ -87,8 +88,9 @@ def test_goal_history_costs_the_same_for_3_and_40_entries(
         progress_record(by=by if k % 2 else admin, goal=large_goal, progress_note=f"Entry {k}", rating=1 + k % 10)
     _get(client, f"/api/v1/goals/{small_goal.pk}/history")
 
-    # The goal (with plan, patient, practice; access as a subquery), the entries with recorders, the audit INSERT.
-    with django_assert_max_num_queries(3) as small:
+    # The goal (with plan, patient, practice; access as a subquery), the entries with recorders, the audit append
+    # (the chain's end, the INSERT).
+    with django_assert_max_num_queries(4) as small:
         assert len(_get(client, f"/api/v1/goals/{small_goal.pk}/history")) == 3
 
     with django_assert_num_queries(len(small.captured_queries)):
@@ -99,10 +101,11 @@ def test_goal_history_costs_the_same_for_3_and_40_entries(
 
 #: The plan lists: (url, bound). The patient's list also loads the patient (the 404 check).
 PLAN_LISTS = [
-    # The patient, the count, the page (goal counts annotated, therapist and patient joined), the audit INSERT.
-    ("/api/v1/patients/{patient}/treatment-plans", 4),
-    # The count, the page, the audit INSERT.
-    ("/api/v1/treatment-plans?patient={patient}", 3),
+    # The patient, the count, the page (goal counts annotated, therapist and patient joined), the audit append
+    # (the chain's end, the INSERT).
+    ("/api/v1/patients/{patient}/treatment-plans", 5),
+    # The count, the page, the audit append.
+    ("/api/v1/treatment-plans?patient={patient}", 4),
 ]
 
 
@@ -141,8 +144,8 @@ def test_plan_goal_list_costs_the_same_for_3_and_60_goals(
     _chain(large_plan, 20)
     _get(client, f"/api/v1/treatment-plans/{small_plan.pk}/goals")
 
-    # The plan (with patient and practice), the goals, their interventions, the audit INSERT.
-    with django_assert_max_num_queries(4) as small:
+    # The plan (with patient and practice), the goals, their interventions, the audit append (chain's end, INSERT).
+    with django_assert_max_num_queries(5) as small:
         assert len(_get(client, f"/api/v1/treatment-plans/{small_plan.pk}/goals")) == 3
 
     with django_assert_num_queries(len(small.captured_queries)):
@@ -154,10 +157,10 @@ def test_plan_goal_list_costs_the_same_for_3_and_60_goals(
 #: The session lists: (url, bound).
 SESSION_LISTS = [
     # The patient, the count, the page with therapists, goals, interventions, progress with recorders, addenda with
-    # authors, the audit.
-    ("/api/v1/patients/{patient}/sessions", 8),
+    # authors, the audit append (the chain's end, the INSERT).
+    ("/api/v1/patients/{patient}/sessions", 9),
     # The same without the patient.
-    ("/api/v1/sessions?patient={patient}", 7),
+    ("/api/v1/sessions?patient={patient}", 8),
 ]
 
 
@@ -240,11 +243,12 @@ def test_an_htmx_goal_save_asks_the_access_question_once(client, owner, plan, tr
     goal = tree["objective"]
     client.get(f"/plans/{plan.pk}/")  # warm the per-process caches (content types)
     # The session and the user; the goal with its plan, patient, practice, therapist and the user's rights;
-    # under the plan's lock: the plan, the goal, its UPDATE, the audit INSERT, the rollup's read of the tree;
+    # under the plan's lock: the plan, the goal, its UPDATE, the audit append (the chain's end under the audit
+    # lock, the INSERT), the rollup's read of the tree;
     # the tree drawn again (goals, their interventions, their rated entries); the session saved (the idle
     # timeout slides). SAVEPOINT and RELEASE of the write's transaction and of the session's save are four
     # more (the test runs inside a transaction; outside one they are BEGIN and COMMIT, which are not queries).
-    with django_assert_num_queries(16) as captured:
+    with django_assert_num_queries(17) as captured:
         response = client.post(f"/goals/{goal.pk}/edit/", edit_data(goal, description="Breathe slowly daily"), **HTMX)
     assert response.status_code == 200
     assert "Breathe slowly daily" in response.content.decode()

@@ -87,6 +87,7 @@ class GoalAddView(GoalFormPage):
     def get(self, request, *args, **kwargs):
         self.setup_goal()
         form = GoalForm(key=self.key(), initial={"parent": self.parent.pk if self.parent else None, "priority": 1})
+        audit_record(self.audit, Action.VIEW, self.plan)  # the form shows the plan (and the goal it goes under)
         return self.render_form(form)
 
     def post(self, request, *args, **kwargs):

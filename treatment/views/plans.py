@@ -161,9 +161,9 @@ class PlanBuilderPage(PatientDataPage):
         return render(self.request, self.template_name, context, status=status)
 
     def get(self, request, *args, **kwargs):
+        # The page shows the plan being edited, or for a new one the patient it is for.
         plan = self.builder_plan()
-        if plan is not None:
-            audit_record(self.audit, Action.VIEW, plan)
+        audit_record(self.audit, Action.VIEW, plan if plan is not None else self.builder_patient())
         return self.render_form(self.make_form())
 
     def post(self, request, *args, **kwargs):
