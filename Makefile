@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # Tests and tools run with DEBUG on unless told otherwise; `make run` turns it off (production sets SECRET_KEY).
 export DEBUG ?= true
 
-.PHONY: install install-dev lock run dev serving test test-fast test-browser lint format check typecheck bench fuzz clean
+.PHONY: install install-dev lock run run-env dev serving test test-fast test-browser lint format check typecheck bench fuzz clean
 
 # Two locks, each installed by hash and again whenever it changes: requirements.txt is what production
 # runs (`make run`), requirements-dev.txt the test, lint and type tools on top (every other target).
@@ -34,19 +34,21 @@ lock: install-dev
 	$(PIP_COMPILE) --output-file requirements-dev.txt requirements-dev.in
 
 # `make run` is the product as an evaluator meets it: DEBUG off, friendly error pages, collected static files
-# served by WhiteNoise, gunicorn, on embedded defaults. Its keys are generated once into var/run.env (never
+# served by WhiteNoise, gunicorn, on embedded defaults. Its keys (SECRET_KEY, AUDIT_HMAC_KEY) are generated once
+# into var/run.env (never
 # committed; `make clean` removes them). The cookies are not marked Secure because it serves plain HTTP.
 RUN_ENV := var/run.env
-$(RUN_ENV):
+run-env:
 	mkdir -p var
-	$(PYTHON) -c "import secrets; print('SECRET_KEY=' + secrets.token_urlsafe(50))" > $@.tmp
-	mv $@.tmp $@
+	$(PYTHON) -c "import pathlib, secrets; p = pathlib.Path('$(RUN_ENV)'); t = p.read_text() if p.exists() else ''; \
+	p.write_text(t + ''.join(k + '=' + secrets.token_urlsafe(50) + '\n' for k in ('SECRET_KEY', 'AUDIT_HMAC_KEY') \
+	if not any(line.startswith(k + '=') for line in t.splitlines())))"
 
 run: export DEBUG := false
 run: export SESSION_COOKIE_SECURE := false
 run: export CSRF_COOKIE_SECURE := false
 run: export LOG_FORMAT := text
-run: install $(RUN_ENV)
+run: install run-env
 	set -a && . ./$(RUN_ENV) && set +a && \
 	$(BIN)/python manage.py migrate --noinput && \
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0 && \
