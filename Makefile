@@ -34,6 +34,7 @@ lock: install-dev
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py seed_demo
 	@echo
 	@echo "Trellis is starting at http://$${HOST:-127.0.0.1}:$${WEB_PORT:-8000}/  (API docs: /api/docs/, admin: /admin/)"

@@ -74,6 +74,8 @@ MIDDLEWARE = [
     # views answer 401 themselves, the admin has its own sign-in).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Sign-in and password-reset POSTs past their rates are a 429 before any view runs (accounts/throttling.py).
+    "accounts.throttling.DoorThrottleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # A completed or discontinued plan answers 409 on every page and htmx request (the API answers it itself).
@@ -162,10 +164,19 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# Lockout (seed 002): 5 failures for one account locks it, whatever IP they come from.
+# Lockout (seed 002) without handing anyone a denial of service: 5 failures lock the account from the
+# address they came from only, so a stranger cannot lock a colleague out by typing their email 5 times;
+# the account is locked from every address after ACCOUNT_LOCKOUT_FAILURE_LIMIT failures within
+# ACCOUNT_LOCKOUT_WINDOW_MINUTES (a guesser rotating addresses). accounts/lockout.py adds that second count.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
+# An attempt refused by a lock tests no password, so it neither counts nor extends the lock: a lock ends
+# AXES_COOLOFF_MINUTES after it began, however often the locked door is knocked on.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+ACCOUNT_LOCKOUT_FAILURE_LIMIT = env.int("ACCOUNT_LOCKOUT_FAILURE_LIMIT", default=50)
+ACCOUNT_LOCKOUT_WINDOW = timedelta(minutes=env.int("ACCOUNT_LOCKOUT_WINDOW_MINUTES", default=60))
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "accounts.auth.axes_username"
@@ -177,9 +188,6 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
 )
 AXES_VERBOSE = False
-# Axes suggests also locking by IP address; a practice's staff share one office address, so five
-# typos across the team would lock everyone out. The account is what we lock (seed 002).
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # --- API --------------------------------------------------------------------------------------
 # The largest request body (bytes) a page or the API reads; a larger one is a 400 (JSON on the API).
@@ -199,6 +207,9 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "EXCEPTION_HANDLER": "accounts.api.exceptions.exception_handler",
+    # 429 with Retry-After past the rates of the anti-automation block (accounts/throttling.py).
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.throttling.UserRateThrottle", "accounts.throttling.AnonRateThrottle"],
+    "NUM_PROXIES": env.int("PROXY_COUNT", default=0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DATETIME_FORMAT": "iso-8601",
 }
@@ -283,6 +294,32 @@ REPORT_UNCLAIMED_AFTER = timedelta(minutes=env.int("REPORT_UNCLAIMED_AFTER_MINUT
 REPORT_PENDING_MAX_AGE = timedelta(hours=env.int("REPORT_PENDING_MAX_AGE_HOURS", default=24))
 # /readyz answers 503 when the oldest `pending` report was asked for longer ago than this: work is not flowing.
 READY_QUEUE_MAX_AGE = timedelta(minutes=env.int("READY_QUEUE_MAX_AGE_MINUTES", default=15))
+
+# --- Anti-automation -------------------------------------------------------------------------
+# Rates are "N/period" (period: second, minute, hour, day), counted in the shared cache below
+# (accounts/throttling.py). The API's: per signed-in user, and per client address for anonymous calls.
+THROTTLE_API_USER_RATE = env.str("THROTTLE_API_USER_RATE", default="1200/minute")
+THROTTLE_API_ANON_RATE = env.str("THROTTLE_API_ANON_RATE", default="60/minute")
+# Sign-in attempts (the sign-in page, the admin's and POST /api/v1/auth/token count together) and
+# password-reset requests, per client address and per account named (known or not: the answer is the same).
+THROTTLE_SIGN_IN_IP_RATE = env.str("THROTTLE_SIGN_IN_IP_RATE", default="20/minute")
+THROTTLE_SIGN_IN_ACCOUNT_RATE = env.str("THROTTLE_SIGN_IN_ACCOUNT_RATE", default="10/minute")
+THROTTLE_PASSWORD_RESET_IP_RATE = env.str("THROTTLE_PASSWORD_RESET_IP_RATE", default="20/hour")
+THROTTLE_PASSWORD_RESET_ACCOUNT_RATE = env.str("THROTTLE_PASSWORD_RESET_ACCOUNT_RATE", default="5/hour")
+# Counters every web process and worker shares: Redis when there is one, else a table in the database
+# (`make run` creates it with `createcachetable`), never a per-process memory a second process would not see.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "trellis",
+            # A Redis that is down fails a request in seconds, as the broker does.
+            "OPTIONS": {"socket_connect_timeout": BROKER_CONNECT_TIMEOUT, "socket_timeout": BROKER_SOCKET_TIMEOUT},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "trellis_cache"}}
 
 # --- Email ------------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
