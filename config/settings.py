@@ -9,6 +9,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+import csp.constants as csp
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "guardian",
     "axes",
+    "csp",
     "django_celery_beat",
     "accounts",
     "interventions",
@@ -61,6 +63,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy with a nonce per response, and Permissions-Policy ("Browser security headers").
+    "accounts.csp.NonceCSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # One log line per request (id, user, practice, path, status, duration), and the request id on every line.
     "accounts.request_log.RequestLogMiddleware",
@@ -358,8 +363,54 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+    # Only once every subdomain serves HTTPS; preload asks browsers to ship the rule (hard to undo).
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
     if env.bool("BEHIND_TLS_PROXY", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Browser security headers -------------------------------------------------------------------
+# One Content-Security-Policy for every page, the admin and the API docs (django-csp, accounts/csp.py): scripts
+# and styles come from our own static files or carry the response's nonce; nothing inline, no eval (htmx is told
+# so in base.html), no plugins, no framing, no <base>, forms post only to us. Swagger UI runs under it unchanged
+# but for its init script, which is a static address of its own (SpectacularSwaggerSplitView, config/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF, csp.NONCE],
+        # Swagger UI's icons are data: SVGs.
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.NONE],
+        "frame-ancestors": [csp.NONE],
+        "form-action": [csp.SELF],
+    }
+}
+# Browser features a treatment-planning app never uses are off for it and anything it could embed.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "bluetooth",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 # Logs: JSON lines in production, readable lines in development; a request id, user and practice on every
 # line, one line per request, never PHI (accounts/request_log.py).
