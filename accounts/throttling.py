@@ -1,8 +1,9 @@
 """Anti-automation: request rates counted in the shared cache, for the API and for the sign-in and reset doors.
 
-Each limit is a fixed window that opens with the first request it counts and lasts the rate's period: the
-count is one atomic increment (Redis INCR), so parallel requests cannot slip past the limit, and the
-answer past it is a 429 with `Retry-After` (the seconds until that window closes). The rates are settings
+Each limit is a fixed window that opens with the first request it counts and lasts the rate's period: on
+Redis the count is one atomic increment (INCR), so parallel requests cannot slip past the limit (the
+database cache of `make run` increments without that guarantee), and the answer past it is a 429 with
+`Retry-After` (the seconds until that window closes). The rates are settings
 (config/settings.py, "Anti-automation"), read on each request.
 """
 
