@@ -60,6 +60,7 @@ run: install run-env
 # runserver reloading on every change, the same worker and beat.
 dev: install-dev
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py seed_demo
 	$(MAKE) --no-print-directory serving
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile.dev

@@ -1,4 +1,3 @@
-from axes.utils import reset as axes_reset
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.password_validation import validate_password
@@ -9,6 +8,7 @@ from accounts import services
 from accounts.admin_base import PracticeScopedAdmin, ReadOnlyAdmin
 from accounts.audit import Action, AuditContext, audit_record
 from accounts.audit_report import export_csv
+from accounts.lockout import sign_in_unlock
 from accounts.mfa.services import mfa_reset
 from accounts.models import (
     DEMOGRAPHIC_FIELDS,
@@ -131,9 +131,10 @@ class StaffAdmin(PracticeScopedAdmin):
 
     @admin.action(description="Unlock sign-in for the selected accounts")
     def unlock_sign_in(self, request, queryset):
-        for user in queryset:
-            axes_reset(username=user.email)
-        messages.success(request, f"Unlocked {queryset.count()} account(s).")
+        # The queryset is the admin's own practice's staff (PracticeScopedAdmin): nobody else's can be picked.
+        by = self.audit_context(request)
+        unlocked = [user for user in queryset if sign_in_unlock(by=by, user=user)]
+        messages.success(request, f"Unlocked {len(unlocked)} locked account(s) of the {queryset.count()} selected.")
 
     @admin.action(description="Reset two-step sign-in (they set it up again at next sign-in)")
     def reset_mfa(self, request, queryset):

@@ -1,7 +1,7 @@
 """Login safety glue for django-axes: one account, one counter, whatever door is used."""
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 
 
@@ -22,6 +22,10 @@ def lockout_response(request, original_response=None, credentials=None):
         f"Too many failed sign-in attempts: this account is locked for {minutes} minutes. "
         "Ask your practice admin if you need access sooner."
     )
+    response: HttpResponse
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": message}, status=429)
-    return render(request, "registration/locked_out.html", {"message": message}, status=429)
+        response = JsonResponse({"detail": message}, status=429)
+    else:
+        response = render(request, "registration/locked_out.html", {"message": message}, status=429)
+    response["Retry-After"] = str(minutes * 60)
+    return response

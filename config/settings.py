@@ -9,6 +9,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+import csp.constants as csp
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "csp",
     "django_celery_beat",
     "accounts",
     "interventions",
@@ -63,6 +65,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy with a nonce per response, and Permissions-Policy ("Browser security headers").
+    "accounts.csp.NonceCSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # One log line per request (id, user, practice, path, status, duration), and the request id on every line.
     "accounts.request_log.RequestLogMiddleware",
@@ -82,6 +87,8 @@ MIDDLEWARE = [
     # Times on pages and in the admin in the practice's time zone (the API stays in UTC).
     "accounts.middleware.PracticeTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Sign-in and password-reset POSTs past their rates are a 429 before any view runs (accounts/throttling.py).
+    "accounts.throttling.DoorThrottleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # A completed or discontinued plan answers 409 on every page and htmx request (the API answers it itself).
@@ -172,10 +179,19 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# Lockout (seed 002): 5 failures for one account locks it, whatever IP they come from.
+# Lockout (seed 002) without handing anyone a denial of service: 5 failures lock the account from the
+# address they came from only, so a stranger cannot lock a colleague out by typing their email 5 times;
+# the account is locked from every address after ACCOUNT_LOCKOUT_FAILURE_LIMIT failures within
+# ACCOUNT_LOCKOUT_WINDOW_MINUTES (a guesser rotating addresses). accounts/lockout.py adds that second count.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
+# An attempt refused by a lock tests no password, so it neither counts nor extends the lock: a lock ends
+# AXES_COOLOFF_MINUTES after it began, however often the locked door is knocked on.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+ACCOUNT_LOCKOUT_FAILURE_LIMIT = env.int("ACCOUNT_LOCKOUT_FAILURE_LIMIT", default=50)
+ACCOUNT_LOCKOUT_WINDOW = timedelta(minutes=env.int("ACCOUNT_LOCKOUT_WINDOW_MINUTES", default=60))
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "accounts.auth.axes_username"
@@ -187,9 +203,6 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
 )
 AXES_VERBOSE = False
-# Axes suggests also locking by IP address; a practice's staff share one office address, so five
-# typos across the team would lock everyone out. The account is what we lock (seed 002).
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # --- Second factor (MFA) -----------------------------------------------------------------------
 # TOTP codes (django-otp) and recovery codes (accounts.models.RecoveryCodeDevice); see accounts/mfa/.
@@ -219,6 +232,9 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "EXCEPTION_HANDLER": "accounts.api.exceptions.exception_handler",
+    # 429 with Retry-After past the rates of the anti-automation block (accounts/throttling.py).
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.throttling.UserRateThrottle", "accounts.throttling.AnonRateThrottle"],
+    "NUM_PROXIES": env.int("PROXY_COUNT", default=0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DATETIME_FORMAT": "iso-8601",
 }
@@ -309,6 +325,32 @@ REPORT_PENDING_MAX_AGE = timedelta(hours=env.int("REPORT_PENDING_MAX_AGE_HOURS",
 # /readyz answers 503 when the oldest `pending` report was asked for longer ago than this: work is not flowing.
 READY_QUEUE_MAX_AGE = timedelta(minutes=env.int("READY_QUEUE_MAX_AGE_MINUTES", default=15))
 
+# --- Anti-automation -------------------------------------------------------------------------
+# Rates are "N/period" (period: second, minute, hour, day), counted in the shared cache below
+# (accounts/throttling.py). The API's: per signed-in user, and per client address for anonymous calls.
+THROTTLE_API_USER_RATE = env.str("THROTTLE_API_USER_RATE", default="1200/minute")
+THROTTLE_API_ANON_RATE = env.str("THROTTLE_API_ANON_RATE", default="60/minute")
+# Sign-in attempts (the sign-in page, the admin's and POST /api/v1/auth/token count together) and
+# password-reset requests, per client address and per account named (known or not: the answer is the same).
+THROTTLE_SIGN_IN_IP_RATE = env.str("THROTTLE_SIGN_IN_IP_RATE", default="20/minute")
+THROTTLE_SIGN_IN_ACCOUNT_RATE = env.str("THROTTLE_SIGN_IN_ACCOUNT_RATE", default="10/minute")
+THROTTLE_PASSWORD_RESET_IP_RATE = env.str("THROTTLE_PASSWORD_RESET_IP_RATE", default="20/hour")
+THROTTLE_PASSWORD_RESET_ACCOUNT_RATE = env.str("THROTTLE_PASSWORD_RESET_ACCOUNT_RATE", default="5/hour")
+# Counters every web process and worker shares: Redis when there is one, else a table in the database
+# (`make run` creates it with `createcachetable`), never a per-process memory a second process would not see.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "trellis",
+            # A Redis that is down fails a request in seconds, as the broker does.
+            "OPTIONS": {"socket_connect_timeout": BROKER_CONNECT_TIMEOUT, "socket_timeout": BROKER_SOCKET_TIMEOUT},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "trellis_cache"}}
+
 # --- Email ------------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Trellis <no-reply@trellis.invalid>")
@@ -349,6 +391,9 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+    # Only once every subdomain serves HTTPS; preload asks browsers to ship the rule (hard to undo).
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
     if env.bool("BEHIND_TLS_PROXY", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -362,6 +407,49 @@ if not AUDIT_HMAC_KEY:
         AUDIT_HMAC_KEY = "dev-only-audit-chain-key-never-used-with-debug-off"
     elif os.environ.get("TRELLIS_SERVING"):
         raise ImproperlyConfigured("Set AUDIT_HMAC_KEY (or DEBUG=true for a development machine).")
+
+# --- Browser security headers -------------------------------------------------------------------
+# One Content-Security-Policy for every page, the admin and the API docs (django-csp, accounts/csp.py): scripts
+# and styles come from our own static files or carry the response's nonce; nothing inline, no eval (htmx is told
+# so in base.html), no plugins, no framing, no <base>, forms post only to us. Swagger UI runs under it unchanged
+# but for its init script, which is a static address of its own (SpectacularSwaggerSplitView, config/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF, csp.NONCE],
+        # Swagger UI's icons are data: SVGs.
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.NONE],
+        "frame-ancestors": [csp.NONE],
+        "form-action": [csp.SELF],
+    }
+}
+# Browser features a treatment-planning app never uses are off for it and anything it could embed.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "bluetooth",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 # Logs: JSON lines in production, readable lines in development; a request id, user and practice on every
 # line, one line per request, never PHI (accounts/request_log.py).

@@ -10,6 +10,7 @@
 import copy
 
 import pytest
+from django.core.cache import cache
 from django.db import transaction
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
@@ -46,6 +47,25 @@ def _sqlite_readers_take_no_table_locks(sender, connection, **kwargs):
     """
     if connection.vendor == "sqlite" and connection.is_in_memory_db():
         connection.connection.execute("PRAGMA read_uncommitted = 1")
+
+
+# --- the rate limits' and lockouts' counters --------------------------------------------------------
+
+#: The tests count in a cache of their own, in memory, emptied before each test: a test never meets the
+#: counts another left (the suite signs in thousands of times from 127.0.0.1), and clearing it never touches a
+#: Redis the broker uses.
+TEST_CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "trellis-tests"}}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_cache():
+    with override_settings(CACHES=TEST_CACHES):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache(_test_cache):
+    cache.clear()
 
 
 @pytest.fixture

@@ -39,6 +39,14 @@ def _response(description: str, schema: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": {"$ref": schema}}}}
 
 
+def _throttled(description: str, schema: str) -> dict[str, Any]:
+    response = _response(description, schema)
+    response["headers"] = {
+        "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}
+    }
+    return response
+
+
 def document_errors(result: dict, generator, request, public) -> dict:
     """Add the error responses each operation can give (those it documents already are kept), and mark
     optional query parameters as taking an empty value."""
@@ -65,8 +73,15 @@ def document_errors(result: dict, generator, request, public) -> dict:
                 errors["409"] = _response(
                     "The plan is completed or discontinued: its record is closed to changes.", error
                 )
+            errors["429"] = _throttled(
+                "Too many requests from this caller (or address): try again after Retry-After seconds.", error
+            )
             if path.rstrip("/").endswith("/auth/token") and method == "post":
-                errors["429"] = _response("Too many failed sign-ins: the account is locked for a while.", error)
+                errors["429"] = _throttled(
+                    "Too many sign-in attempts from this address or for this account, or too many failed ones: "
+                    "the account is locked here for a while. Try again after Retry-After seconds.",
+                    error,
+                )
             responses = operation.setdefault("responses", {})
             for status, response in errors.items():
                 responses.setdefault(status, response)

@@ -1,4 +1,5 @@
-"""API tokens, and the lockout that guards every door to an account (django-axes, by username).
+"""API tokens, and the lockout that guards every door to an account (django-axes, by account and address;
+tests/accounts/test_lockout.py has the account-wide lockout, the lock email and the unlock).
 
 These use real credentials (no force_authenticate): what is tested is the authentication itself.
 """
@@ -17,16 +18,17 @@ def get_token(email, password, ip="10.0.0.1"):
     return APIClient().post(TOKEN_URL, {"email": email, "password": password}, format="json", REMOTE_ADDR=ip)
 
 
-def fail_on_token_endpoint(email, times, first_ip=1):
+def fail_on_token_endpoint(email, times, first_ip=1, ip=None):
+    """`times` wrong passwords, from `ip`, or else each from another address."""
     for n in range(first_ip, first_ip + times):
-        response = get_token(email, "wrong-password-123", ip=f"10.0.0.{n}")
+        response = get_token(email, "wrong-password-123", ip=ip or f"10.0.0.{n}")
         assert response.status_code in (400, 429)
 
 
-def fail_on_login_page(client, email, times, first_ip=101):
+def fail_on_login_page(client, email, times, first_ip=101, ip=None):
     for n in range(first_ip, first_ip + times):
         response = client.post(
-            LOGIN_URL, {"username": email, "password": "wrong-password-123"}, REMOTE_ADDR=f"10.0.1.{n}"
+            LOGIN_URL, {"username": email, "password": "wrong-password-123"}, REMOTE_ADDR=ip or f"10.0.1.{n}"
         )
         assert response.status_code in (200, 429)
 
@@ -113,42 +115,54 @@ def test_revoking_needs_a_token(owner):
 
 
 def test_four_failures_do_not_lock(owner, password):
-    fail_on_token_endpoint(owner.email, 4)
+    fail_on_token_endpoint(owner.email, 4, ip="10.0.0.1")
 
-    assert get_token(owner.email, password).status_code == 200
+    assert get_token(owner.email, password, ip="10.0.0.1").status_code == 200
 
 
-def test_five_failures_on_the_token_endpoint_from_rotating_ips_lock_the_account(owner, password):
-    fail_on_token_endpoint(owner.email, 5)
+def test_five_failures_on_the_token_endpoint_lock_the_account_from_that_address(owner, password):
+    fail_on_token_endpoint(owner.email, 5, ip="10.0.0.1")
 
-    response = get_token(owner.email, password, ip="192.168.7.7")
+    response = get_token(owner.email, password, ip="10.0.0.1")
 
     assert response.status_code == 429
     assert "locked" in response.json()["detail"]
+    assert response["Retry-After"] == "1800"
     assert not AuthToken.objects.exists()
+    # Whoever typed the owner's email five times locked only their own address out.
+    assert get_token(owner.email, password, ip="192.168.7.7").status_code == 200
 
 
-def test_five_failures_on_the_login_page_lock_the_account(client, owner, password):
-    fail_on_login_page(client, owner.email, 5)
+def test_five_failures_from_five_addresses_lock_nothing(owner, password):
+    fail_on_token_endpoint(owner.email, 5)
 
-    response = client.post(LOGIN_URL, {"username": owner.email, "password": password}, REMOTE_ADDR="192.168.7.7")
+    assert get_token(owner.email, password, ip="10.0.0.3").status_code == 200
+
+
+def test_five_failures_on_the_login_page_lock_the_account_from_that_address(client, owner, password):
+    fail_on_login_page(client, owner.email, 5, ip="10.0.1.1")
+
+    response = client.post(LOGIN_URL, {"username": owner.email, "password": password}, REMOTE_ADDR="10.0.1.1")
 
     assert response.status_code == 429
     assert b"locked" in response.content
+    assert response["Retry-After"] == "1800"
     assert "_auth_user_id" not in client.session
+    response = client.post(LOGIN_URL, {"username": owner.email, "password": password}, REMOTE_ADDR="192.168.7.7")
+    assert response.status_code == 302
 
 
 def test_failures_on_both_doors_count_together(client, owner, password):
-    fail_on_login_page(client, owner.email, 3)
-    fail_on_token_endpoint(owner.email.upper(), 2)
+    fail_on_login_page(client, owner.email, 3, ip="10.0.0.1")
+    fail_on_token_endpoint(owner.email.upper(), 2, ip="10.0.0.1")
 
-    assert get_token(owner.email, password).status_code == 429
-    response = client.post(LOGIN_URL, {"username": owner.email, "password": password})
+    assert get_token(owner.email, password, ip="10.0.0.1").status_code == 429
+    response = client.post(LOGIN_URL, {"username": owner.email, "password": password}, REMOTE_ADDR="10.0.0.1")
     assert response.status_code == 429
 
 
 def test_a_locked_account_does_not_lock_another(client, owner, colleague, password):
-    fail_on_token_endpoint(owner.email, 5)
+    fail_on_token_endpoint(owner.email, 5, ip="10.0.0.1")
 
     assert get_token(colleague.email, password, ip="10.0.0.1").status_code == 200
     response = client.post(LOGIN_URL, {"username": colleague.email, "password": password}, REMOTE_ADDR="10.0.0.1")
@@ -157,11 +171,11 @@ def test_a_locked_account_does_not_lock_another(client, owner, colleague, passwo
 
 
 def test_a_successful_sign_in_resets_the_count(owner, password):
-    fail_on_token_endpoint(owner.email, 4)
-    assert get_token(owner.email, password).status_code == 200
+    fail_on_token_endpoint(owner.email, 4, ip="10.0.0.1")
+    assert get_token(owner.email, password, ip="10.0.0.1").status_code == 200
 
-    fail_on_token_endpoint(owner.email, 4)
-    assert get_token(owner.email, password).status_code == 200
+    fail_on_token_endpoint(owner.email, 4, ip="10.0.0.1")
+    assert get_token(owner.email, password, ip="10.0.0.1").status_code == 200
 
 
 def test_the_login_page_signs_in_with_email(client, owner, password):

@@ -4,6 +4,7 @@ Real credentials throughout (no force_login for the signing in itself): what is 
 """
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from knox.models import AuthToken
 from rest_framework.test import APIClient
@@ -14,8 +15,8 @@ from tests.accounts.mfa_support import CODE_URL, LOGIN_URL, TOKEN_URL, code_for,
 pytestmark = pytest.mark.django_db
 
 
-def password_step(client, user, password, url=LOGIN_URL, **extra):
-    return client.post(url, {"username": user.email, "password": password, **extra}, REMOTE_ADDR="10.0.0.1")
+def password_step(client, user, password, url=LOGIN_URL, REMOTE_ADDR="10.0.0.1", **extra):
+    return client.post(url, {"username": user.email, "password": password, **extra}, REMOTE_ADDR=REMOTE_ADDR)
 
 
 def get_token(body, ip="10.0.0.1"):
@@ -108,20 +109,26 @@ def test_a_recovery_code_signs_in_once(client, owner, password):
 
 
 def test_wrong_codes_count_toward_the_lockout(client, owner, password):
+    """Five wrong codes lock the account from that address (the lockout is per account and address)."""
     key, _ = enrol(owner)
     wrong = "000000" if code_for(key) != "000000" else "111111"
     password_step(client, owner, password)
     for _ in range(4):
-        assert client.post(CODE_URL, {"code": wrong}).status_code == 200
+        assert client.post(CODE_URL, {"code": wrong}, REMOTE_ADDR="10.0.0.1").status_code == 200
 
-    locked = client.post(CODE_URL, {"code": wrong})
+    locked = client.post(CODE_URL, {"code": wrong}, REMOTE_ADDR="10.0.0.1")
     password_again = password_step(client, owner, password)
-    code_again = client.post(CODE_URL, {"code": code_for(key)})
+    code_again = client.post(CODE_URL, {"code": code_for(key)}, REMOTE_ADDR="10.0.0.1")
 
     assert locked.status_code == 429
     assert password_again.status_code == 429
     assert code_again["Location"] == LOGIN_URL
     assert not signed_in(client)
+
+    elsewhere = Client()
+    password_step(elsewhere, owner, password, REMOTE_ADDR="10.0.0.2")
+    assert elsewhere.post(CODE_URL, {"code": code_for(key)}, REMOTE_ADDR="10.0.0.2").status_code == 302
+    assert signed_in(elsewhere)
 
 
 def test_a_user_without_mfa_in_a_practice_without_it_signs_in_with_the_password(client, owner, password):
@@ -216,15 +223,17 @@ def test_each_recovery_code_gives_one_token(owner, password):
 
 def test_wrong_codes_on_the_token_endpoint_lock_the_account(client, owner, password):
     key, _ = enrol(owner)
-    for n in range(4):
-        assert get_token({"email": owner.email, "password": password, "otp": "x"}, ip=f"10.0.2.{n}").status_code == 401
+    for _ in range(4):
+        assert get_token({"email": owner.email, "password": password, "otp": "x"}, ip="10.0.2.1").status_code == 401
 
-    locked = get_token({"email": owner.email, "password": password, "otp": "x"}, ip="10.0.2.9")
-    right = get_token({"email": owner.email, "password": password, "otp": code_for(key)})
+    locked = get_token({"email": owner.email, "password": password, "otp": "x"}, ip="10.0.2.1")
+    right = get_token({"email": owner.email, "password": password, "otp": code_for(key)}, ip="10.0.2.1")
 
     assert locked.status_code == 429
     assert right.status_code == 429
     assert not AuthToken.objects.exists()
+    elsewhere = get_token({"email": owner.email, "password": password, "otp": code_for(key)}, ip="10.0.2.2")
+    assert elsewhere.status_code == 200
 
 
 def test_a_user_who_must_enrol_gets_no_token(owner, password):

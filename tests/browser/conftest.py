@@ -15,6 +15,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+#: What Chromium's console says of anything the Content-Security-Policy refused.
+CSP_REPORT = "Content Security Policy"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
 
 
@@ -43,11 +45,19 @@ def system_library(transactional_db):
 
 @pytest.fixture
 def page(browser, live_server):
+    """A tab on the live server; a test whose pages break the Content-Security-Policy fails (Chromium reports
+    each refused script, style or handler on the console)."""
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
     context.set_default_timeout(10_000)
     page = context.new_page()
+    violations = []
+    page.on(
+        "console",
+        lambda message: violations.append(f"{page.url}: {message.text}") if CSP_REPORT in message.text else None,
+    )
     yield page
     context.close()
+    assert violations == [], "The page broke the Content-Security-Policy:\n" + "\n".join(violations)
 
 
 @pytest.fixture
@@ -55,7 +65,8 @@ def screenshot(page):
     SCREENSHOTS.mkdir(exist_ok=True)
 
     def take(name: str):
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        # caret="initial": hiding the caret would inject a <style> into the page, which its CSP refuses.
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True, caret="initial")
 
     return take
 
