@@ -219,7 +219,7 @@ def test_the_confirmation_step_costs_the_same_for_3_and_30_goals(owner_client, p
     url = close_url(plan, status="completed")
     for _ in range(3):
         GoalFactory(plan=plan)
-    with django_assert_num_queries(10) as few:
+    with django_assert_num_queries(11) as few:
         owner_client.get(url)
     for _ in range(27):
         GoalFactory(plan=plan)

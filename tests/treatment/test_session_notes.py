@@ -229,7 +229,7 @@ def test_an_addendum_needs_an_author(session):
 
 def test_a_closed_plans_session_still_takes_an_addendum(client, api, owner, plan, session, by):
     """A closed plan's record is final, and a correction is the one way it can still be put right."""
-    plan_update(by=by, plan=plan, status="completed")
+    plan_update(by=by, plan=plan, status="completed", status_reason="Goals met.")
     client.force_login(owner)
 
     page = client.post(reverse("session-addendum-add", args=[session.pk]), {"text": "Late entry from the page."})
@@ -355,7 +355,7 @@ def test_the_session_page_costs_the_same_for_1_and_20_goals(
     # the progress entries; the interventions; the addenda; the goals addressed; the plan's goals; the header's unread
     # count and the user's practice; the audit INSERT; the browser session saved (the idle timeout slides: 3 with
     # its savepoint).
-    with django_assert_max_num_queries(14) as counted:
+    with django_assert_max_num_queries(15) as counted:
         assert client.get(reverse("session-detail", args=[small.pk])).status_code == 200
 
     with django_assert_num_queries(len(counted.captured_queries)):
@@ -378,7 +378,7 @@ def test_a_goals_history_costs_the_same_for_3_and_30_entries(
     # The browser session and the user; the goal with its plan, patient, practice, therapist and the user's right;
     # the entries with their authors and sessions; the header's unread count and the user's practice; the audit
     # INSERT; the browser session saved (the idle timeout slides: 3 with its savepoint).
-    with django_assert_max_num_queries(10) as counted:
+    with django_assert_max_num_queries(11) as counted:
         assert client.get(reverse("goal-history", args=[few.pk])).status_code == 200
 
     with django_assert_num_queries(len(counted.captured_queries)):

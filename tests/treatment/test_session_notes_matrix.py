@@ -95,7 +95,9 @@ class TestReads:
             assert views_of(user, world[cell.audited]) == 1
             assert b"Breathing practice on four days" in response.content
         else:
-            assert not AuditEvent.objects.filter(user=user).exists()
+            # Nothing was read; the refusal itself is recorded (`accounts.audit_denied`).
+            assert not AuditEvent.objects.filter(user=user).exclude(action="denied").exists()
+            assert AuditEvent.objects.filter(user=user, action="denied").count() == 1
             assert b"Emily Carter" not in response.content
             assert b"Breathing practice" not in response.content
 
