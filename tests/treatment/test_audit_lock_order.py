@@ -1,0 +1,179 @@
+"""Audit last: a transaction takes every row lock it needs before its first audit append, so it never holds the
+audit chain's lock (`accounts.audit_chain`, held to commit) while it waits for a row another audited writer holds.
+
+Real connections on PostgreSQL, with the interleaving forced rather than hoped for: a plan writer takes plan B's
+lock and holds it until the other transaction is blocked on a lock it holds (`pg_blocking_pids`), and only then
+records its progress (which appends an event). A writer that had appended before it blocked would hold the chain's
+lock while the plan writer waits for it: PostgreSQL would find the cycle and abort one of the two.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+from django.db import connection, connections, transaction
+
+from accounts.audit import AuditContext
+from accounts.audit_verify import verify_chain
+from accounts.models import AuditEvent, Patient, User
+from accounts.services import patient_transfer
+from tests.factories import GoalFactory, PlanFactory, UserFactory
+from treatment.models import GoalProgress, TreatmentGoal, TreatmentPlan
+from treatment.services import goal_update, lock_plan, progress_record
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROUNDS = 10
+#: Long enough for any honest wait in these tests; short enough that a hang fails in seconds.
+WAIT = 15.0
+
+
+@pytest.fixture(autouse=True)
+def postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises every writer; lock order is proven on PostgreSQL (CI)")
+
+
+def backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def set_local_timeouts() -> None:
+    """A deadlock is found after 200 ms and a stuck wait ends after WAIT, so a failure shows in seconds."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL deadlock_timeout = '200ms'")
+        cursor.execute(f"SET LOCAL lock_timeout = '{int(WAIT * 1000)}ms'")
+
+
+def wait_until_blocked_by_me(pid: int) -> None:
+    """Return once backend `pid` waits for a lock this connection holds (polling `pg_blocking_pids`)."""
+    deadline = time.monotonic() + WAIT
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT pg_backend_pid() = ANY(pg_blocking_pids(%s))", [pid])
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.01)
+    raise AssertionError("the other transaction never waited for our lock")
+
+
+def run_pair(first: Callable[[], object], second: Callable[[], object]) -> None:
+    """Run both on their own connections; re-raise the first error either met."""
+    errors: list[BaseException] = []
+
+    def run(writer: Callable[[], object]) -> None:
+        try:
+            writer()
+        except BaseException as error:  # surfaced below, in the test's thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=3 * WAIT)
+    assert not any(thread.is_alive() for thread in threads), "a writer did not finish"
+    if errors:
+        raise errors[0]
+
+
+def transfer_while_plan_is_written(
+    *, admin: User, patient: Patient, to: User, held: TreatmentPlan, write: Callable[[AuditContext], object]
+) -> None:
+    """The plan writer holds `held`'s lock; the transfer starts, blocks on it; then the writer writes and audits."""
+    transfer_pid: list[int] = []
+    started = threading.Event()
+    acting = AuditContext.system("tests", user=Patient.objects.get(pk=patient.pk).primary_therapist)
+
+    def transfer() -> None:
+        with transaction.atomic():
+            set_local_timeouts()
+            transfer_pid.append(backend_pid())
+            assert started.wait(timeout=WAIT)
+            patient_transfer(by=AuditContext.system("tests", user=admin), patient=patient, therapist=to)
+
+    def plan_writer() -> None:
+        with transaction.atomic():
+            set_local_timeouts()
+            lock_plan(held.pk)
+            started.set()
+            while not transfer_pid:
+                time.sleep(0.01)
+            wait_until_blocked_by_me(transfer_pid[0])
+            write(acting)
+
+    run_pair(transfer, plan_writer)
+
+
+@pytest.fixture
+def second_therapist(practice, supervisor) -> User:
+    return UserFactory(practice=practice, supervisor=supervisor, email="second@riverside.example")
+
+
+@pytest.fixture
+def plans(patient) -> list[TreatmentPlan]:
+    """The patient's two open plans, in the order the transfer locks them (by pk)."""
+    made = [
+        PlanFactory(patient=patient, title="Anxiety plan"),
+        PlanFactory(patient=patient, title="Sleep plan", start_date=datetime.date(2026, 9, 2)),
+    ]
+    return sorted(made, key=lambda plan: plan.pk)
+
+
+def test_a_transfer_and_progress_on_the_patients_second_plan_both_complete(
+    practice_admin, owner, second_therapist, patient, plans
+):
+    goal = GoalFactory(plan=plans[1], description="Sleep through the night")
+    therapists = [owner, second_therapist]
+
+    for round_ in range(ROUNDS):
+        previous, new = therapists[round_ % 2], therapists[(round_ + 1) % 2]
+        progress_before = AuditEvent.objects.filter(object_type="treatment.goalprogress").count()
+
+        transfer_while_plan_is_written(
+            admin=practice_admin,
+            patient=patient,
+            to=new,
+            held=plans[1],
+            write=lambda by, r=round_: progress_record(by=by, goal=goal, progress_note="Slept", rating=1 + r),
+        )
+
+        assert Patient.objects.get(pk=patient.pk).primary_therapist == new
+        assert set(TreatmentPlan.objects.filter(patient=patient).values_list("therapist", flat=True)) == {new.pk}
+        assert GoalProgress.objects.filter(goal=goal).count() == round_ + 1
+        assert TreatmentGoal.objects.get(pk=goal.pk).progress_percentage == 10 * (1 + round_)
+        moves = AuditEvent.objects.filter(object_type="treatment.treatmentplan", changes__has_key="therapist")
+        assert {str(e.object_id) for e in moves.filter(changes__therapist=[str(previous.pk), str(new.pk)])} == {
+            str(plan.pk) for plan in plans
+        }
+        assert AuditEvent.objects.filter(object_type="treatment.goalprogress").count() == progress_before + 1
+    assert verify_chain().checked == AuditEvent.objects.count()
+
+
+def test_a_transfer_and_a_goal_edit_on_the_patients_second_plan_both_complete(
+    practice_admin, owner, second_therapist, patient, plans
+):
+    goal = GoalFactory(plan=plans[1], description="Sleep through the night")
+
+    transfer_while_plan_is_written(
+        admin=practice_admin,
+        patient=patient,
+        to=second_therapist,
+        held=plans[1],
+        write=lambda by: goal_update(by=by, goal=goal, priority=3),
+    )
+
+    assert Patient.objects.get(pk=patient.pk).primary_therapist == second_therapist
+    assert set(TreatmentPlan.objects.filter(patient=patient).values_list("therapist", flat=True)) == {
+        second_therapist.pk
+    }
+    assert TreatmentGoal.objects.get(pk=goal.pk).priority == 3
+    assert verify_chain().checked == AuditEvent.objects.count()
