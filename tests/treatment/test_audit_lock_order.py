@@ -1,10 +1,11 @@
-"""Audit last: a transaction takes every row lock it needs before its first audit append, so it never holds the
-audit chain's lock (`accounts.audit_chain`, held to commit) while it waits for a row another audited writer holds.
+"""Audit last: a transaction takes every row lock it could wait for before its first audit append, so it never holds
+the audit chain's lock (`accounts.audit_chain`, held to commit) while it waits for a row another audited writer holds.
 
-Real connections on PostgreSQL, with the interleaving forced rather than hoped for: a plan writer takes plan B's
-lock and holds it until the other transaction is blocked on a lock it holds (`pg_blocking_pids`), and only then
-records its progress (which appends an event). A writer that had appended before it blocked would hold the chain's
-lock while the plan writer waits for it: PostgreSQL would find the cycle and abort one of the two.
+Real connections on PostgreSQL, with the interleaving forced rather than hoped for: a holder takes a row lock (plan
+B's `lock_plan`, a patient's grant rows) and keeps it until the other transaction is blocked on it
+(`pg_blocking_pids`), and only then appends its own event (recording progress, a goal edit, `audit_record`). A
+writer that had appended before it blocked would hold the chain's lock while the holder waits for it: PostgreSQL
+would find the cycle and abort one of the two. Each of these tests fails so on the code before the fix.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from collections.abc import Callable
 
 import pytest
 from django.db import connection, connections, transaction
+from django.http import HttpResponse
+from django.test import Client
 
-from accounts.audit import AuditContext
+from accounts.audit import Action, AuditContext, audit_record
 from accounts.audit_verify import verify_chain
-from accounts.models import AuditEvent, Patient, User
-from accounts.services import patient_transfer
+from accounts.models import DEMOGRAPHIC_FIELDS, AuditEvent, Patient, PatientUserObjectPermission, Role, User
+from accounts.services import patient_transfer, staff_save
 from tests.factories import GoalFactory, PlanFactory, UserFactory
 from treatment.models import GoalProgress, TreatmentGoal, TreatmentPlan
 from treatment.services import goal_update, lock_plan, progress_record
@@ -85,32 +88,42 @@ def run_pair(first: Callable[[], object], second: Callable[[], object]) -> None:
         raise errors[0]
 
 
+def write_while_held(*, writer: Callable[[], object], hold: Callable[[], object], then: Callable[[], object]) -> None:
+    """`hold` takes its row locks; `writer` starts and blocks on them; only then does the holder run `then` (which
+    appends an audit event) and commit. A writer that appended an event before it blocked deadlocks here."""
+    writer_pid: list[int] = []
+    started = threading.Event()
+
+    def writing() -> None:
+        with transaction.atomic():
+            set_local_timeouts()
+            writer_pid.append(backend_pid())
+            assert started.wait(timeout=WAIT)
+            writer()
+
+    def holding() -> None:
+        with transaction.atomic():
+            set_local_timeouts()
+            hold()
+            started.set()
+            while not writer_pid:
+                time.sleep(0.01)
+            wait_until_blocked_by_me(writer_pid[0])
+            then()
+
+    run_pair(writing, holding)
+
+
 def transfer_while_plan_is_written(
-    *, admin: User, patient: Patient, to: User, held: TreatmentPlan, write: Callable[[AuditContext], object]
+    *, transfer: Callable[[], object], patient: Patient, held: TreatmentPlan, write: Callable[[AuditContext], object]
 ) -> None:
     """The plan writer holds `held`'s lock; the transfer starts, blocks on it; then the writer writes and audits."""
-    transfer_pid: list[int] = []
-    started = threading.Event()
     acting = AuditContext.system("tests", user=Patient.objects.get(pk=patient.pk).primary_therapist)
+    write_while_held(writer=transfer, hold=lambda: lock_plan(held.pk), then=lambda: write(acting))
 
-    def transfer() -> None:
-        with transaction.atomic():
-            set_local_timeouts()
-            transfer_pid.append(backend_pid())
-            assert started.wait(timeout=WAIT)
-            patient_transfer(by=AuditContext.system("tests", user=admin), patient=patient, therapist=to)
 
-    def plan_writer() -> None:
-        with transaction.atomic():
-            set_local_timeouts()
-            lock_plan(held.pk)
-            started.set()
-            while not transfer_pid:
-                time.sleep(0.01)
-            wait_until_blocked_by_me(transfer_pid[0])
-            write(acting)
-
-    run_pair(transfer, plan_writer)
+def service_transfer(admin: User, patient: Patient, to: User) -> Callable[[], object]:
+    return lambda: patient_transfer(by=AuditContext.system("tests", user=admin), patient=patient, therapist=to)
 
 
 @pytest.fixture
@@ -139,9 +152,8 @@ def test_a_transfer_and_progress_on_the_patients_second_plan_both_complete(
         progress_before = AuditEvent.objects.filter(object_type="treatment.goalprogress").count()
 
         transfer_while_plan_is_written(
-            admin=practice_admin,
+            transfer=service_transfer(practice_admin, patient, new),
             patient=patient,
-            to=new,
             held=plans[1],
             write=lambda by, r=round_: progress_record(by=by, goal=goal, progress_note="Slept", rating=1 + r),
         )
@@ -164,9 +176,8 @@ def test_a_transfer_and_a_goal_edit_on_the_patients_second_plan_both_complete(
     goal = GoalFactory(plan=plans[1], description="Sleep through the night")
 
     transfer_while_plan_is_written(
-        admin=practice_admin,
+        transfer=service_transfer(practice_admin, patient, second_therapist),
         patient=patient,
-        to=second_therapist,
         held=plans[1],
         write=lambda by: goal_update(by=by, goal=goal, priority=3),
     )
@@ -176,4 +187,65 @@ def test_a_transfer_and_a_goal_edit_on_the_patients_second_plan_both_complete(
         second_therapist.pk
     }
     assert TreatmentGoal.objects.get(pk=goal.pk).priority == 3
+    assert verify_chain().checked == AuditEvent.objects.count()
+
+
+def test_an_admin_save_that_edits_the_patient_and_transfers_care_and_progress_on_a_plan_both_complete(
+    practice_admin, owner, second_therapist, patient, plans
+):
+    """The admin's patient form changes demographics and the therapist in one transaction (both services)."""
+    goal = GoalFactory(plan=plans[1], description="Sleep through the night")
+    client = Client()
+    client.force_login(practice_admin)
+    form = {
+        **{name: getattr(patient, name) or "" for name in DEMOGRAPHIC_FIELDS},
+        "date_of_birth": patient.date_of_birth.isoformat(),
+        "phone": "555-0142",
+        "primary_therapist": str(second_therapist.pk),
+    }
+    responses: list[HttpResponse] = []
+
+    transfer_while_plan_is_written(
+        transfer=lambda: responses.append(client.post(f"/admin/accounts/patient/{patient.pk}/change/", form)),
+        patient=patient,
+        held=plans[1],
+        write=lambda by: progress_record(by=by, goal=goal, progress_note="Slept", rating=6),
+    )
+
+    assert responses[0].status_code == 302, responses[0].context and responses[0].context["adminform"].form.errors
+    stored = Patient.objects.get(pk=patient.pk)
+    assert (stored.phone, stored.primary_therapist) == ("555-0142", second_therapist)
+    assert set(TreatmentPlan.objects.filter(patient=patient).values_list("therapist", flat=True)) == {
+        second_therapist.pk
+    }
+    assert TreatmentGoal.objects.get(pk=goal.pk).progress_percentage == 60
+    assert verify_chain().checked == AuditEvent.objects.count()
+
+
+def test_a_supervisor_change_and_a_writer_holding_a_patients_grants_both_complete(
+    practice, practice_admin, owner, supervisor, patient
+):
+    """Changing a therapist's supervisor rewrites the grants on their patients: those rows before any event."""
+    new_supervisor = UserFactory(practice=practice, role=Role.SUPERVISOR, email="supervisor2@riverside.example")
+    grants = PatientUserObjectPermission.objects.filter(content_object=patient)
+
+    write_while_held(
+        writer=lambda: staff_save(
+            by=AuditContext.system("tests", user=practice_admin),
+            user=User.objects.get(pk=owner.pk),
+            email=owner.email,
+            role=owner.role,
+            practice=practice,
+            supervisor=new_supervisor,
+        ),
+        hold=lambda: list(grants.select_for_update()),
+        then=lambda: audit_record(AuditContext.system("tests", user=owner), Action.VIEW, patient),
+    )
+
+    assert User.objects.get(pk=owner.pk).supervisor == new_supervisor
+    assert set(grants.values_list("user__email", "permission__codename")) == {
+        (owner.email, "view_patient"),
+        (owner.email, "change_patient"),
+        (new_supervisor.email, "view_patient"),
+    }
     assert verify_chain().checked == AuditEvent.objects.count()
