@@ -109,9 +109,11 @@ def rewrite_grants_for_clinicians(users: Iterable[User]) -> list[GrantChange]:
     """Re-derive grants on every patient these clinicians treat (their supervisor changed, say), in pk order; the
     changes for the caller to audit after its last write (audit last, `accounts.audit.audit_record`)."""
     user_ids = [u.pk for u in users]
-    patients = Patient.objects.filter(primary_therapist_id__in=user_ids) | Patient.objects.filter(
-        care_team__in=user_ids
-    )
+    treated = Patient.objects.filter(primary_therapist_id__in=user_ids) | Patient.objects.filter(care_team__in=user_ids)
+    # The patients' rows first, in one statement, as every other writer of a patient's grants takes its patient's
+    # row first (it writes the patient): an edit of one of them, which may be past its audit event and about to
+    # rewrite the same grants, is waited for here, before any of ours.
+    patients = Patient.objects.select_for_update(no_key=True).filter(pk__in=treated.values("pk")).order_by("pk")
     perm_ids = _permission_ids()
-    changes = (rewrite_grants(patient, perm_ids) for patient in patients.distinct().order_by("pk"))
+    changes = (rewrite_grants(patient, perm_ids) for patient in patients)
     return [change for change in changes if change is not None]

@@ -23,8 +23,8 @@ from django.test import Client
 from accounts.audit import Action, AuditContext, audit_record
 from accounts.audit_verify import verify_chain
 from accounts.models import DEMOGRAPHIC_FIELDS, AuditEvent, Patient, PatientUserObjectPermission, Role, User
-from accounts.services import patient_transfer, staff_save
-from tests.factories import GoalFactory, PlanFactory, UserFactory
+from accounts.services import care_team_set, patient_transfer, patient_update, staff_save
+from tests.factories import GoalFactory, PatientFactory, PlanFactory, UserFactory
 from treatment.models import GoalProgress, TreatmentGoal, TreatmentPlan
 from treatment.services import goal_update, lock_plan, progress_record
 
@@ -55,19 +55,24 @@ def set_local_timeouts() -> None:
 
 
 def wait_until_blocked_by_me(pid: int) -> None:
-    """Return once backend `pid` waits for a lock this connection holds (polling `pg_blocking_pids`)."""
+    """Return once backend `pid` waits for a lock this connection holds."""
+    wait_for_blocker(pid, backend_pid())
+
+
+def wait_for_blocker(pid: int, blocker: int) -> None:
+    """Return once backend `pid` waits for a lock backend `blocker` holds."""
     deadline = time.monotonic() + WAIT
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:
-            cursor.execute("SELECT pg_backend_pid() = ANY(pg_blocking_pids(%s))", [pid])
+            cursor.execute("SELECT %s = ANY(pg_blocking_pids(%s))", [blocker, pid])
             if cursor.fetchone()[0]:
                 return
             time.sleep(0.01)
-    raise AssertionError("the other transaction never waited for our lock")
+    raise AssertionError(f"backend {pid} never waited for backend {blocker}")
 
 
-def run_pair(first: Callable[[], object], second: Callable[[], object]) -> None:
-    """Run both on their own connections; re-raise the first error either met."""
+def run_all(*writers: Callable[[], object]) -> None:
+    """Run each on its own connection; re-raise the first error any met."""
     errors: list[BaseException] = []
 
     def run(writer: Callable[[], object]) -> None:
@@ -78,7 +83,7 @@ def run_pair(first: Callable[[], object], second: Callable[[], object]) -> None:
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=run, args=(w,)) for w in (first, second)]
+    threads = [threading.Thread(target=run, args=(w,)) for w in writers]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -111,7 +116,7 @@ def write_while_held(*, writer: Callable[[], object], hold: Callable[[], object]
             wait_until_blocked_by_me(writer_pid[0])
             then()
 
-    run_pair(writing, holding)
+    run_all(writing, holding)
 
 
 def transfer_while_plan_is_written(
@@ -246,6 +251,72 @@ def test_a_supervisor_change_and_a_writer_holding_a_patients_grants_both_complet
     assert set(grants.values_list("user__email", "permission__codename")) == {
         (owner.email, "view_patient"),
         (owner.email, "change_patient"),
+        (new_supervisor.email, "view_patient"),
+    }
+    assert verify_chain().checked == AuditEvent.objects.count()
+
+
+def test_a_supervisor_change_and_a_care_team_edit_on_one_of_the_patients_both_complete(
+    practice, practice_admin, owner, supervisor
+):
+    """The edit (the patient's page: details, then care team) audits, then rewrites the patient's grants; the
+    supervisor change rewrites the grants on all the therapist's patients before its events. A third transaction
+    holding the second patient's grants stops the supervisor change half-way, with the first patient's grants
+    rewritten, until the edit waits for it."""
+    new_supervisor = UserFactory(practice=practice, role=Role.SUPERVISOR, email="supervisor2@riverside.example")
+    member = UserFactory(practice=practice, supervisor=new_supervisor, email="member@riverside.example")
+    first, second = sorted([PatientFactory(primary_therapist=owner) for _ in range(2)], key=lambda p: p.pk)
+    pids: dict[str, int] = {}
+    ready = {name: threading.Event() for name in ("holder", "staff", "edit", "release")}
+
+    def holder() -> None:
+        with transaction.atomic():
+            set_local_timeouts()
+            pids["holder"] = backend_pid()
+            list(PatientUserObjectPermission.objects.filter(content_object=second).select_for_update())
+            ready["holder"].set()
+            assert ready["staff"].wait(timeout=WAIT)
+            wait_until_blocked_by_me(pids["staff"])
+            ready["release"].set()
+            assert ready["edit"].wait(timeout=WAIT)
+            wait_for_blocker(pids["edit"], pids["staff"])
+
+    def supervisor_change() -> None:
+        assert ready["holder"].wait(timeout=WAIT)
+        with transaction.atomic():
+            set_local_timeouts()
+            pids["staff"] = backend_pid()
+            ready["staff"].set()
+            staff_save(
+                by=AuditContext.system("tests", user=practice_admin),
+                user=User.objects.get(pk=owner.pk),
+                email=owner.email,
+                role=owner.role,
+                practice=practice,
+                supervisor=new_supervisor,
+            )
+
+    def edit() -> None:
+        assert ready["release"].wait(timeout=WAIT)
+        by = AuditContext.system("tests", user=owner)
+        with transaction.atomic():
+            set_local_timeouts()
+            pids["edit"] = backend_pid()
+            ready["edit"].set()
+            patient = Patient.objects.get(pk=first.pk)
+            patient_update(by=by, patient=patient, phone="555-0142")
+            care_team_set(by=by, patient=patient, members=[member])
+
+    run_all(holder, supervisor_change, edit)
+
+    assert User.objects.get(pk=owner.pk).supervisor == new_supervisor
+    assert Patient.objects.get(pk=first.pk).phone == "555-0142"
+    grants = PatientUserObjectPermission.objects.filter(content_object=first)
+    assert set(grants.values_list("user__email", "permission__codename")) == {
+        (owner.email, "view_patient"),
+        (owner.email, "change_patient"),
+        (member.email, "view_patient"),
+        (member.email, "change_patient"),
         (new_supervisor.email, "view_patient"),
     }
     assert verify_chain().checked == AuditEvent.objects.count()
