@@ -296,8 +296,8 @@ def plans_follow_transfer(*, by: AuditContext, patient: Patient, previous_id, th
     """On a transfer of care, the open plans the previous therapist owned pass to the new one.
 
     Every plan lock is taken in one statement, in pk order, before the first write or audit event (audit last,
-    `accounts.audit.audit_record`): a writer holding one of these plans never waits for a transfer that holds the
-    audit chain's lock.
+    `accounts.audit.audit_record`): the transfer waits for a writer holding one of these plans before it takes the
+    audit chain's lock, never while holding it.
     """
     moved = 0
     # The lock `lock_plan` takes, on every candidate at once. A plan closed or handed on while we waited for it
