@@ -256,9 +256,11 @@ class PatientAdmin(PracticeScopedAdmin):
         else:
             data.pop("confirm_duplicate", None)
             patient = Patient.objects.get(pk=obj.pk)
-            services.patient_update(by=by, patient=patient, **data)
+            # The transfer first: it locks the patient's plans, which must come before this transaction's first
+            # audit event (audit last, `accounts.audit.audit_record`); the edit then writes a row it holds.
             if therapist is not None and therapist.pk != patient.primary_therapist_id:
                 services.patient_transfer(by=by, patient=patient, therapist=therapist)
+            services.patient_update(by=by, patient=patient, **data)
             services.care_team_set(by=by, patient=patient, members=care_team)
         obj.pk, obj._state = patient.pk, patient._state
 

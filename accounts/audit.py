@@ -112,7 +112,12 @@ def audit_record(
     object_type: str | None = None,
 ) -> AuditEvent:
     """Record one event about `obj` (the patient is taken from `obj` unless given; `object_type` names what was
-    touched when it is not `obj` itself, e.g. the grants on a patient)."""
+    touched when it is not `obj` itself, e.g. the grants on a patient).
+
+    Audit last: on PostgreSQL the append holds the chain's lock until the transaction ends, so take every row
+    lock the transaction could wait for (`lock_plan`, `select_for_update`, an UPDATE or DELETE of a row another
+    transaction may hold) before its first event, or it can deadlock with a writer holding that row.
+    """
     event = _event(ctx, action, obj, patient=patient, changes=changes, object_type=object_type)
     event.save()
     return event

@@ -9,6 +9,7 @@ a new supervisor). Practice admins need no grants: their access comes from their
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
@@ -48,12 +49,30 @@ def _listed(grants: set[tuple[object, str]]) -> list[str]:
     return sorted(f"{user_id}:{codename}" for user_id, codename in grants)
 
 
-@transaction.atomic
-def sync_patient_access(
-    patient: Patient, perm_ids: dict[str, int] | None = None, *, by: AuditContext | None = None
-) -> None:
-    """Make the grant rows on `patient` equal to what the rule gives; a change is audited with the grants before
-    and after (`"user id:codename"`), on behalf of `by` (else as the system)."""
+@dataclass(frozen=True)
+class GrantChange:
+    """A rewrite of one patient's grant rows (before and after) whose audit event is still to be written."""
+
+    patient: Patient
+    before: frozenset[tuple[object, str]]
+    after: frozenset[tuple[object, str]]
+
+    def audit(self, by: AuditContext | None) -> None:
+        audit_record(
+            by or AuditContext.system("accounts.permissions.sync_patient_access"),
+            Action.UPDATE,
+            self.patient,
+            object_type=GRANTS,
+            changes={"grants": [_listed(set(self.before)), _listed(set(self.after))]},
+        )
+
+
+def rewrite_grants(patient: Patient, perm_ids: dict[str, int] | None = None) -> GrantChange | None:
+    """Make the grant rows on `patient` equal to what the rule gives; the change, if any, for the caller to audit.
+
+    For a caller with more to write in its transaction: it audits the change after its last write (audit last,
+    `accounts.audit.audit_record`). Everyone else calls `sync_patient_access`.
+    """
     perm_ids = perm_ids or _permission_ids()
     codename_by_id = {v: k for k, v in perm_ids.items()}
     existing = {
@@ -70,22 +89,31 @@ def sync_patient_access(
             for user_id, codename in wanted - existing.keys()
         ]
     )
-    if wanted != existing.keys():
-        audit_record(
-            by or AuditContext.system("accounts.permissions.sync_patient_access"),
-            Action.UPDATE,
-            patient,
-            object_type=GRANTS,
-            changes={"grants": [_listed(set(existing)), _listed(wanted)]},
-        )
+    if wanted == existing.keys():
+        return None
+    return GrantChange(patient=patient, before=frozenset(existing), after=frozenset(wanted))
 
 
-def sync_access_for_clinicians(users: Iterable[User], *, by: AuditContext | None = None) -> None:
-    """Re-derive grants on every patient these clinicians treat (their supervisor changed, say)."""
+@transaction.atomic
+def sync_patient_access(
+    patient: Patient, perm_ids: dict[str, int] | None = None, *, by: AuditContext | None = None
+) -> None:
+    """Make the grant rows on `patient` equal to what the rule gives; a change is audited with the grants before
+    and after (`"user id:codename"`), on behalf of `by` (else as the system)."""
+    change = rewrite_grants(patient, perm_ids)
+    if change is not None:
+        change.audit(by)
+
+
+def rewrite_grants_for_clinicians(users: Iterable[User]) -> list[GrantChange]:
+    """Re-derive grants on every patient these clinicians treat (their supervisor changed, say), in pk order; the
+    changes for the caller to audit after its last write (audit last, `accounts.audit.audit_record`)."""
     user_ids = [u.pk for u in users]
-    patients = Patient.objects.filter(primary_therapist_id__in=user_ids) | Patient.objects.filter(
-        care_team__in=user_ids
-    )
+    treated = Patient.objects.filter(primary_therapist_id__in=user_ids) | Patient.objects.filter(care_team__in=user_ids)
+    # The patients' rows first, in one statement, as every other writer of a patient's grants takes its patient's
+    # row first (it writes the patient): an edit of one of them, which may be past its audit event and about to
+    # rewrite the same grants, is waited for here, before any of ours.
+    patients = Patient.objects.select_for_update(no_key=True).filter(pk__in=treated.values("pk")).order_by("pk")
     perm_ids = _permission_ids()
-    for patient in patients.distinct():
-        sync_patient_access(patient, perm_ids, by=by)
+    changes = (rewrite_grants(patient, perm_ids) for patient in patients)
+    return [change for change in changes if change is not None]

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from accounts.audit import Action, AuditContext, audit_record, diff, snapshot
 from accounts.models import CLINICAL_ROLES, DEMOGRAPHIC_FIELDS, CareTeamMembership, Patient, Practice, Role, User
-from accounts.permissions import sync_access_for_clinicians, sync_patient_access
+from accounts.permissions import GrantChange, rewrite_grants, rewrite_grants_for_clinicians, sync_patient_access
 from accounts.signals import patient_transferred
 
 
@@ -179,15 +179,18 @@ def patient_transfer(*, by: AuditContext, patient: Patient, therapist: User) -> 
     if previous_id is not None:
         patient.care_team_memberships.filter(user_id=previous_id).delete()
     CareTeamMembership.objects.get_or_create(patient=patient, user=therapist)
-    sync_patient_access(patient, by=by)
+    grants = rewrite_grants(patient)
+    # Treatment moves the open plans along with the care (it may import us; we may not import it). It locks them
+    # all before it audits the moves, and our own events follow: audit last, so a plan writer never deadlocks us.
+    patient_transferred.send(sender=Patient, by=by, patient=patient, previous_id=previous_id, therapist=therapist)
+    if grants is not None:
+        grants.audit(by)
     audit_record(
         by,
         Action.UPDATE,
         patient,
         changes={"primary_therapist": [str(previous_id) if previous_id else None, str(therapist.pk)]},
     )
-    # Treatment moves the open plans along with the care (it may import us; we may not import it).
-    patient_transferred.send(sender=Patient, by=by, patient=patient, previous_id=previous_id, therapist=therapist)
     return patient
 
 
@@ -259,16 +262,22 @@ def staff_save(
     changes = diff(before, snapshot(user, STAFF_AUDITED))
     if password:
         changes["password"] = [None if created else "(kept)", "(set)"]
-    if changes:
-        audit_record(by, Action.CREATE if created else Action.UPDATE, user, changes=changes)
+    # Every write first, then the events in their usual order (audit last, `accounts.audit.audit_record`).
+    unsupervised: list[User] = []
+    grants: list[GrantChange] = []
     if not created and old != (user.role, user.supervisor_id, user.is_active, user.practice_id):
         supervisees = list(user.supervisees.all())
         if old[0] == Role.SUPERVISOR and role != Role.SUPERVISOR:
             User.objects.filter(pk__in=[s.pk for s in supervisees]).update(supervisor=None)
-            for supervisee in supervisees:
-                audit_record(by, Action.UPDATE, supervisee, changes={"supervisor": [str(user.pk), None]})
+            unsupervised = supervisees
         # The person's own patients, and (as a supervisor) their supervisees' patients.
-        sync_access_for_clinicians([user, *supervisees], by=by)
+        grants = rewrite_grants_for_clinicians([user, *supervisees])
+    if changes:
+        audit_record(by, Action.CREATE if created else Action.UPDATE, user, changes=changes)
+    for supervisee in unsupervised:
+        audit_record(by, Action.UPDATE, supervisee, changes={"supervisor": [str(user.pk), None]})
+    for change in grants:
+        change.audit(by)
     return user, created
 
 

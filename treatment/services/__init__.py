@@ -8,6 +8,8 @@ the goals it writes, then computes and stores the rollup (`plan_recalculate`), a
 Writes to one plan queue behind each other and each sees what the previous one committed; writes to
 different plans take different locks and never wait on each other. Nothing takes a goal's lock before its
 plan's, so two writers cannot deadlock. (`tests/treatment/test_plan_lock.py` proves it on PostgreSQL.)
+Every lock comes before the transaction's first audit event (audit last, `accounts.audit.audit_record`); a
+transfer of care locks all the patient's plans at once (`plans_follow_transfer`).
 """
 
 from .addenda import session_addendum_add

@@ -293,13 +293,23 @@ def plan_recalculate(plan: TreatmentPlan) -> dict[uuid.UUID, TreatmentGoal]:
 
 
 def plans_follow_transfer(*, by: AuditContext, patient: Patient, previous_id, therapist: User, **kwargs) -> int:
-    """On a transfer of care, the open plans the previous therapist owned pass to the new one."""
+    """On a transfer of care, the open plans the previous therapist owned pass to the new one.
+
+    Every plan lock is taken in one statement, in pk order, before the first write or audit event (audit last,
+    `accounts.audit.audit_record`): the transfer waits for a writer holding one of these plans before it takes the
+    audit chain's lock, never while holding it.
+    """
     moved = 0
-    ids = TreatmentPlan.objects.open().filter(patient=patient, therapist_id=previous_id).order_by("pk")
-    for plan_id in list(ids.values_list("pk", flat=True)):
-        plan = lock_plan(plan_id)
-        if plan.is_closed or plan.therapist_id != previous_id:
-            continue  # closed or handed on since it was listed
+    # The lock `lock_plan` takes, on every candidate at once. A plan closed or handed on while we waited for it
+    # is left out: PostgreSQL re-checks the filter on a row once its lock is ours.
+    locked = list(
+        TreatmentPlan.objects.select_for_update(of=("self",))
+        .select_related("patient__practice", "therapist")
+        .open()
+        .filter(patient=patient, therapist_id=previous_id)
+        .order_by("pk")
+    )
+    for plan in locked:
         plan.therapist = therapist
         plan.save(update_fields=["therapist", "updated_at"])
         audit_record(by, Action.UPDATE, plan, changes={"therapist": [str(previous_id), str(therapist.pk)]})
