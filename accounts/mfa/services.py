@@ -88,7 +88,9 @@ def mfa_enrol(*, by: AuditContext, user: User, key: str, code: str | None) -> tu
     `code` is what the app shows now, proving it holds `key`; None only from a management command that was
     handed the secret (create_staff --mfa-secret). A user already enrolled is refused: an admin resets first.
     """
-    User.objects.select_for_update().filter(pk=user.pk).first()
+    # FOR NO KEY UPDATE: it serialises two enrolments of one user without blocking the KEY SHARE an audit
+    # event's foreign key takes on this row (which would deadlock with an audited write naming the user).
+    User.objects.select_for_update(no_key=True).filter(pk=user.pk).first()
     if mfa_enrolled(user):
         raise ValidationError("Two-step sign-in is already set up for this account; a practice admin can reset it.")
     last_t = -1
