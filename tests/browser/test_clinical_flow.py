@@ -177,7 +177,9 @@ def test_a_therapist_plans_records_a_session_and_reviews_a_colleague_sees_nothin
     expect(page.get_by_text("Anxiety and Sleep Plan")).to_have_count(0)
     screenshot("plan-not-found")
     assert AuditEvent.objects.filter(user=owner, channel="web", object_id=str(plan.pk), action="view").exists()
-    assert not AuditEvent.objects.filter(user=colleague, object_id=str(plan.pk)).exists()
+    # Nothing was read; the refusal itself is recorded.
+    refused = AuditEvent.objects.filter(user=colleague, object_id=str(plan.pk))
+    assert list(refused.values_list("action", flat=True)) == ["denied"]
 
 
 def test_the_session_page_works_at_tablet_width_and_by_keyboard(page, sign_in, screenshot, owner, patient):

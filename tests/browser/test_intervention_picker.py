@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from accounts.audit import AuditContext
 from tests.browser.axe import assert_accessible
+from tests.browser.goal_menu import goal_action
 from tests.factories import intervention
 from treatment.services import goal_intervention_add
 
@@ -24,7 +25,7 @@ def test_the_picker_offers_the_parents_interventions_ranks_and_pages(page, sign_
     objective = tree["objective"]
     sign_in(owner)
     page.goto(f"/plans/{plan.pk}/")
-    page.get_by_role("link", name=f"Add intervention to: {objective.description}").click()
+    goal_action(page, objective.description, "link", f"Add intervention to: {objective.description}").click()
     picker = page.locator("section.intervention-picker")
 
     inherited = picker.get_by_role("list", name="From the goals above this one")

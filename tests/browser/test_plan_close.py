@@ -28,9 +28,9 @@ def test_closing_a_plan_asks_for_a_reason_and_a_confirmation(page, sign_in, scre
 
     # On hold and back: one click each, no questions.
     change_status(page, "On hold")
-    expect(page.locator(".plan-badges .badge-on_hold")).to_have_text("On hold")
+    expect(page.locator(".patient-banner .badge-on_hold")).to_have_text("On hold")
     change_status(page, "Active")
-    expect(page.locator(".plan-badges .badge-active")).to_have_text("Active")
+    expect(page.locator(".patient-banner .badge-active")).to_have_text("Active")
 
     change_status(page, "Completed")
     expect(page.get_by_role("heading", level=1, name=re.compile("Close this plan?"))).to_be_visible()
@@ -53,7 +53,7 @@ def test_closing_a_plan_asks_for_a_reason_and_a_confirmation(page, sign_in, scre
     page.get_by_role("button", name="Close the plan for good").click()
 
     expect(page.get_by_role("heading", level=1, name=plan.title)).to_be_visible()
-    expect(page.locator(".plan-badges .badge-completed")).to_have_text("Completed")
+    expect(page.locator(".patient-banner .badge-completed")).to_have_text("Completed")
     expect(page.get_by_text(REASON)).to_be_visible()
     expect(page.get_by_role("button", name="Change status")).to_have_count(0)
     closed = TreatmentPlan.objects.get(pk=plan.pk)

@@ -15,6 +15,7 @@ from accounts.audit import AuditContext
 from accounts.demo import DEMO_PASSWORD
 from tests.browser.axe import assert_accessible
 from tests.browser.goal_menu import expand_goal, goal_action
+from tests.support import shown
 from treatment.models import TreatmentPlan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -49,7 +50,7 @@ def test_the_demo_plan_page_is_compact_and_a_goal_opens_in_place(page, screensho
     banner = page.get_by_role("region", name="Patient")
     patient = demo_plan.patient
     expect(banner).to_contain_text(patient.full_name)
-    expect(banner).to_contain_text(re.compile(rf"Date of birth\s*{patient.date_of_birth:%Y-%m-%d}"))
+    expect(banner).to_contain_text(re.compile(rf"Date of birth\s*{shown(patient.date_of_birth)}"))
     expect(banner).to_contain_text(re.compile(rf"MRN\s*{DEMO_MRN}"))
     expect(banner).to_contain_text(re.compile(r"Age\s*\d+"))
     expect(banner).to_contain_text("F41.1 Generalized anxiety disorder")
@@ -138,7 +139,7 @@ def test_a_goal_rated_once_charts_one_point_with_its_date(page, sign_in, screens
     sign_in(owner)
     page.goto(f"/plans/{plan.pk}/")
     card = page.locator(f"#goal-{goal.pk}-card")
-    expect(card).to_contain_text(f"Last rating 4/10 · {today:%Y-%m-%d}")
+    expect(card).to_contain_text(f"Last rating 4/10 · {shown(today)}")
     expand_goal(page, card)
 
     chart = card.locator("svg[role=img]")
@@ -146,10 +147,10 @@ def test_a_goal_rated_once_charts_one_point_with_its_date(page, sign_in, screens
     expect(chart.locator("circle")).to_have_count(1)
     labels = chart.locator("text").all_text_contents()
     # Its date once (under the point) and its figure beside it: no axis from a day to the same day.
-    assert labels.count(f"{today:%Y-%m-%d}") == 1
+    assert labels.count(shown(today)) == 1
     assert "40%" in labels
     expect(chart).to_have_attribute(
-        "aria-label", re.compile(rf"“Practise deep breathing daily”: 40% on {today:%Y-%m-%d}\.$")
+        "aria-label", re.compile(rf"“Practise deep breathing daily”: 40% on {shown(today)}\.$")
     )
     card.locator(".chart").screenshot(path=str(screenshot_path("plan-page-one-point-chart")))
     assert_accessible(page)
