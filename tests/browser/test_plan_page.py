@@ -161,3 +161,22 @@ def screenshot_path(name: str):
 
     SCREENSHOTS.mkdir(exist_ok=True)
     return SCREENSHOTS / f"{name}.png"
+
+
+def test_a_goals_progress_notes_open_in_place_newest_first(page, demo_plan):
+    objective = demo_plan.goals.filter(goal_type="objective", progress_entries__isnull=False).distinct().first()
+    notes = list(objective.progress_entries.order_by("-recorded_at").values_list("progress_note", flat=True))
+    assert len(notes) >= 2
+    sign_in_demo(page, demo_plan.therapist.email)
+    page.goto(f"/plans/{demo_plan.pk}/")
+    card = page.locator(f"#goal-{objective.pk}-card")
+
+    expand_goal(page, card)
+    card.get_by_role("link", name=re.compile("^Progress notes, newest first")).click()
+
+    history = card.locator(f"#goal-{objective.pk}-history")
+    expect(history).to_be_visible()
+    assert page.url.endswith(f"/plans/{demo_plan.pk}/"), "opened in place, no page load"
+    shown_notes = [text.strip() for text in history.locator(".session-note").all_inner_texts()]
+    assert shown_notes == [note.strip() for note in notes]
+    assert_accessible(page)
