@@ -14,6 +14,14 @@ class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
         kwargs.setdefault("pk_field", serializers.UUIDField(format="hex_verbose"))
         super().__init__(**kwargs)
 
+    default_error_messages = {"blank": "Send an id, or null for none: not an empty string."}
+
+    def run_validation(self, data=serializers.empty):
+        # DRF reads "" as null for a relation; a partner that sends it means something else, so it is refused.
+        if data == "":
+            self.fail("blank")
+        return super().run_validation(data)
+
     def get_queryset(self):
         return super().get_queryset().restrict(self.context["request"].user, "view")
 
@@ -37,12 +45,14 @@ class StrictCharField(serializers.CharField):
 
 
 class ModelSerializer(serializers.ModelSerializer):
-    """The API's model serializer: a model's text columns take JSON strings only (`StrictCharField`)."""
+    """The API's model serializer: a model's text columns take JSON strings only (`StrictCharField`), its
+    boolean columns JSON booleans only (`StrictBooleanField`)."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: StrictCharField,
         models.TextField: StrictCharField,
+        models.BooleanField: StrictBooleanField,
     }
 
 

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from accounts.api.fields import ModelSerializer, StrictCharField
+from accounts.api.fields import ModelSerializer, StrictBooleanField, StrictCharField
 from accounts.models import DEMOGRAPHIC_FIELDS, AuditEvent, Patient, User
 
 
@@ -60,7 +60,7 @@ class PatientSerializer(ModelSerializer):
         required=False,
         help_text="Clinicians who treat the patient besides the primary therapist.",
     )
-    confirm_duplicate = serializers.BooleanField(
+    confirm_duplicate = StrictBooleanField(
         write_only=True,
         required=False,
         default=False,

@@ -18,7 +18,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from accounts.api.base import NestedMixin, PatientDataViewSet
-from accounts.api.fields import ClinicalDateField, ModelSerializer, StrictCharField
+from accounts.api.fields import ClinicalDateField, ModelSerializer, StrictBooleanField, StrictCharField
 from accounts.api.routers import UUID
 from accounts.audit import Action, audit_record
 from reviews.models import ProgressReport, ReportStatus
@@ -38,7 +38,7 @@ class ProgressReportRequestSerializer(serializers.Serializer):
     period_end = ClinicalDateField(
         required=False, allow_null=True, help_text="Defaults to today in the practice's time zone; not in the future."
     )
-    include_narratives = serializers.BooleanField(
+    include_narratives = StrictBooleanField(
         default=True,
         help_text="List each session of the period with its notes, each goal's progress note and the addenda.",
     )

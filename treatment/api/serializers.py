@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.api.fields import ModelSerializer, StrictCharField, VisibleRelatedField
+from accounts.api.fields import ModelSerializer, StrictBooleanField, StrictCharField, VisibleRelatedField
 from accounts.api.serializers import PracticeStaffField, StaffSummarySerializer
 from accounts.validators import validate_clinical_datetime
 from interventions.api.serializers import AvailableInterventionField, InterventionSummarySerializer
@@ -345,7 +345,7 @@ class SessionSerializer(ModelSerializer):
     progress_entries = ProgressSerializer(many=True, read_only=True)
     addenda = SessionAddendumSerializer(many=True, read_only=True)
     duration_minutes = serializers.IntegerField(min_value=1, max_value=600)
-    confirm = serializers.BooleanField(
+    confirm = StrictBooleanField(
         default=False,
         write_only=True,
         help_text="Record the session although it looks implausible (dated before its plan started, or a goal in "
