@@ -9,7 +9,9 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0007_mfa_recovery_codes_and_practice_setting"),
-        migrations.swappable_dependency(settings.KNOX_TOKEN_MODEL),
+        # knox's last migration, not its first (what swappable_dependency gives): SQLite rebuilds the token
+        # table in knox's later migrations, which a foreign key created before them would not survive.
+        ("knox", "0009_extend_authtoken_field"),
     ]
 
     operations = [
