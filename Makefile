@@ -51,6 +51,7 @@ run: export LOG_FORMAT := text
 run: install run-env
 	set -a && . ./$(RUN_ENV) && set +a && \
 	$(BIN)/python manage.py migrate --noinput && \
+	$(BIN)/python manage.py createcachetable && \
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0 && \
 	$(BIN)/python manage.py seed_demo && \
 	$(MAKE) --no-print-directory serving && \
