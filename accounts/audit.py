@@ -48,7 +48,7 @@ class AuditContext:
         return cls(
             user=user if isinstance(user, User) and user.is_authenticated else None,
             channel=channel,
-            ip_address=_client_ip(request),
+            ip_address=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:500],
             path=path[:500],
         )
@@ -65,8 +65,9 @@ class AuditContext:
         return replace(self, change_confirmed=self.change_confirmed | {patient.pk})
 
 
-def _client_ip(request: HttpRequest | Request) -> str | None:
-    # The same resolution the lockout uses, so both name the same address behind proxies.
+def client_ip(request: HttpRequest | Request) -> str | None:
+    """The caller's address as the lockout resolves it (axes, PROXY_COUNT-aware): the audit trail and the rate
+    limits name the same address behind proxies."""
     return get_client_ip_address(getattr(request, "_request", request)) or None
 
 

@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
@@ -27,6 +26,7 @@ from redis.exceptions import RedisError
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
+from accounts.audit import client_ip
 from accounts.auth import axes_username
 from accounts.errors import api_error, is_api
 
@@ -134,7 +134,8 @@ class AnonRateThrottle(RateThrottle):
     def ident_of(self, request: Request) -> str | None:
         if request.user and request.user.is_authenticated:
             return None
-        return self.get_ident(request)
+        # The address the sign-in doors, the lockout and the audit trail name, not DRF's own reading of it.
+        return client_ip(request) or ""
 
 
 # --- Sign-in and password reset --------------------------------------------------------------------
@@ -175,11 +176,6 @@ def door_of(request: HttpRequest) -> Door | None:
     return DOORS.get(match.view_name)
 
 
-def client_ip(request: HttpRequest) -> str:
-    # The address the lockout and the audit trail name (PROXY_COUNT-aware), so all three agree.
-    return get_client_ip_address(request) or ""
-
-
 def account_named(request: HttpRequest) -> str:
     """The account the POST names (the form's `username` or `email`, or the API's JSON `email`), lower-cased."""
     if request.content_type == "application/json":
@@ -194,7 +190,7 @@ def account_named(request: HttpRequest) -> str:
 
 def door_wait(request: HttpRequest, door: Door) -> int | None:
     """Count this attempt per address and per account named; the longer wait if either is past its rate."""
-    waits = [hit(f"{door.scope}-ip", client_ip(request), rate_setting(door.ip_rate))]
+    waits = [hit(f"{door.scope}-ip", client_ip(request) or "", rate_setting(door.ip_rate))]
     account = account_named(request)
     if account:
         waits.append(hit(f"{door.scope}-account", account, rate_setting(door.account_rate)))
