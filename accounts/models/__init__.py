@@ -1,7 +1,7 @@
 from .audit import AuditCheckpoint, AuditEvent
 from .mfa import RecoveryCode, RecoveryCodeDevice, recovery_code_digest
 from .patient import DEMOGRAPHIC_FIELDS, CareTeamMembership, Patient, PatientUserObjectPermission
-from .practice import MAX_REVIEW_LEAD_DAYS, Practice
+from .practice import MAX_REVIEW_LEAD_DAYS, PaperSize, Practice
 from .tokens import PersonalToken
 from .user import CLINICAL_ROLES, Role, User
 
@@ -12,6 +12,7 @@ __all__ = [
     "AuditCheckpoint",
     "AuditEvent",
     "CareTeamMembership",
+    "PaperSize",
     "Patient",
     "PatientUserObjectPermission",
     "PersonalToken",

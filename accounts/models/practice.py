@@ -15,6 +15,11 @@ def _time_zone_choices():
 MAX_REVIEW_LEAD_DAYS = 60
 
 
+class PaperSize(models.TextChoices):
+    LETTER = "letter", "US Letter"
+    A4 = "a4", "A4"
+
+
 class Practice(models.Model):
     """A mental-health practice: the tenant that owns staff, patients, plans and settings."""
 
@@ -40,6 +45,41 @@ class Practice(models.Model):
         default=True,
         help_text="Staff must sign in with a second factor (an authenticator app's code); those without one enrol "
         "at their next sign-in.",
+    )
+    address = models.TextField(
+        blank=True, max_length=500, help_text="The postal address printed on the treatment-plan document."
+    )
+    # --- signed plans -------------------------------------------------------------------------------
+    require_client_signature = models.BooleanField(
+        default=True,
+        help_text="A plan is fully signed only with the client's (or guardian's) signature, or a documented "
+        "reason why it was declined or could not be given.",
+    )
+    signature_reminder_days = models.PositiveSmallIntegerField(
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="Days after a plan's start date after which a plan still not fully signed raises a reminder.",
+    )
+    require_signed_plan_for_progress = models.BooleanField(
+        default=False,
+        help_text="Progress and sessions can be recorded only against a plan that has been fully signed.",
+    )
+    document_paper_size = models.CharField(
+        max_length=10,
+        choices=PaperSize.choices,
+        default=PaperSize.LETTER,
+        help_text="The paper size of the treatment-plan document and progress reports.",
+    )
+    # --- measurement-based care ---------------------------------------------------------------------
+    measure_every_sessions = models.PositiveSmallIntegerField(
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(52)],
+        help_text="A plan's standardized measures are due again after this many sessions (the plan can override).",
+    )
+    measure_every_days = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="... or after this many days, whichever comes first (the plan can override).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

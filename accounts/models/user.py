@@ -69,6 +69,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         related_name="supervisees",
         help_text="The clinical supervisor who reads this therapist's patients' records.",
     )
+    needs_supervision = models.BooleanField(
+        default=False,
+        help_text="This clinician's treatment plans need their supervisor's co-signature before they are signed.",
+    )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
 

@@ -238,6 +238,10 @@ def test_a_practice_admin_sets_the_review_reminder_lead_days(admin_client, pract
         "default_review_frequency_days": "90",
         "review_reminder_lead_days": "14",
         "review_reminder_hour": "7",
+        "signature_reminder_days": "7",
+        "document_paper_size": "letter",
+        "measure_every_sessions": "4",
+        "measure_every_days": "30",
     }
     response = admin_client.post(url, form)
     assert response.status_code == 302, response.content[:500]
@@ -259,6 +263,10 @@ def test_a_practice_admin_sets_the_hour_reminders_go_out(admin_client, practice)
         "default_review_frequency_days": "90",
         "review_reminder_lead_days": "7",
         "review_reminder_hour": "9",
+        "signature_reminder_days": "7",
+        "document_paper_size": "letter",
+        "measure_every_sessions": "4",
+        "measure_every_days": "30",
     }
     assert admin_client.post(url, form).status_code == 302
     practice.refresh_from_db()

@@ -1,6 +1,6 @@
 from .diagnosis import DiagnosisCode
 from .goal import GoalIntervention, GoalProgress, GoalStatus, GoalType, TreatmentGoal
-from .plan import PlanStatus, ReviewStatus, TreatmentPlan
+from .plan import PlanAmendment, PlanStatus, ReviewStatus, SignatureStatus, TreatmentPlan
 from .session import ADDENDUM_MAX_LENGTH, SessionAddendum, SessionIntervention, TherapySession
 
 __all__ = [
@@ -10,10 +10,12 @@ __all__ = [
     "GoalProgress",
     "GoalStatus",
     "GoalType",
+    "PlanAmendment",
     "PlanStatus",
     "ReviewStatus",
     "SessionAddendum",
     "SessionIntervention",
+    "SignatureStatus",
     "TherapySession",
     "TreatmentGoal",
     "TreatmentPlan",

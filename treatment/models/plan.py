@@ -38,6 +38,16 @@ class ReviewStatus(models.TextChoices):
     NOT_REQUIRED = "not_required", "Not required (plan closed)"
 
 
+class SignatureStatus(models.TextChoices):
+    """Where a plan stands on its signatures (kept by the signing service in `reviews.signing`)."""
+
+    UNSIGNED = "unsigned", "Unsigned"
+    AWAITING_CLIENT = "awaiting_client", "Awaiting the client's signature"
+    AWAITING_SUPERVISOR = "awaiting_supervisor", "Awaiting the supervisor's co-signature"
+    SIGNED = "signed", "Signed"
+    AMENDED_UNSIGNED = "amended_unsigned", "Amended since signed"
+
+
 class TreatmentPlanQuerySet(PatientScopedQuerySet):
     patient_lookup = "patient"
 
@@ -80,6 +90,15 @@ class TreatmentPlan(models.Model):
     overall_progress = models.PositiveSmallIntegerField(
         default=0, help_text="Weighted average of the long-term goals' progress (weight 1/priority)."
     )
+    # Signatures live with the versions they seal (`reviews`); the plan keeps where it stands so that
+    # treatment's own writes know when a change is an amendment, and lists can filter without a join.
+    signature_status = models.CharField(
+        max_length=20, choices=SignatureStatus.choices, default=SignatureStatus.UNSIGNED
+    )
+    #: The number of the last fully signed `PlanVersion`: the plan in force. Null until one is.
+    signed_version = models.PositiveIntegerField(null=True, blank=True)
+    #: When a clinician first signed the plan: from then on every change to it is an amendment with a reason.
+    first_signed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -98,6 +117,9 @@ class TreatmentPlan(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=PlanStatus.values), name="plan_status_valid"),
+            models.CheckConstraint(
+                condition=Q(signature_status__in=SignatureStatus.values), name="plan_signature_status_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(review_frequency_days__gte=1, review_frequency_days__lte=365),
                 name="plan_review_frequency_range",
@@ -129,6 +151,11 @@ class TreatmentPlan(models.Model):
         return self.status in CLOSED_STATUSES
 
     @property
+    def needs_amendment_reason(self) -> bool:
+        """Whether a change to the plan or its goals must say why (it has been signed by a clinician)."""
+        return self.first_signed_at is not None
+
+    @property
     def etag(self) -> str:
         """Changes with every write to the plan, so a client can say which state it edited."""
         return _etag(self.pk, self.updated_at)
@@ -156,6 +183,39 @@ class TreatmentPlan(models.Model):
         return ReviewStatus.CURRENT
 
 
+class PlanAmendmentQuerySet(PatientScopedQuerySet):
+    patient_lookup = "plan__patient"
+
+
 def _etag(pk, updated_at) -> str:
     digest = hashlib.sha256(f"{pk}:{updated_at.isoformat() if updated_at else ''}".encode()).hexdigest()
     return f'"{digest[:32]}"'
+
+
+class PlanAmendment(models.Model):
+    """One change to a plan after its first clinician signature: why, who, when, and what changed. Append-only."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, related_name="amendments")
+    reason = models.TextField(max_length=2000, validators=[validate_no_nul])
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    #: What changed: ``[{"object": "plan" | "goal" | "goal_intervention", "id": "...", "label": "...",
+    #: "action": "created" | "updated" | "removed", "fields": ["title", ...]}]``.
+    changes = models.JSONField(default=list)
+    #: The plan's `signed_version` when the change was made (the version it amends).
+    amends_version = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PlanAmendmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["plan", "created_at"])]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="amendment_reason_given")]
+
+    def __str__(self):
+        return f"Amendment to {self.plan} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def patient(self):
+        return self.plan.patient
