@@ -1,5 +1,5 @@
-"""The dashboard: what needs review, reviews awaiting the user's co-signature, measures due, the caseload (a supervisor's and
-an admin's by therapist), notifications."""
+"""The dashboard: what needs review, reviews awaiting the user's co-signature, measures due, the caseload (a
+supervisor's and an admin's by therapist), notifications."""
 
 from django.urls import path
 from django.views.generic import TemplateView
