@@ -14,6 +14,8 @@ from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from treatment.instruments import Band
+
 Point = tuple[datetime.date, int]
 
 LINE = "#1d4e89"
@@ -122,15 +124,6 @@ SCORE_FLAGS: dict[str, tuple[str, str]] = {
 
 
 @dataclass(frozen=True)
-class ScoreBand:
-    """A severity band of an instrument's total score: `low`..`high` inclusive, and its name."""
-
-    low: int
-    high: int
-    label: str
-
-
-@dataclass(frozen=True)
 class ScorePoint:
     """One administration on the chart: its day, total score and the flags (keys of `SCORE_FLAGS`) it raised."""
 
@@ -139,13 +132,11 @@ class ScorePoint:
     flags: tuple[str, ...] = ()
 
 
-def band_of(score: int, bands: Sequence[ScoreBand]) -> ScoreBand | None:
+def band_of(score: int, bands: Sequence[Band]) -> Band | None:
     return next((band for band in bands if band.low <= score <= band.high), None)
 
 
-def describe_scores(
-    points: Sequence[ScorePoint], label: str, bands: Sequence[ScoreBand], target: int | None = None
-) -> str:
+def describe_scores(points: Sequence[ScorePoint], label: str, bands: Sequence[Band], target: int | None = None) -> str:
     """The score chart in words: its title, and what a screen reader announces for it."""
     goal = f" Target {target}." if target is not None else ""
     if not points:
@@ -191,7 +182,7 @@ def score_chart_svg(
     label: str,
     minimum: int,
     maximum: int,
-    bands: Sequence[ScoreBand],
+    bands: Sequence[Band],
     target: int | None = None,
     baseline: int | None = None,
     start: datetime.date | None = None,

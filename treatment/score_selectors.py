@@ -12,10 +12,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
 from django.utils.safestring import SafeString
 
 from accounts.models import Patient
-from treatment.charts import SCORE_FLAGS, ScoreBand, ScorePoint, score_chart_svg
+from treatment.charts import SCORE_FLAGS, ScorePoint, score_chart_svg
 from treatment.instruments import INSTRUMENTS, Instrument
 from treatment.measures import flags_from
 from treatment.models import Measurement, SafetyFlag, SafetyFlagStatus, TreatmentGoal
@@ -50,22 +51,20 @@ class ScoreChart:
         return self.rows[-1] if self.rows else None
 
 
-def measurements_by_instrument(patient_id: object, *, queryset: Iterable[Measurement] | None = None) -> dict[str, list[Measurement]]:
-    """The patient's measurements per instrument code, oldest first (one query)."""
-    rows = (
-        queryset
-        if queryset is not None
-        else Measurement.objects.filter(patient_id=patient_id).order_by("administered_on", "created_at")
-    )
+def measurements_of(patient_id: object) -> QuerySet[Measurement]:
+    """The patient's measurements, oldest first (callers on a user's behalf narrow it with `restrict`)."""
+    return Measurement.objects.filter(patient_id=patient_id).order_by("administered_on", "created_at")
+
+
+def measurements_by_instrument(rows: Iterable[Measurement]) -> dict[str, list[Measurement]]:
+    """Measurements (oldest first) per instrument code, read in one pass of one query."""
     grouped: dict[str, list[Measurement]] = defaultdict(list)
     for measurement in rows:
         grouped[measurement.instrument].append(measurement)
     return dict(grouped)
 
 
-def _points(
-    instrument: Instrument, measurements: Sequence[Measurement], baseline: int | None
-) -> list[ScorePoint]:
+def _points(instrument: Instrument, measurements: Sequence[Measurement], baseline: int | None) -> list[ScorePoint]:
     """Each score with the flags it raised: an objective flag where it first holds (or holds again), and the
     safety flag on every score that raised one."""
     points, held = [], dict.fromkeys(OBJECTIVE_FLAGS, False)
@@ -107,7 +106,7 @@ def score_chart(
         label=label or f"{instrument.short_name} scores",
         minimum=instrument.min_score,
         maximum=instrument.max_score,
-        bands=[ScoreBand(band.low, band.high, band.label) for band in instrument.bands],
+        bands=instrument.bands,
         target=target,
         baseline=baseline,
         start=start,
@@ -183,6 +182,4 @@ def safety_state(patient: Patient, flags: Iterable[SafetyFlag] | None = None) ->
         .select_related("measurement__administered_by", "assessment__assessed_by", "cleared_by")
         .order_by("-raised_at", "-id")
     )
-    return SafetyState(
-        open=tuple(flag for flag in rows if flag.status == SafetyFlagStatus.OPEN), history=tuple(rows)
-    )
+    return SafetyState(open=tuple(flag for flag in rows if flag.status == SafetyFlagStatus.OPEN), history=tuple(rows))

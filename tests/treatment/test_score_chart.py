@@ -3,15 +3,10 @@
 import datetime
 import re
 
-from treatment.charts import ScoreBand, ScorePoint, describe_scores, score_chart_svg
+from treatment.charts import ScorePoint, describe_scores, score_chart_svg
+from treatment.instruments import PHQ9
 
-PHQ9_BANDS = (
-    ScoreBand(0, 4, "Minimal"),
-    ScoreBand(5, 9, "Mild"),
-    ScoreBand(10, 14, "Moderate"),
-    ScoreBand(15, 19, "Moderately severe"),
-    ScoreBand(20, 27, "Severe"),
-)
+PHQ9_BANDS = PHQ9.bands
 JUNE, JULY, AUGUST = datetime.date(2026, 6, 1), datetime.date(2026, 7, 1), datetime.date(2026, 8, 1)
 
 

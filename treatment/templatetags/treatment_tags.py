@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django import template
 from django.db.models import Case, Count, IntegerField, Value, When
 
 from accounts.access import can
 from accounts.audit import Action, AuditContext, audit_record_many
-from treatment.models import PlanStatus, ReviewStatus, TherapySession, TreatmentPlan
+from treatment.instruments import INSTRUMENTS, Instrument
+from treatment.models import PlanStatus, ReviewStatus, SafetyFlag, TherapySession, TreatmentPlan
+from treatment.score_selectors import (
+    SafetyState,
+    ScoreChart,
+    measurements_by_instrument,
+    measurements_of,
+    patient_charts,
+    safety_state,
+)
 
 register = template.Library()
 
@@ -66,3 +77,36 @@ def patient_plans(context, patient, user):
     if can_change is None:
         can_change = can(user, "change", patient)
     return {"patient": patient, "plans": plans, "sessions": sessions, "can_change": can_change, "user": user}
+
+
+@dataclass(frozen=True)
+class PatientMeasures:
+    """The patient page's measures: a chart per instrument scored, the safety flags, what may be administered."""
+
+    charts: list[ScoreChart]
+    safety: SafetyState
+    instruments: list[Instrument]
+
+
+@register.simple_tag(takes_context=True)
+def patient_measures(context, patient, user) -> PatientMeasures:
+    """The patient's scores (as charts and tables) and safety flags, as far as `user` may see them.
+
+    Three queries whatever the number of scores: the measurements, the flags (with their measurement and
+    assessment) and one INSERT auditing the measurements shown.
+    """
+    measurements = list(measurements_of(patient.pk).restrict(user, "view"))
+    flags = (
+        SafetyFlag.objects.restrict(user, "view")
+        .filter(patient_id=patient.pk)
+        .select_related("measurement__administered_by", "assessment__assessed_by", "cleared_by")
+        .order_by("-raised_at", "-id")
+    )
+    request = context.get("request")
+    if request is not None and measurements:
+        audit_record_many(AuditContext.from_request(request), Action.VIEW, measurements)
+    return PatientMeasures(
+        charts=patient_charts(measurements_by_instrument(measurements)),
+        safety=safety_state(patient, flags),
+        instruments=list(INSTRUMENTS.values()),
+    )

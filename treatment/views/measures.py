@@ -70,7 +70,7 @@ class AdministerView(PatientPage):
         context = {
             "patient": patient,
             "form": form,
-            "block": form.block,
+            "administered": form.block,
             "instrument": form.block.instrument,
             "instruments": list(INSTRUMENTS.values()),
         }
