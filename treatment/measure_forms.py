@@ -52,6 +52,8 @@ class AdministeredInstrument:
     rows: tuple[ItemRow, ...]
     #: The instrument is offered on the session page but not required (the session records without it).
     optional: bool = False
+    #: Why the plan's cadence says it is due now ("" when it is not due).
+    due: str = ""
 
     @property
     def code(self) -> str:
@@ -75,7 +77,9 @@ class InstrumentFormMixin:
     instruments: dict[str, Instrument]
     administered: list[AdministeredInstrument]
 
-    def add_item_fields(self, instrument: Instrument, *, optional: bool = False) -> AdministeredInstrument:
+    def add_item_fields(
+        self, instrument: Instrument, *, optional: bool = False, due: str = ""
+    ) -> AdministeredInstrument:
         if not hasattr(self, "instruments"):
             self.instruments, self.administered = {}, []
         for item in instrument.items:
@@ -95,6 +99,7 @@ class InstrumentFormMixin:
             instrument=instrument,
             rows=tuple(ItemRow(item, bound[item_field(instrument, item)]) for item in instrument.items),  # type: ignore[index]
             optional=optional,
+            due=due,
         )
         self.administered.append(block)
         return block

@@ -12,14 +12,24 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
+from django.template.defaultfilters import pluralize
+from django.utils.formats import date_format
 from django.utils.safestring import SafeString
 
 from accounts.models import Patient
 from treatment.charts import SCORE_FLAGS, ScorePoint, score_chart_svg
 from treatment.instruments import INSTRUMENTS, Instrument
 from treatment.measures import flags_from
-from treatment.models import Measurement, SafetyFlag, SafetyFlagStatus, TreatmentGoal
+from treatment.models import (
+    GoalStatus,
+    Measurement,
+    SafetyFlag,
+    SafetyFlagStatus,
+    TherapySession,
+    TreatmentGoal,
+    TreatmentPlan,
+)
 
 #: The objective flags in the order a reader meets them (the keys of `SCORE_FLAGS` and `MeasureFlags`).
 OBJECTIVE_FLAGS = ("response", "remission", "reliable_improvement", "reliable_deterioration")
@@ -133,7 +143,29 @@ def objective_baseline(goal: TreatmentGoal) -> int | None:
     return goal.measure_baseline_used
 
 
-def objective_chart(
+#: How the goal card and the report name the objective flags that hold now.
+FLAG_LABELS = {
+    "response": "Response",
+    "remission": "Remission",
+    "reliable_improvement": "Reliable improvement",
+    "reliable_deterioration": "Reliable deterioration",
+}
+
+
+@dataclass(frozen=True)
+class ObjectiveMeasure:
+    """An objective driven by an instrument: its baseline, target and current score, the flags that hold, its chart."""
+
+    instrument: Instrument
+    baseline: int | None
+    target: int | None
+    current: int | None
+    #: (key, label) of each flag that holds after the latest score (`FLAG_LABELS`).
+    flags: tuple[tuple[str, str], ...]
+    chart: ScoreChart
+
+
+def objective_measure(
     goal: TreatmentGoal,
     measurements: dict[str, list[Measurement]],
     *,
@@ -141,20 +173,30 @@ def objective_chart(
     end: datetime.date | None = None,
     label: str = "",
     width: int = 560,
-) -> ScoreChart | None:
-    """The chart of the instrument driving `goal` with its target and baseline; None for a goal driven by none."""
+) -> ObjectiveMeasure | None:
+    """What the goal card shows of the instrument driving `goal`; None for a goal driven by none."""
     instrument = INSTRUMENTS.get(goal.measure_instrument) if goal.measure_instrument else None
     if instrument is None:
         return None
-    return score_chart(
+    baseline = objective_baseline(goal)
+    chart = score_chart(
         instrument,
         measurements.get(instrument.code, []),
         target=goal.measure_target_score,
-        baseline=objective_baseline(goal),
+        baseline=baseline,
         start=start,
         end=end,
         label=label or f"{instrument.short_name} scores of the objective “{goal.description[:60]}”",
         width=width,
+    )
+    flags = tuple((key, text) for key, text in FLAG_LABELS.items() if getattr(goal, f"measure_{key}"))
+    return ObjectiveMeasure(
+        instrument=instrument,
+        baseline=baseline,
+        target=goal.measure_target_score,
+        current=goal.measure_last_score,
+        flags=flags,
+        chart=chart,
     )
 
 
@@ -183,3 +225,69 @@ def safety_state(patient: Patient, flags: Iterable[SafetyFlag] | None = None) ->
         .order_by("-raised_at", "-id")
     )
     return SafetyState(open=tuple(flag for flag in rows if flag.status == SafetyFlagStatus.OPEN), history=tuple(rows))
+
+
+def plan_instrument_codes(plan: TreatmentPlan) -> list[str]:
+    """The instruments a plan administers: its own list and its open objectives' (registry order; one query)."""
+    driving = set(
+        TreatmentGoal.objects.filter(plan_id=plan.pk)
+        .exclude(measure_instrument="")
+        .exclude(status__in=(GoalStatus.ACHIEVED, GoalStatus.DISCONTINUED))
+        .values_list("measure_instrument", flat=True)
+    )
+    wanted = driving | set(plan.measure_instruments or [])
+    return [code for code in INSTRUMENTS if code in wanted]
+
+
+def measure_due_reason(
+    *, last_given: datetime.date | None, sessions_since: int, every_sessions: int, every_days: int, today: datetime.date
+) -> str:
+    """Why an instrument is due in the session being recorded ("" when it is not): never given, or this session is
+    the `every_sessions`-th since it last was (every 4: sessions 1, 5, 9), or `every_days` days have passed,
+    whichever comes first. `sessions_since` counts the sessions recorded after the day it was last given."""
+    if last_given is None:
+        return "not given yet"
+    days = (today - last_given).days
+    if sessions_since + 1 >= every_sessions:
+        return (
+            f"last given {date_format(last_given)}, {sessions_since} session{pluralize(sessions_since)} ago; "
+            f"due every {every_sessions} sessions"
+        )
+    if days >= every_days:
+        return f"last given {date_format(last_given)}, {days} days ago; due every {every_days} days"
+    return ""
+
+
+def session_instruments(plan: TreatmentPlan) -> list[tuple[Instrument, str]]:
+    """The plan's instruments for the session page, each with why its cadence says it is due ("" if not yet).
+
+    The cadence is the plan's (`measure_every_sessions` / `measure_every_days`), else the practice's. Three
+    queries: the instruments, the last time each was given to the patient, the plan's session dates.
+    """
+    codes = plan_instrument_codes(plan)
+    if not codes:
+        return []
+    practice = plan.patient.practice
+    every_sessions = plan.measure_every_sessions or practice.measure_every_sessions
+    every_days = plan.measure_every_days or practice.measure_every_days
+    last_given = dict(
+        Measurement.objects.filter(patient_id=plan.patient_id, instrument__in=codes)
+        .values_list("instrument")
+        .annotate(last=Max("administered_on"))
+        .order_by()
+    )
+    dates = list(TherapySession.objects.filter(plan_id=plan.pk).values_list("session_date", flat=True))
+    today = practice.today()
+    return [
+        (
+            INSTRUMENTS[code],
+            measure_due_reason(
+                last_given=last_given.get(code),
+                sessions_since=sum(1 for day in dates if last_given.get(code) and day > last_given[code]),
+                every_sessions=every_sessions,
+                every_days=every_days,
+                today=today,
+            ),
+        )
+        for code in codes
+    ]

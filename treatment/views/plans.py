@@ -29,6 +29,7 @@ from treatment.forms import PlanCloseForm, PlanForm, PlanStatusForm, diagnosis_c
 from treatment.models import GoalStatus, PlanStatus, ReviewStatus, TherapySession, TreatmentPlan
 from treatment.models.plan import CLOSED_STATUSES
 from treatment.panels import panel_prefetches, plan_panels
+from treatment.score_selectors import safety_state
 from treatment.views.base import PlanPage, refresh_etag
 from treatment.views.tree import tree_context
 
@@ -250,6 +251,7 @@ def plan_page_context(request, plan: TreatmentPlan, *, can_change: bool, status_
         review_badge=REVIEW_BADGE[ReviewStatus(review_status)],
         recent_sessions=list(sessions),
         plan_panels=plan_panels(),
+        safety=safety_state(plan.patient),
         status_form=status_form if editable and status_form.fields["status"].choices else None,
     )
     return context
