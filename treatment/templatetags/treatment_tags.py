@@ -19,6 +19,7 @@ from treatment.score_selectors import (
     patient_charts,
     safety_state,
 )
+from treatment.services.common import is_clinician
 
 register = template.Library()
 
@@ -86,6 +87,8 @@ class PatientMeasures:
     charts: list[ScoreChart]
     safety: SafetyState
     instruments: list[Instrument]
+    #: Whether the user records risk assessments here (a clinician who may change the patient's records).
+    can_assess: bool
 
 
 @register.simple_tag(takes_context=True)
@@ -109,4 +112,5 @@ def patient_measures(context, patient, user) -> PatientMeasures:
         charts=patient_charts(measurements_by_instrument(measurements)),
         safety=safety_state(patient, flags),
         instruments=list(INSTRUMENTS.values()),
+        can_assess=bool(context.get("can_change")) and is_clinician(user),
     )

@@ -17,21 +17,24 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 
 from accounts.audit import Action, audit_record
 from accounts.forms import add_service_error
-from accounts.models import Patient
+from accounts.models import Patient, User
 from accounts.pages import PatientDataPage
 from treatment.instruments import INSTRUMENTS, Instrument
 from treatment.measure_forms import MeasureForm
 from treatment.models import Measurement
 from treatment.models.measure import ASSESSMENT_MAX_LENGTH
 from treatment.score_selectors import safety_state
+from treatment.services.common import is_clinician
 from treatment.services.measures import measurement_record, safety_assessment_record
+
+NOT_A_CLINICIAN = "A risk assessment is recorded by a clinician on the patient's care team."
 
 
 class SafetyAssessmentForm(forms.Form):
@@ -121,6 +124,7 @@ class MeasurementDetailView(PatientDataPage):
         spec = measurement.instrument_spec
         state = safety_state(measurement.patient)
         raised = next((flag for flag in state.history if flag.measurement_id == measurement.pk), None)
+        assesses = can_assess(request.user, self.can_change)
         context = {
             "measurement": measurement,
             "patient": measurement.patient,
@@ -132,18 +136,32 @@ class MeasurementDetailView(PatientDataPage):
             "raised": raised,
             "safety": state,
             "can_change": self.can_change,
-            "assessment_form": SafetyAssessmentForm() if self.can_change and state.open else None,
+            "assessment_form": SafetyAssessmentForm() if assesses and state.open else None,
         }
         response = render(request, "treatment/measurement_detail.html", context)
         audit_record(self.audit, Action.VIEW, measurement)
         return response
 
 
+def can_assess(user: User, can_change: bool) -> bool:
+    """Whether `user` records risk assessments for a patient they may change: a clinician does, an admin does not."""
+    return can_change and is_clinician(user)
+
+
 class SafetyAssessmentView(PatientPage):
-    """GET the form (with the open flags it clears); POST records the assessment, back to the patient page."""
+    """GET the form (with the open flags it clears); POST records the assessment, back to the patient page.
+
+    Only a clinician who may change the patient's records assesses risk (`safety_assessment_record`): the page
+    refuses the others before any form is shown, as the service would.
+    """
 
     required_action = "change"
     http_method_names = ["get", "post"]
+
+    def require_change(self, record: Any) -> None:
+        super().require_change(record)
+        if not is_clinician(self.request.user):
+            raise PermissionDenied(NOT_A_CLINICIAN)
 
     def render_form(self, form: SafetyAssessmentForm, *, status: int = 200) -> HttpResponse:
         patient = self.object

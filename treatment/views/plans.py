@@ -31,6 +31,7 @@ from treatment.models.plan import CLOSED_STATUSES
 from treatment.panels import panel_prefetches, plan_panels
 from treatment.score_selectors import safety_state
 from treatment.views.base import PlanPage, refresh_etag
+from treatment.views.measures import can_assess
 from treatment.views.tree import tree_context
 
 PLAN_CONFLICT = (
@@ -252,6 +253,7 @@ def plan_page_context(request, plan: TreatmentPlan, *, can_change: bool, status_
         recent_sessions=list(sessions),
         plan_panels=plan_panels(),
         safety=safety_state(plan.patient),
+        can_assess=can_assess(request.user, can_change),
         status_form=status_form if editable and status_form.fields["status"].choices else None,
     )
     return context
