@@ -99,6 +99,8 @@ def patient_measures(context, patient, user) -> PatientMeasures:
     assessment) and one INSERT auditing the measurements shown.
     """
     measurements = list(measurements_of(patient.pk).restrict(user, "view"))
+    for measurement in measurements:
+        measurement.patient = patient  # the page's patient: the audit reads it with no query per row
     flags = (
         SafetyFlag.objects.restrict(user, "view")
         .filter(patient_id=patient.pk)
