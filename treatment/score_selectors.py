@@ -227,14 +227,11 @@ def safety_state(patient: Patient, flags: Iterable[SafetyFlag] | None = None) ->
     return SafetyState(open=tuple(flag for flag in rows if flag.status == SafetyFlagStatus.OPEN), history=tuple(rows))
 
 
-def plan_instrument_codes(plan: TreatmentPlan) -> list[str]:
-    """The instruments a plan administers: its own list and its open objectives' (registry order; one query)."""
-    driving = set(
-        TreatmentGoal.objects.filter(plan_id=plan.pk)
-        .exclude(measure_instrument="")
-        .exclude(status__in=(GoalStatus.ACHIEVED, GoalStatus.DISCONTINUED))
-        .values_list("measure_instrument", flat=True)
-    )
+def plan_instrument_codes(plan: TreatmentPlan, goals: Iterable[TreatmentGoal]) -> list[str]:
+    """The instruments a plan administers: its own list and its open objectives' (`goals`: the plan's, read
+    already), in the registry's order."""
+    settled = (GoalStatus.ACHIEVED, GoalStatus.DISCONTINUED)
+    driving = {goal.measure_instrument for goal in goals if goal.measure_instrument and goal.status not in settled}
     wanted = driving | set(plan.measure_instruments or [])
     return [code for code in INSTRUMENTS if code in wanted]
 
@@ -258,13 +255,13 @@ def measure_due_reason(
     return ""
 
 
-def session_instruments(plan: TreatmentPlan) -> list[tuple[Instrument, str]]:
+def session_instruments(plan: TreatmentPlan, goals: Iterable[TreatmentGoal]) -> list[tuple[Instrument, str]]:
     """The plan's instruments for the session page, each with why its cadence says it is due ("" if not yet).
 
-    The cadence is the plan's (`measure_every_sessions` / `measure_every_days`), else the practice's. Three
-    queries: the instruments, the last time each was given to the patient, the plan's session dates.
+    The cadence is the plan's (`measure_every_sessions` / `measure_every_days`), else the practice's. No query
+    for a plan without instruments; else two: the last time each was given to the patient, the plan's sessions.
     """
-    codes = plan_instrument_codes(plan)
+    codes = plan_instrument_codes(plan, goals)
     if not codes:
         return []
     practice = plan.patient.practice

@@ -104,14 +104,15 @@ class SessionRecordView(SessionPlanPage, FormView):
         ]
 
     def get_form_kwargs(self):
+        tree = plan_tree(self.object)
         return {
             **super().get_form_kwargs(),
             "plan": self.object,
-            "roots": plan_tree(self.object).roots,
+            "roots": tree.roots,
             "user": self.request.user,
             "today": self.object.patient.practice.today(),
             "last": last_progress_by_goal(self.object),
-            "measures": session_instruments(self.object),
+            "measures": session_instruments(self.object, [node.goal for node in tree.nodes.values()]),
         }
 
     def get_context_data(self, **kwargs):
