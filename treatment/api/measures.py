@@ -33,15 +33,18 @@ class ItemSerializer(serializers.Serializer):
 
 
 class OptionSerializer(serializers.Serializer):
-    value = serializers.IntegerField()
-    label = serializers.CharField()
-    loinc = serializers.CharField(allow_null=True, help_text="The LOINC answer code; null when it has none.")
+    # Fields named `label` and `source` shadow `Field`'s own attributes when declared on the class: built here.
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {
+            "value": serializers.IntegerField(),
+            "label": serializers.CharField(),
+            "loinc": serializers.CharField(allow_null=True, help_text="The LOINC answer code; null when it has none."),
+        }
 
 
 class BandSerializer(serializers.Serializer):
-    low = serializers.IntegerField()
-    high = serializers.IntegerField()
-    label = serializers.CharField()
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {"low": serializers.IntegerField(), "high": serializers.IntegerField(), "label": serializers.CharField()}
 
 
 class InstrumentSerializer(serializers.Serializer):
@@ -61,8 +64,10 @@ class InstrumentSerializer(serializers.Serializer):
     reliable_change = serializers.IntegerField(allow_null=True)
     remission_below = serializers.IntegerField(allow_null=True)
     copyright = serializers.CharField()
-    source = serializers.CharField()
     caveats = serializers.ListField(child=serializers.CharField())
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {**super().get_fields(), "source": serializers.CharField(help_text="Where the instrument is published.")}
 
     def to_representation(self, instance: Instrument) -> dict[str, Any]:
         def code(value: str) -> str | None:

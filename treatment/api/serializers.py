@@ -81,6 +81,17 @@ class PlanWriteSerializer(ModelSerializer):
         required=False,
         help_text="active <-> on_hold; completed or discontinued close the plan for good and need status_reason.",
     )
+    measure_instruments = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(INSTRUMENTS)),
+        required=False,
+        help_text="Instruments the plan administers besides those driving its objectives.",
+    )
+    measure_every_sessions = serializers.IntegerField(
+        min_value=1, max_value=52, required=False, allow_null=True, help_text="Null: the practice's setting."
+    )
+    measure_every_days = serializers.IntegerField(
+        min_value=1, max_value=365, required=False, allow_null=True, help_text="Null: the practice's setting."
+    )
 
     class Meta:
         model = TreatmentPlan
@@ -117,6 +128,9 @@ class PlanSerializer(ModelSerializer):
             "review_status",
             "version",
             "notes",
+            "measure_instruments",
+            "measure_every_sessions",
+            "measure_every_days",
             "progress_summary",
             "created_at",
             "updated_at",
