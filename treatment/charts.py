@@ -124,7 +124,7 @@ SCORE_FLAGS: dict[str, tuple[str, str]] = {
 
 
 @dataclass(frozen=True)
-class ScorePoint:
+class PlottedScore:
     """One administration on the chart: its day, total score and the flags (keys of `SCORE_FLAGS`) it raised."""
 
     day: datetime.date
@@ -136,13 +136,15 @@ def band_of(score: int, bands: Sequence[Band]) -> Band | None:
     return next((band for band in bands if band.low <= score <= band.high), None)
 
 
-def describe_scores(points: Sequence[ScorePoint], label: str, bands: Sequence[Band], target: int | None = None) -> str:
+def describe_scores(
+    points: Sequence[PlottedScore], label: str, bands: Sequence[Band], target: int | None = None
+) -> str:
     """The score chart in words: its title, and what a screen reader announces for it."""
     goal = f" Target {target}." if target is not None else ""
     if not points:
         return f"{label}: no scores recorded.{goal}"
 
-    def reading(point: ScorePoint) -> str:
+    def reading(point: PlottedScore) -> str:
         band = band_of(point.score, bands)
         return f"{point.score}{f' ({band.label.lower()})' if band else ''} on {date_format(point.day)}"
 
@@ -177,7 +179,7 @@ def _legend_rows(entries: Sequence[tuple[str, str]], width: int) -> list[list[tu
 
 
 def score_chart_svg(
-    points: Sequence[ScorePoint],
+    points: Sequence[PlottedScore],
     *,
     label: str,
     minimum: int,

@@ -21,7 +21,7 @@ from django.utils import timezone
 from reviews.models import PlanReview, ProgressReport
 from reviews.reports.pdf import static_url
 from treatment.charts import progress_chart_svg
-from treatment.instruments import INSTRUMENTS
+from treatment.measure_selectors import patient_scores
 from treatment.models import (
     GoalIntervention,
     GoalProgress,
@@ -30,13 +30,7 @@ from treatment.models import (
     TreatmentGoal,
     TreatmentPlan,
 )
-from treatment.score_selectors import (
-    ObjectiveMeasure,
-    measurements_by_instrument,
-    measurements_of,
-    objective_measure,
-    score_chart,
-)
+from treatment.score_selectors import ObjectiveMeasure, objective_measure, patient_charts
 from treatment.selectors import GoalNode, plan_tree, progress_series
 
 TEMPLATE = "reviews/report/report.html"
@@ -103,9 +97,7 @@ def report_context(report: ProgressReport) -> dict:
     start, end = report.period_start, report.period_end
     tree = plan_tree(plan)
     series = progress_series(plan, start=start, end=end)
-    scores = measurements_by_instrument(
-        measurements_of(plan.patient_id).filter(administered_on__gte=start, administered_on__lte=end)
-    )
+    scores = patient_scores(plan.patient_id)
     after, before = _local_bounds(plan, start, end)
     entry_counts = Counter(
         dict(
@@ -195,11 +187,7 @@ def report_context(report: ProgressReport) -> dict:
         "include_narratives": report.include_narratives,
         "narratives": narratives,
         "reviews": reviews,
-        "score_charts": [
-            score_chart(instrument, scores[code], start=start, end=end, width=480)
-            for code, instrument in INSTRUMENTS.items()
-            if code in scores
-        ],
+        "score_charts": patient_charts(scores, start=start, end=end, width=480),
         "stylesheet_url": static_url("css/report.css"),
     }
 

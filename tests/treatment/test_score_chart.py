@@ -3,7 +3,7 @@
 import datetime
 import re
 
-from treatment.charts import ScorePoint, describe_scores, score_chart_svg
+from treatment.charts import PlottedScore, describe_scores, score_chart_svg
 from treatment.instruments import PHQ9
 
 PHQ9_BANDS = PHQ9.bands
@@ -15,7 +15,7 @@ def chart(points, **kwargs):
 
 
 def test_each_band_is_shaded_and_named_with_its_scores():
-    svg = chart([ScorePoint(JUNE, 18), ScorePoint(JULY, 12)], target=5)
+    svg = chart([PlottedScore(JUNE, 18), PlottedScore(JULY, 12)], target=5)
 
     assert svg.count("<rect") == 5
     for words in ("Minimal 0–4", "Mild 5–9", "Moderate 10–14", "Moderately severe 15–19", "Severe 20–27"):  # noqa: RUF001
@@ -26,21 +26,21 @@ def test_each_band_is_shaded_and_named_with_its_scores():
 
 
 def test_the_target_and_baseline_are_lines_named_in_the_legend():
-    svg = chart([ScorePoint(JUNE, 18), ScorePoint(JULY, 12)], target=5, baseline=18)
+    svg = chart([PlottedScore(JUNE, 18), PlottedScore(JULY, 12)], target=5, baseline=18)
 
     # Target 5 on a 0-27 scale over a 148 px plot from y=18: 18 + 148 * 22 / 27.
     assert (
         '<line x1="34" y1="138.6" x2="410" y2="138.6" stroke="#1e6b35" stroke-width="2" stroke-dasharray="6 4"/>' in svg
     )
     assert ">Target 5</text>" in svg and ">Baseline 18</text>" in svg
-    assert "Target 5." in describe_scores([ScorePoint(JUNE, 18)], "PHQ-9", PHQ9_BANDS, 5)
+    assert "Target 5." in describe_scores([PlottedScore(JUNE, 18)], "PHQ-9", PHQ9_BANDS, 5)
 
 
 def test_flags_are_lettered_over_their_score_and_explained():
     points = [
-        ScorePoint(JUNE, 18, ("safety",)),
-        ScorePoint(JULY, 11, ("reliable_improvement",)),
-        ScorePoint(AUGUST, 4, ("response", "remission")),
+        PlottedScore(JUNE, 18, ("safety",)),
+        PlottedScore(JULY, 11, ("reliable_improvement",)),
+        PlottedScore(AUGUST, 4, ("response", "remission")),
     ]
     svg = chart(points, target=5)
 
@@ -62,7 +62,7 @@ def test_flags_are_lettered_over_their_score_and_explained():
 
 
 def test_one_score_is_a_point_with_its_date():
-    svg = chart([ScorePoint(JULY, 9)], target=5)
+    svg = chart([PlottedScore(JULY, 9)], target=5)
 
     assert svg.count("<circle") == 1 and "<polyline" not in svg
     assert '<circle cx="222.0" cy="116.7" r="5"' in svg
@@ -81,7 +81,7 @@ def test_no_scores_says_so_and_still_shows_the_scale():
 
 def test_scores_outside_the_period_are_left_out_and_labels_escaped():
     svg = score_chart_svg(
-        [ScorePoint(JUNE, 18), ScorePoint(AUGUST, 6)],
+        [PlottedScore(JUNE, 18), PlottedScore(AUGUST, 6)],
         label='<script>"x"</script>',
         minimum=0,
         maximum=27,

@@ -7,8 +7,8 @@ import pytest
 from django.contrib.messages import get_messages
 
 from accounts.audit import AuditContext
+from treatment.measure_selectors import measures_due
 from treatment.models import Measurement, TherapySession
-from treatment.score_selectors import measure_due_reason, session_instruments
 from treatment.services import goal_update, session_record
 from treatment.services.measures import measurement_record
 
@@ -36,29 +36,12 @@ def session_data(day, answers=(), **extra):
     return {**data, **extra}
 
 
-def test_the_due_rule_counts_sessions_and_days_whichever_comes_first():
-    day = datetime.date(2026, 11, 1)
-    today = datetime.date(2026, 11, 20)
-    assert measure_due_reason(last_given=None, sessions_since=0, every_sessions=4, every_days=30, today=today) == (
-        "not given yet"
-    )
-    # Every 4 sessions: given at session 1, due again at session 5, when 3 have been recorded since.
-    assert measure_due_reason(last_given=day, sessions_since=2, every_sessions=4, every_days=30, today=today) == ""
-    assert measure_due_reason(last_given=day, sessions_since=3, every_sessions=4, every_days=30, today=today) == (
-        "last given 1 Nov 2026, 3 sessions ago; due every 4 sessions"
-    )
-    assert (
-        measure_due_reason(last_given=day, sessions_since=0, every_sessions=4, every_days=19, today=today)
-        == "last given 1 Nov 2026, 19 days ago; due every 19 days"
-    )
-
-
 def test_the_page_says_phq9_due_and_offers_its_items(client, owner, plan, driven):
     client.force_login(owner)
 
     html = client.get(url(plan)).content.decode()
 
-    assert "<strong>PHQ-9 due</strong> (not given yet)" in html
+    assert "<strong>PHQ-9 due</strong> (PHQ-9 not yet given)" in html
     assert html.count('name="phq9_item_9"') == 4
     assert "Item 9 alone is not a suicide-risk screen" in html
     assert "js/measure-score.js" in html
@@ -72,7 +55,7 @@ def test_not_due_is_offered_folded(client, owner, plan, patient, driven, by):
 
     assert "PHQ-9 due" not in html
     assert "Administer the PHQ-9 in this session" in html
-    assert session_instruments(plan, [driven])[0][1] == ""
+    assert [(m.instrument, m.due) for m in measures_due(plan)] == [("phq9", False)]
 
 
 def test_a_plan_without_instruments_shows_no_measure(client, owner, plan, tree):
@@ -148,12 +131,11 @@ def test_item_9_leads_to_the_safety_prompt_after_the_session(client, owner, plan
     assert "Safety flag: assess risk" in client.get(f"/plans/{plan.pk}/").content.decode()
 
 
-def test_the_session_before_counts_towards_the_cadence(plan, driven, by, patient):
+def test_the_cadence_by_sessions_makes_it_due_again(client, owner, plan, driven, by, patient):
     today = patient.practice.today()
-    measurement_record(
-        by=by, patient=patient, instrument="phq9", answers=[1] * 9, administered_on=today - datetime.timedelta(days=10)
-    )
-    for days in (9, 6, 3):
+    given = today - datetime.timedelta(days=10)
+    measurement_record(by=by, patient=patient, instrument="phq9", answers=[1] * 9, administered_on=given)
+    for days in (9, 6, 3, 1):
         session_record(
             by=by,
             patient=patient,
@@ -165,6 +147,9 @@ def test_the_session_before_counts_towards_the_cadence(plan, driven, by, patient
             interventions=[],
             progress=[],
         )
-    [(instrument, due)] = session_instruments(plan, [driven])
-    assert instrument.code == "phq9"
-    assert due.endswith("3 sessions ago; due every 4 sessions")
+    client.force_login(owner)
+
+    html = client.get(url(plan)).content.decode()
+
+    # The practice's default: every 4 sessions (or 30 days), `treatment.measure_selectors`.
+    assert "<strong>PHQ-9 due</strong> (4 sessions since the last PHQ-9 (every 4))" in html

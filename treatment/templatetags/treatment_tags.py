@@ -10,15 +10,9 @@ from django.db.models import Case, Count, IntegerField, Value, When
 from accounts.access import can
 from accounts.audit import Action, AuditContext, audit_record_many
 from treatment.instruments import INSTRUMENTS, Instrument
-from treatment.models import PlanStatus, ReviewStatus, SafetyFlag, TherapySession, TreatmentPlan
-from treatment.score_selectors import (
-    SafetyState,
-    ScoreChart,
-    measurements_by_instrument,
-    measurements_of,
-    patient_charts,
-    safety_state,
-)
+from treatment.measure_selectors import SafetyState, patient_safety, patient_scores
+from treatment.models import Measurement, PlanStatus, ReviewStatus, TherapySession, TreatmentPlan
+from treatment.score_selectors import ScoreChart, patient_charts
 from treatment.services.common import is_clinician
 
 register = template.Library()
@@ -93,26 +87,18 @@ class PatientMeasures:
 
 @register.simple_tag(takes_context=True)
 def patient_measures(context, patient, user) -> PatientMeasures:
-    """The patient's scores (as charts and tables) and safety flags, as far as `user` may see them.
-
-    Three queries whatever the number of scores: the measurements, the flags (with their measurement and
-    assessment) and one INSERT auditing the measurements shown.
-    """
-    measurements = list(measurements_of(patient.pk).restrict(user, "view"))
-    for measurement in measurements:
-        measurement.patient = patient  # the page's patient: the audit reads it with no query per row
-    flags = (
-        SafetyFlag.objects.restrict(user, "view")
-        .filter(patient_id=patient.pk)
-        .select_related("measurement__administered_by", "assessment__assessed_by", "cleared_by")
-        .order_by("-raised_at", "-id")
-    )
+    """The patient's scores (as charts and tables) and safety flags; the page has found the patient among those
+    `user` may view. Three queries whatever the number of scores: the scores, the flags, and one INSERT auditing
+    each measurement shown."""
+    scores = patient_scores(patient.pk)
     request = context.get("request")
-    if request is not None and measurements:
-        audit_record_many(AuditContext.from_request(request), Action.VIEW, measurements)
+    if request is not None and scores:
+        # Each score shown is a read of that measurement; the audit needs only its id and its patient.
+        shown = [Measurement(pk=s.measurement_id, patient=patient) for series in scores.values() for s in series]
+        audit_record_many(AuditContext.from_request(request), Action.VIEW, shown)
     return PatientMeasures(
-        charts=patient_charts(measurements_by_instrument(measurements)),
-        safety=safety_state(patient, flags),
+        charts=patient_charts(scores),
+        safety=patient_safety(patient.pk),
         instruments=list(INSTRUMENTS.values()),
         can_assess=bool(context.get("can_change")) and is_clinician(user),
     )

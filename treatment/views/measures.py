@@ -28,9 +28,9 @@ from accounts.models import Patient, User
 from accounts.pages import PatientDataPage
 from treatment.instruments import INSTRUMENTS, Instrument
 from treatment.measure_forms import MeasureForm
-from treatment.models import Measurement
+from treatment.measure_selectors import patient_safety
+from treatment.models import Measurement, SafetyFlag
 from treatment.models.measure import ASSESSMENT_MAX_LENGTH
-from treatment.score_selectors import safety_state
 from treatment.services.common import is_clinician
 from treatment.services.measures import measurement_record, safety_assessment_record
 
@@ -122,8 +122,8 @@ class MeasurementDetailView(PatientDataPage):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         measurement = self.object
         spec = measurement.instrument_spec
-        state = safety_state(measurement.patient)
-        raised = next((flag for flag in state.history if flag.measurement_id == measurement.pk), None)
+        state = patient_safety(measurement.patient_id)
+        raised = SafetyFlag.objects.filter(measurement=measurement).select_related("cleared_by").first()
         assesses = can_assess(request.user, self.can_change)
         context = {
             "measurement": measurement,
@@ -165,7 +165,7 @@ class SafetyAssessmentView(PatientPage):
 
     def render_form(self, form: SafetyAssessmentForm, *, status: int = 200) -> HttpResponse:
         patient = self.object
-        context = {"patient": patient, "form": form, "safety": safety_state(patient)}
+        context = {"patient": patient, "form": form, "safety": patient_safety(patient.pk)}
         return render(self.request, "treatment/safety_assessment.html", context, status=status)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -16,10 +16,10 @@ from django.views.generic import FormView
 from accounts.audit import Action, audit_record
 from interventions.filters import InterventionFilter
 from interventions.models import Intervention
-from treatment.instruments import INSTRUMENTS
+from treatment.instruments import INSTRUMENTS, Instrument
 from treatment.measure_forms import without_answers
+from treatment.measure_selectors import measures_due
 from treatment.models import TherapySession
-from treatment.score_selectors import session_instruments
 from treatment.selectors import LastSession, last_progress_by_goal, last_session, plan_tree
 from treatment.services import session_record
 from treatment.services.measures import measurement_record
@@ -112,8 +112,16 @@ class SessionRecordView(SessionPlanPage, FormView):
             "user": self.request.user,
             "today": self.object.patient.practice.today(),
             "last": last_progress_by_goal(self.object),
-            "measures": session_instruments(self.object, [node.goal for node in tree.nodes.values()]),
+            "measures": self.measures(tree),
         }
+
+    def measures(self, tree) -> list[tuple[Instrument, str]]:
+        """The plan's instruments with why each is due ("" if not yet), by the plan's cadence; no query for a plan
+        that administers none (its goals are loaded already)."""
+        plan = self.object
+        if not plan.measure_instruments and not any(node.goal.measure_instrument for node in tree.nodes.values()):
+            return []
+        return [(INSTRUMENTS[m.instrument], m.reason) for m in measures_due(plan)]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -18,9 +18,10 @@ from django_htmx.http import reswap, retarget
 from accounts.audit import Action, audit_record
 from treatment.charts import progress_chart_svg
 from treatment.forms import SmartCheck, smart_check
+from treatment.measure_selectors import patient_scores
 from treatment.models import GoalIntervention, GoalType, TreatmentGoal, TreatmentPlan
 from treatment.progress import percentage_to_rating
-from treatment.score_selectors import ObjectiveMeasure, measurements_by_instrument, measurements_of, objective_measure
+from treatment.score_selectors import ObjectiveMeasure, objective_measure
 from treatment.selectors import GoalNode, plan_tree, progress_series
 from treatment.views.base import PlanPage
 
@@ -97,7 +98,7 @@ def tree_context(
     tree = plan_tree(plan)
     series = progress_series(plan)
     driven = any(node.goal.measure_instrument for node in tree.nodes.values())
-    measurements = measurements_by_instrument(measurements_of(plan.patient_id)) if driven else {}
+    scores = patient_scores(plan.patient_id) if driven else {}
     today = plan.patient.practice.today()
     dates = [day for points in series.values() for day, _ in points]
     start = min([plan.start_date, *dates])
@@ -127,7 +128,7 @@ def tree_context(
             child_label=GoalType(child_type).label if child_type else "",
             is_first=position == 0,
             is_last=position == siblings - 1,
-            measure=objective_measure(goal, measurements) if goal.measure_instrument else None,
+            measure=objective_measure(goal, scores) if goal.measure_instrument else None,
         )
 
     overall = plan.overall_progress
