@@ -167,12 +167,12 @@ def describe_scores(
 def _legend_rows(entries: Sequence[tuple[str, str]], width: int) -> list[list[tuple[str, str]]]:
     """The legend's (sample, words) entries wrapped into rows that fit `width` (about 6 px a character)."""
     rows: list[list[tuple[str, str]]] = [[]]
-    used = 0
+    used = 0.0
     for entry in entries:
         needed = 30 + 6.1 * len(entry[1])
         if rows[-1] and used + needed > width:
             rows.append([])
-            used = 0
+            used = 0.0
         rows[-1].append(entry)
         used += needed
     return rows if rows[0] else []
@@ -272,7 +272,7 @@ def score_chart_svg(
         parts.append(
             f'<text x="{at}" y="{base}" text-anchor="{anchor}" fill="{TEXT}">{date_format(points[0].day)}</text>'
         )
-    else:
+    elif last_day is not None:
         parts.append(f'<text x="{left}" y="{base}" fill="{TEXT}">{date_format(first_day)}</text>')
         parts.append(
             f'<text x="{width - right}" y="{base}" text-anchor="end" fill="{TEXT}">{date_format(last_day)}</text>'
@@ -282,10 +282,10 @@ def score_chart_svg(
         parts.append(f'<polyline points="{coords}" fill="none" stroke="{LINE}" stroke-width="2"/>')
     for point in points:
         px, py = x(point.day), y(point.score)
-        band = band_of(point.score, bands)
-        words = [SCORE_FLAGS[flag][1] for flag in point.flags if flag in SCORE_FLAGS]
-        what = f"{date_format(point.day)}: {point.score}{f', {band.label.lower()}' if band else ''}"
-        what += f" ({'; '.join(words)})" if words else ""
+        named = band_of(point.score, bands)
+        raised = [SCORE_FLAGS[flag][1] for flag in point.flags if flag in SCORE_FLAGS]
+        what = f"{date_format(point.day)}: {point.score}{f', {named.label.lower()}' if named else ''}"
+        what += f" ({'; '.join(raised)})" if raised else ""
         parts.append(
             f'<circle cx="{px}" cy="{py}" r="{3.5 if len(points) > 1 else 5}" fill="{LINE}">'
             f"<title>{escape(what)}</title></circle>"

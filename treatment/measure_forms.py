@@ -38,9 +38,10 @@ class ItemRow:
     def options(self) -> list[tuple[int, str, bool, str]]:
         """(value, label, checked, html id) of each answer; the ids are Django's, which the error summary links."""
         current = str(self.field.value() if self.field.value() is not None else "")
+        form: Any = self.field.form  # an `InstrumentFormMixin` form
         return [
             (option.value, option.label, str(option.value) == current, f"{self.field.auto_id}_{index}")
-            for index, option in enumerate(self.field.form.instruments[self.field.name].options)
+            for index, option in enumerate(form.instruments[self.field.name].options)
         ]
 
 

@@ -24,7 +24,7 @@ from django.urls import path
 
 from accounts.audit import Action, audit_record
 from accounts.forms import add_service_error
-from accounts.models import Patient, User
+from accounts.models import Patient
 from accounts.pages import PatientDataPage
 from treatment.instruments import INSTRUMENTS, Instrument
 from treatment.measure_forms import MeasureForm
@@ -143,7 +143,7 @@ class MeasurementDetailView(PatientDataPage):
         return response
 
 
-def can_assess(user: User, can_change: bool) -> bool:
+def can_assess(user: object, can_change: bool) -> bool:
     """Whether `user` records risk assessments for a patient they may change: a clinician does, an admin does not."""
     return can_change and is_clinician(user)
 
