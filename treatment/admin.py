@@ -299,8 +299,8 @@ class TherapySessionAdmin(ReadOnlyAdmin):
 
 class SafetyFlagInline(ReadOnlyInline):
     model = SafetyFlag
-    fields = ["status", "reason", "raised_at", "cleared_by", "cleared_at", "assessment"]
-    readonly_fields = fields
+    fields = ("status", "reason", "raised_at", "cleared_by", "cleared_at", "assessment")
+    readonly_fields = ("status", "reason", "raised_at", "cleared_by", "cleared_at", "assessment")
 
 
 @admin.register(Measurement)
