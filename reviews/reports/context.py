@@ -1,8 +1,8 @@
 """What a progress report shows, loaded in a fixed number of queries however many goals and sessions.
 
 Eight queries: the plan with its patient, practice, therapist and supervisor; the goals; their
-interventions; the rated progress of the period (the charts); the patient's standardized scores of the
-period (their charts, the same SVG as the plan page's); the period's progress entries counted per goal; the
+interventions; the rated progress of the period (the charts); the patient's standardized scores (charted
+over the period, the same SVG as the plan page's); the period's progress entries counted per goal; the
 period's sessions with their goal counts; the plan's reviews up to the period's end. With the
 session narratives (`ProgressReport.include_narratives`) two more: the sessions' progress entries, and
 their addenda with their authors.
