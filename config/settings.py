@@ -273,6 +273,7 @@ SPECTACULAR_SETTINGS = {
         "GoalStatusEnum": "treatment.models.GoalStatus",
         "ReviewStatusEnum": "treatment.models.ReviewStatus",
         "ReportStatusEnum": "reviews.models.ReportStatus",
+        "InstrumentCodeEnum": "treatment.instruments.INSTRUMENT_CODES",
     },
 }
 

@@ -79,10 +79,13 @@ def measures_due_for_plans(
     plans: Sequence[TreatmentPlan], today: datetime.date | None = None
 ) -> dict[uuid.UUID, list[MeasureDue]]:
     """For each plan (patient and practice loaded), its instruments and whether each is due: three queries in all,
-    however many plans. `today` is each practice's own date unless given."""
+    however many plans (one when none of them administers an instrument). `today` is each practice's own date
+    unless given."""
     if not plans:
         return {}
     instruments = _plan_instruments(plans)
+    if not any(instruments.values()):
+        return {plan.pk: [] for plan in plans}
     patients = {plan.patient_id for plan in plans}
     last: dict[tuple[uuid.UUID, str], datetime.date] = {
         (row["patient_id"], row["instrument"]): row["last"]

@@ -41,8 +41,9 @@ def phq9_on(by, patient, day, total=9):
     return measurement_record(by=by, patient=patient, instrument="phq9", answers=answers, administered_on=day)
 
 
-def test_a_plan_without_measures_has_none_due(plan, tree):
-    assert measures_due(plan, TODAY) == []
+def test_a_plan_without_measures_has_none_due(plan, tree, django_assert_num_queries):
+    with django_assert_num_queries(1):  # its instruments: none, so nothing more is read
+        assert measures_due(plan, TODAY) == []
 
 
 def test_never_given_is_due(plan, measured):

@@ -382,3 +382,20 @@ def test_an_assessment_needs_a_note_and_a_clinician(by, patient, practice_admin)
 def test_a_supervisor_cannot_record_one(patient, supervisor, by):
     with pytest.raises(PermissionDenied):
         measurement_record(by=AuditContext(user=supervisor), patient=patient, instrument="phq9", answers=phq9(1))
+
+
+def test_the_alert_is_in_the_recipients_notifications_while_they_see_the_patient(api, by, owner, patient):
+    record(by, patient, 14, D(2026, 10, 1), item9=1)
+    [alert] = api.as_(owner).get("/api/v1/notifications").json()["results"]
+    assert (alert["kind"], alert["title"], alert["link"], alert["plan_id"]) == (
+        "safety_flag",
+        "Safety flag — E.C.",
+        f"/patients/{patient.pk}/",
+        None,
+    )
+    assert AuditEvent.objects.filter(object_id=alert["id"], action="view").count() == 1
+    # Off the care team (a transfer, say), the alert goes with the access: even the initials are not theirs now.
+    from accounts.models import PatientUserObjectPermission
+
+    PatientUserObjectPermission.objects.filter(user=owner, content_object=patient).delete()
+    assert api.as_(owner).get("/api/v1/notifications").json()["results"] == []
