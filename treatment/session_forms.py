@@ -23,6 +23,8 @@ from django.forms.utils import ErrorDict
 from accounts.forms import ClinicalDateField
 from accounts.models import CLINICAL_ROLES, User
 from interventions.models import Intervention
+from treatment.instruments import Instrument
+from treatment.measure_forms import InstrumentFormMixin
 from treatment.models import GoalIntervention, GoalStatus, TreatmentGoal, TreatmentPlan
 from treatment.selectors import GoalNode, LastProgress
 
@@ -79,7 +81,7 @@ def goal_field(goal: TreatmentGoal, part: str = "") -> str:
     return f"goal_{goal.pk.hex}{'_' + part if part else ''}"
 
 
-class SessionForm(forms.Form):
+class SessionForm(InstrumentFormMixin, forms.Form):
     #: The library's checkboxes are reached through their section's heading (the error summary's link).
     error_anchors = {"extra_interventions": "library-heading"}
 
@@ -106,6 +108,7 @@ class SessionForm(forms.Form):
         user: User,
         today: datetime.date,
         last: Mapping[uuid.UUID, LastProgress] | None = None,
+        measures: Sequence[tuple[Instrument, str]] = (),
         **kw,
     ):
         super().__init__(*args, **kw)
@@ -129,6 +132,11 @@ class SessionForm(forms.Form):
         #: Every goal's row in tree order; `root_rows` are the long-term goals' (each row holds its sub-goals').
         self.rows: list[GoalRow] = []
         self.root_rows = self._add_goals(roots, 0)
+        # The plan's instruments, each with why it is due ("" when it is not): optional here, since a session
+        # is recorded without them, but one started is answered in full (`check_started_in_full`).
+        self.instruments, self.administered = {}, []
+        for instrument, due in measures:
+            self.add_item_fields(instrument, optional=True, due=due)
 
     def _add_goals(self, nodes: Sequence[GoalNode], depth: int) -> list[GoalRow]:
         rows = []
@@ -180,6 +188,7 @@ class SessionForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        self.check_started_in_full()
         for row in self.rows:
             goal = row.goal
             if row.note is None:

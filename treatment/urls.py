@@ -1,6 +1,6 @@
 """The treatment pages: plans and the plan builder, the goal tree and its goals and interventions, sessions."""
 
-from treatment.views import goal_interventions, goals, plans, session_notes, sessions, tree
+from treatment.views import goal_interventions, goals, measures, plans, session_notes, sessions, tree
 
 urlpatterns = [
     *plans.urlpatterns,
@@ -9,4 +9,5 @@ urlpatterns = [
     *goal_interventions.urlpatterns,
     *sessions.urlpatterns,
     *session_notes.urlpatterns,
+    *measures.urlpatterns,
 ]

@@ -1,8 +1,9 @@
 """What a progress report shows, loaded in a fixed number of queries however many goals and sessions.
 
-Seven queries: the plan with its patient, practice, therapist and supervisor; the goals; their
-interventions; the rated progress of the period (the charts); the period's progress entries counted per
-goal; the period's sessions with their goal counts; the plan's reviews up to the period's end. With the
+Eight queries: the plan with its patient, practice, therapist and supervisor; the goals; their
+interventions; the rated progress of the period (the charts); the patient's standardized scores (charted
+over the period, the same SVG as the plan page's); the period's progress entries counted per goal; the
+period's sessions with their goal counts; the plan's reviews up to the period's end. With the
 session narratives (`ProgressReport.include_narratives`) two more: the sessions' progress entries, and
 their addenda with their authors.
 """
@@ -20,6 +21,7 @@ from django.utils import timezone
 from reviews.models import PlanReview, ProgressReport
 from reviews.reports.pdf import static_url
 from treatment.charts import progress_chart_svg
+from treatment.measure_selectors import patient_scores
 from treatment.models import (
     GoalIntervention,
     GoalProgress,
@@ -28,6 +30,7 @@ from treatment.models import (
     TreatmentGoal,
     TreatmentPlan,
 )
+from treatment.score_selectors import ObjectiveMeasure, objective_measure, patient_charts
 from treatment.selectors import GoalNode, plan_tree, progress_series
 
 TEMPLATE = "reviews/report/report.html"
@@ -45,6 +48,8 @@ class GoalRow:
     #: The period's ratings as (day, percent), oldest first.
     points: list[tuple[datetime.date, int]] = field(default_factory=list)
     entries_in_period: int = 0
+    #: The instrument driving an objective, with the period's scores charted (None for a rated goal).
+    measure: ObjectiveMeasure | None = None
 
     @property
     def change(self) -> int | None:
@@ -92,6 +97,7 @@ def report_context(report: ProgressReport) -> dict:
     start, end = report.period_start, report.period_end
     tree = plan_tree(plan)
     series = progress_series(plan, start=start, end=end)
+    scores = patient_scores(plan.patient_id)
     after, before = _local_bounds(plan, start, end)
     entry_counts = Counter(
         dict(
@@ -123,6 +129,11 @@ def report_context(report: ProgressReport) -> dict:
     for node, depth, number in _flatten(tree.roots):
         goal = node.goal
         points = series.get(goal.pk, [])
+        measure = (
+            objective_measure(goal, scores, start=start, end=end, label=f"Goal {number} scores", width=480)
+            if goal.measure_instrument
+            else None
+        )
         goals.append(
             GoalRow(
                 goal=goal,
@@ -131,9 +142,10 @@ def report_context(report: ProgressReport) -> dict:
                 interventions=node.interventions,
                 points=points,
                 entries_in_period=entry_counts.get(goal.pk, 0),
+                measure=measure,
                 # A goal with sub-goals takes its progress from them: their charts tell its story.
                 chart=""
-                if node.children and not points
+                if (node.children and not points) or measure is not None
                 else progress_chart_svg(
                     points, start=start, end=end, label=f"Goal {number} progress", width=480, height=140
                 ),
@@ -175,6 +187,7 @@ def report_context(report: ProgressReport) -> dict:
         "include_narratives": report.include_narratives,
         "narratives": narratives,
         "reviews": reviews,
+        "score_charts": patient_charts(scores, start=start, end=end, width=480),
         "stylesheet_url": static_url("css/report.css"),
     }
 

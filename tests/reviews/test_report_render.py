@@ -134,7 +134,7 @@ def test_the_report_loads_in_a_fixed_number_of_queries(plan, owner, django_asser
             GoalFactory(plan=plan, description=f"Goal {i}")
         report = _request(owner, plan)
         report = ProgressReport.objects.get(pk=report.pk)
-        with django_assert_max_num_queries(7) as captured:
+        with django_assert_max_num_queries(8) as captured:
             report_context(report)
         return len(captured)
 

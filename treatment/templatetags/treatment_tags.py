@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django import template
 from django.db.models import Case, Count, IntegerField, Value, When
 
 from accounts.access import can
 from accounts.audit import Action, AuditContext, audit_record_many
-from treatment.models import PlanStatus, ReviewStatus, TherapySession, TreatmentPlan
+from treatment.instruments import INSTRUMENTS, Instrument
+from treatment.measure_selectors import SafetyState, patient_safety, patient_scores
+from treatment.models import Measurement, PlanStatus, ReviewStatus, TherapySession, TreatmentPlan
+from treatment.score_selectors import ScoreChart, patient_charts
+from treatment.services.common import is_clinician
 
 register = template.Library()
 
@@ -66,3 +72,33 @@ def patient_plans(context, patient, user):
     if can_change is None:
         can_change = can(user, "change", patient)
     return {"patient": patient, "plans": plans, "sessions": sessions, "can_change": can_change, "user": user}
+
+
+@dataclass(frozen=True)
+class PatientMeasures:
+    """The patient page's measures: a chart per instrument scored, the safety flags, what may be administered."""
+
+    charts: list[ScoreChart]
+    safety: SafetyState
+    instruments: list[Instrument]
+    #: Whether the user records risk assessments here (a clinician who may change the patient's records).
+    can_assess: bool
+
+
+@register.simple_tag(takes_context=True)
+def patient_measures(context, patient, user) -> PatientMeasures:
+    """The patient's scores (as charts and tables) and safety flags; the page has found the patient among those
+    `user` may view. Three queries whatever the number of scores: the scores, the flags, and one INSERT auditing
+    each measurement shown."""
+    scores = patient_scores(patient.pk)
+    request = context.get("request")
+    if request is not None and scores:
+        # Each score shown is a read of that measurement; the audit needs only its id and its patient.
+        shown = [Measurement(pk=s.measurement_id, patient=patient) for series in scores.values() for s in series]
+        audit_record_many(AuditContext.from_request(request), Action.VIEW, shown)
+    return PatientMeasures(
+        charts=patient_charts(scores),
+        safety=patient_safety(patient.pk),
+        instruments=list(INSTRUMENTS.values()),
+        can_assess=bool(context.get("can_change")) and is_clinician(user),
+    )

@@ -26,10 +26,12 @@ from accounts.models import Patient
 from accounts.pages import PatientDataPage
 from treatment import diagnoses, services
 from treatment.forms import PlanCloseForm, PlanForm, PlanStatusForm, diagnosis_chips, unique
+from treatment.measure_selectors import patient_safety
 from treatment.models import GoalStatus, PlanStatus, ReviewStatus, TherapySession, TreatmentPlan
 from treatment.models.plan import CLOSED_STATUSES
 from treatment.panels import panel_prefetches, plan_panels
 from treatment.views.base import PlanPage, refresh_etag
+from treatment.views.measures import can_assess
 from treatment.views.tree import tree_context
 
 PLAN_CONFLICT = (
@@ -250,6 +252,8 @@ def plan_page_context(request, plan: TreatmentPlan, *, can_change: bool, status_
         review_badge=REVIEW_BADGE[ReviewStatus(review_status)],
         recent_sessions=list(sessions),
         plan_panels=plan_panels(),
+        safety=patient_safety(plan.patient_id),
+        can_assess=can_assess(request.user, can_change),
         status_form=status_form if editable and status_form.fields["status"].choices else None,
     )
     return context

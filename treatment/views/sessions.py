@@ -7,6 +7,7 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import path
@@ -15,11 +16,17 @@ from django.views.generic import FormView
 from accounts.audit import Action, audit_record
 from interventions.filters import InterventionFilter
 from interventions.models import Intervention
+from treatment.instruments import INSTRUMENTS, Instrument
+from treatment.measure_forms import without_answers
+from treatment.measure_selectors import measures_due
+from treatment.models import TherapySession
 from treatment.selectors import LastSession, last_progress_by_goal, last_session, plan_tree
 from treatment.services import session_record
+from treatment.services.measures import measurement_record
 from treatment.services.sessions import session_warnings
 from treatment.session_forms import GoalRow, SessionForm, goal_field
 from treatment.views.base import PlanPage
+from treatment.views.measures import recorded_message
 
 #: How many library matches the search offers at once.
 LIBRARY_RESULTS = 15
@@ -67,6 +74,11 @@ class SessionRecordView(SessionPlanPage, FormView):
         if "search_library" in request.POST:
             # Without JavaScript the library search is a round trip that keeps everything typed.
             return self.render_to_response(self.get_context_data(form=form.quiet(), searched=True))
+        cleared = INSTRUMENTS.get(request.POST.get("clear_measure", ""))
+        if cleared is not None:
+            # "Clear answers" without JavaScript: the same round trip, with that instrument's radios unticked.
+            form = self.form_class(**{**self.get_form_kwargs(), "data": without_answers(request.POST, cleared)})
+            return self.render_to_response(self.get_context_data(form=form.quiet()))
         valid = form.is_valid()
         # What looks implausible is asked with the errors, so that one more submit records the session.
         warnings = self.warnings(form)
@@ -92,14 +104,24 @@ class SessionRecordView(SessionPlanPage, FormView):
         ]
 
     def get_form_kwargs(self):
+        tree = plan_tree(self.object)
         return {
             **super().get_form_kwargs(),
             "plan": self.object,
-            "roots": plan_tree(self.object).roots,
+            "roots": tree.roots,
             "user": self.request.user,
             "today": self.object.patient.practice.today(),
             "last": last_progress_by_goal(self.object),
+            "measures": self.measures(tree),
         }
+
+    def measures(self, tree) -> list[tuple[Instrument, str]]:
+        """The plan's instruments with why each is due ("" if not yet), by the plan's cadence; no query for a plan
+        that administers none (its goals are loaded already)."""
+        plan = self.object
+        if not plan.measure_instruments and not any(node.goal.measure_instrument for node in tree.nodes.values()):
+            return []
+        return [(INSTRUMENTS[m.instrument], m.reason) for m in measures_due(plan)]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -146,7 +168,7 @@ class SessionRecordView(SessionPlanPage, FormView):
         progress = form.progress()
         interventions = form.interventions()
         try:
-            session_record(
+            session = session_record(
                 by=self.audit,
                 patient=plan.patient,
                 plan=plan,
@@ -173,7 +195,46 @@ class SessionRecordView(SessionPlanPage, FormView):
             self.add_service_errors(form, error, progress, interventions)
             return self.form_invalid(form)
         n = len(progress)
-        messages.success(self.request, f"Session recorded — progress updated on {n} goal{pluralize(n)}.")
+        recorded = f"Session recorded — progress updated on {n} goal{pluralize(n)}."
+        return self.record_measures(form, session, recorded)
+
+    def record_measures(self, form: SessionForm, session: TherapySession, recorded: str) -> HttpResponse:
+        """The instruments answered in the session, recorded against it once the session is.
+
+        Their own transactions, after the session's: each takes the patient's plan locks before its first audit
+        event (`treatment.services.measures`), which it could not do after the session's events. The answers were
+        checked with the form, so what can still refuse one is a change made meanwhile; the session stands and
+        the refusal is said, with the instrument to administer again from the patient page.
+        """
+        plan = self.object
+        flagged = None
+        for block in form.administered:
+            answers = form.answers(block)
+            if answers is None:
+                continue
+            try:
+                measurement = measurement_record(
+                    by=self.audit,
+                    patient=plan.patient,
+                    instrument=block.code,
+                    answers=answers,
+                    administered_on=session.session_date,
+                    session=session,
+                )
+            except ValidationError as error:
+                messages.error(
+                    self.request,
+                    f"The {block.instrument.short_name} was not recorded ({' '.join(error.messages)}); "
+                    "administer it again from the patient page.",
+                )
+                continue
+            recorded += f" {recorded_message(measurement)}"
+            if measurement.safety_flag:
+                flagged = measurement
+        messages.success(self.request, recorded)
+        if flagged is not None:
+            # The prompt to assess risk, at once: the result page leads with it.
+            return redirect("measurement-detail", flagged.pk)
         return redirect("plan-detail", plan.pk)
 
     @staticmethod

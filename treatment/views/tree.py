@@ -18,8 +18,10 @@ from django_htmx.http import reswap, retarget
 from accounts.audit import Action, audit_record
 from treatment.charts import progress_chart_svg
 from treatment.forms import SmartCheck, smart_check
+from treatment.measure_selectors import patient_scores
 from treatment.models import GoalIntervention, GoalType, TreatmentGoal, TreatmentPlan
 from treatment.progress import percentage_to_rating
+from treatment.score_selectors import ObjectiveMeasure, objective_measure
 from treatment.selectors import GoalNode, plan_tree, progress_series
 from treatment.views.base import PlanPage
 
@@ -69,6 +71,8 @@ class GoalCard:
     child_label: str
     is_first: bool
     is_last: bool
+    #: The instrument driving an objective, with its scores' chart (None for a goal driven by ratings).
+    measure: ObjectiveMeasure | None = None
 
     @property
     def goal(self) -> TreatmentGoal:
@@ -89,10 +93,12 @@ def tree_context(
     """The goal tree as cards (`roots`), each with its chart, SMART gaps and place among its siblings.
 
     A fixed number of queries whatever the size of the tree: the goals, their interventions and
-    the rated progress entries (one each).
+    the rated progress entries (one each), and the patient's scores when an objective is driven by a measure.
     """
     tree = plan_tree(plan)
     series = progress_series(plan)
+    driven = any(node.goal.measure_instrument for node in tree.nodes.values())
+    scores = patient_scores(plan.patient_id) if driven else {}
     today = plan.patient.practice.today()
     dates = [day for points in series.values() for day, _ in points]
     start = min([plan.start_date, *dates])
@@ -122,6 +128,7 @@ def tree_context(
             child_label=GoalType(child_type).label if child_type else "",
             is_first=position == 0,
             is_last=position == siblings - 1,
+            measure=objective_measure(goal, scores) if goal.measure_instrument else None,
         )
 
     overall = plan.overall_progress
