@@ -10,7 +10,7 @@ import os
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('WEB_PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 # gthread when there are threads (a thread per request, the process's other threads serve while one waits on the
 # database); gunicorn's plain sync worker for one.
 worker_class = "gthread" if threads > 1 else "sync"

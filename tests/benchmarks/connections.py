@@ -17,7 +17,6 @@ Prints req/s, p50, p99, errors and the ratio of req/s to the first case, with th
 
 from __future__ import annotations
 
-import datetime
 import http.client
 import os
 import secrets
@@ -171,21 +170,10 @@ def build() -> tuple[str, str]:
     """The therapist's API token and the 60-goal plan's id."""
     from knox.models import AuthToken
 
-    from accounts.audit import AuditContext
-    from accounts.models import Practice, Role, User
-    from accounts.services import patient_create
+    from tests.benchmarks.data import therapist_and_patient
     from tests.benchmarks.plans import build_plan
 
-    practice = Practice.objects.create(name="Bench practice", mfa_required=False)
-    therapist = User.objects.create_user("t@bench.example", "x", practice=practice, role=Role.THERAPIST)
-    patient = patient_create(
-        by=AuditContext.system("bench"),
-        practice=practice,
-        primary_therapist=therapist,
-        first_name="Bench",
-        last_name="Patient",
-        date_of_birth=datetime.date(1990, 1, 1),
-    )
+    therapist, patient = therapist_and_patient()
     plan, _ = build_plan(patient, therapist, 60)
     _, token = AuthToken.objects.create(user=therapist)
     return token, str(plan.pk)
