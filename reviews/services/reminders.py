@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import logging
 import uuid
 from collections.abc import Iterator
@@ -28,7 +29,7 @@ from django.db import transaction
 from django.db.models import Case, CharField, Exists, OuterRef, Q, Value, When
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from accounts.audit import AuditContext
@@ -239,10 +240,16 @@ def _plan_path(plan: TreatmentPlan) -> str:
         return f"/plans/{plan.pk}/"
 
 
+@functools.lru_cache(maxsize=256)
+def _date_text(day: datetime.date, language: str | None) -> str:
+    """A due date as the notifications write it: a sweep's thousands of reminders share a handful of dates."""
+    return date_format(day)
+
+
 def _notification(plan: TreatmentPlan, reminder: ReviewReminder, recipient: User, today: datetime.date) -> Notification:
     """What a reminder says to the therapist, or to their supervisor: no PHI beyond the patient's initials."""
     initials = plan.patient.initials
-    due = date_format(reminder.due_date)
+    due = _date_text(reminder.due_date, translation.get_language())
     days = (reminder.due_date - today).days
     whose = "The" if recipient.pk == plan.therapist_id else f"{plan.therapist.get_full_name()}'s"
     whose = f"{whose} treatment plan for {initials}"

@@ -10,15 +10,18 @@ memory is its own (the maximum resident set size, beside that of a process that 
 2. DAY again: nothing is due (every reminder already sent);
 3. DAY + 1: the next day, ~3,100 reminders (the newly due soon, due and overdue).
 
-The emails go through a backend that sends nothing (the sweep's own cost, not a mail server's); tasks are
-published to an in-memory broker. Prints seconds, peak RSS, the counts and the load average (`/proc/loadavg`)
-beside each. The database is dropped afterwards unless BENCH_SWEEP_KEEP=1 (the reminders are deleted before
-each three runs, so a kept database measures another checkout of the code the same way).
+The sweep runs as the beat task runs it, its emails queued for the workers (`queue_emails`, published to an
+in-memory broker); code from before that option sent them in the sweep, here through a backend that sends
+nothing (rendering them, not a mail server, is what that costs). Prints seconds, peak RSS, the counts and the
+load average (`/proc/loadavg`) beside each. The database is dropped afterwards unless BENCH_SWEEP_KEEP=1 (the
+reminders are deleted before each three runs, so a kept database measures another checkout of the code the same
+way).
 """
 
 from __future__ import annotations
 
 import datetime
+import inspect
 import json
 import os
 import resource
@@ -157,10 +160,10 @@ def run(day: str) -> None:
     from accounts.audit import AuditContext
     from reviews.services.reminders import review_reminders_send
 
+    # As the beat sweep runs it: its emails queued for the workers (code from before that option sends them here).
+    queued = {"queue_emails": True} if "queue_emails" in inspect.signature(review_reminders_send).parameters else {}
     start = time.perf_counter()
-    counts = review_reminders_send(
-        today=datetime.date.fromisoformat(day), by=AuditContext.system("bench"), at_practice_hour=False
-    )
+    counts = review_reminders_send(today=datetime.date.fromisoformat(day), by=AuditContext.system("bench"), **queued)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "peak_mb": peak, "counts": counts}))
