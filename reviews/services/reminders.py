@@ -145,8 +145,12 @@ def _candidates(today: datetime.date | None, *, at_practice_hour: bool = False) 
             When(in_group & soon, then=Value(ReminderKind.DUE_SOON.value)),
         ]
     horizon = max(day + datetime.timedelta(days=lead) for day, lead in groups)
+    # Sent already: today's kind, or "overdue", the last word on a review date (a sweep run by hand for an
+    # earlier day sends nothing after it).
     sent = ReviewReminder.objects.filter(
-        plan=OuterRef("pk"), kind=OuterRef("kind"), due_date=OuterRef("next_review_date")
+        Q(kind=OuterRef("kind")) | Q(kind=ReminderKind.OVERDUE),
+        plan=OuterRef("pk"),
+        due_date=OuterRef("next_review_date"),
     )
     due = (
         TreatmentPlan.objects.filter(status=PlanStatus.ACTIVE, next_review_date__lte=horizon)

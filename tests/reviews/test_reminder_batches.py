@@ -119,3 +119,15 @@ def test_each_practice_gets_the_kind_its_own_lead_days_call_for(
 
     assert counts["due_soon"] == 2
     assert set(ReviewReminder.objects.values_list("plan_id", flat=True)) == {ours[0].pk, theirs[1].pk}
+
+
+def test_after_the_overdue_reminder_a_sweep_for_an_earlier_day_sends_nothing(
+    practice, supervisor, django_capture_on_commit_callbacks
+):
+    [plan] = _plans(practice, supervisor, [DUE])
+    with django_capture_on_commit_callbacks(execute=True):
+        review_reminders_send(today=DUE + DAY, by=SYSTEM)
+        late = review_reminders_send(today=DUE - 3 * DAY, by=SYSTEM)  # by hand, for a day gone by
+
+    assert late["due_soon"] == 0
+    assert list(ReviewReminder.objects.filter(plan=plan).values_list("kind", flat=True)) == [ReminderKind.OVERDUE]
