@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # Tests and tools run with DEBUG on unless told otherwise; `make run` turns it off (production sets SECRET_KEY).
 export DEBUG ?= true
 
-.PHONY: install install-dev lock run run-env dev serving test test-fast test-browser lint format check typecheck bench fuzz clean
+.PHONY: install install-dev lock run run-env dev serving test test-fast test-browser lint format check typecheck bench bench-connections bench-sweep fuzz clean
 
 # Two locks, each installed by hash and again whenever it changes: requirements.txt is what production
 # runs (`make run`), requirements-dev.txt the test, lint and type tools on top (every other target).
@@ -113,3 +113,14 @@ bench: install-dev
 	$(BIN)/python -m tests.benchmarks.pages
 	$(BIN)/python -m tests.benchmarks.diagnoses
 	$(BIN)/python -m tests.benchmarks.audit
+	$(MAKE) --no-print-directory bench-connections
+
+# gunicorn as production runs it, driven by 20 concurrent clients: connections (per request, persistent, pooled)
+# and workers x threads on staff/me and the plan detail (PostgreSQL's DATABASE_URL; about 4 minutes).
+bench-connections: install-dev
+	$(BIN)/python -m tests.benchmarks.connections
+
+# The review sweep over 100,000 active plans (PostgreSQL's DATABASE_URL; builds its own database: about 10
+# minutes, so not part of `make bench`).
+bench-sweep: install-dev
+	$(BIN)/python -m tests.benchmarks.sweep

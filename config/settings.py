@@ -122,12 +122,33 @@ TEMPLATES = [
 
 # --- Data -------------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'trellis.sqlite3'}")}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+_postgres = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+# Connections (README "Configuration"): opening a PostgreSQL connection per request costs the cheapest endpoint
+# two thirds of its throughput, so production keeps each process's (each thread's) connection for CONN_MAX_AGE
+# seconds, checked before reuse (CONN_HEALTH_CHECKS) so a restarted database costs one failed check, not a
+# failed request. DATABASE_POOL=true uses Django's psycopg pool instead (needs the psycopg_pool package), whose
+# connections the threads of a process share (DATABASE_POOL_MIN_SIZE / _MAX_SIZE / _TIMEOUT seconds to wait).
+# Development and the tests keep one connection per request (DEBUG): nothing a test thread opens outlives it.
+DATABASE_POOL = env.bool("DATABASE_POOL", default=False)
+DATABASES["default"]["CONN_MAX_AGE"] = env.int(
+    "CONN_MAX_AGE", default=600 if _postgres and not DEBUG and not DATABASE_POOL else 0
+)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
+if DATABASE_POOL:
+    if not _postgres:
+        raise ImproperlyConfigured("DATABASE_POOL needs a PostgreSQL DATABASE_URL.")
+    if DATABASES["default"]["CONN_MAX_AGE"]:
+        raise ImproperlyConfigured("DATABASE_POOL and CONN_MAX_AGE exclude each other: set CONN_MAX_AGE=0.")
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=8),
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # `make run` has the web server, the worker and beat writing one SQLite file: a writer waits this many
     # seconds for another's lock instead of failing at once with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+elif _postgres:
     # A database that does not answer fails a request (and /readyz) in seconds, not after TCP's minutes.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
@@ -363,8 +384,37 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# Where generated files (progress reports' PDFs, every FileField) are kept: FILE_STORAGE=filesystem (MEDIA_ROOT,
+# the default: one machine, or a disk every web server and worker mounts), database (accounts.storage: shared by
+# whatever shares the database, no set-up) or s3 (an S3-compatible object store through django-storages, private:
+# files are handed out by the access-checked views that own them, never by a public address).
+FILE_STORAGE = env.str("FILE_STORAGE", default="filesystem")
+_file_storages: dict[str, dict[str, object]] = {
+    "filesystem": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "database": {"BACKEND": "accounts.storage.DatabaseStorage"},
+}
+if FILE_STORAGE == "s3":
+    if not env.str("S3_BUCKET", default=""):
+        raise ImproperlyConfigured("FILE_STORAGE=s3 needs S3_BUCKET (and the store's credentials).")
+    _file_storages["s3"] = {
+        # django-storages[s3] (boto3); S3_ENDPOINT_URL names a store other than AWS's (MinIO, Ceph, R2, ...).
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET"),
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("S3_PREFIX", default=""),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+if FILE_STORAGE not in _file_storages:
+    raise ImproperlyConfigured(f"FILE_STORAGE must be one of filesystem, database, s3 (not {FILE_STORAGE!r}).")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _file_storages[FILE_STORAGE],
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -1,4 +1,5 @@
 from .audit import AuditCheckpoint, AuditEvent
+from .files import StoredFile
 from .mfa import RecoveryCode, RecoveryCodeDevice, recovery_code_digest
 from .patient import DEMOGRAPHIC_FIELDS, CareTeamMembership, Patient, PatientUserObjectPermission
 from .practice import MAX_REVIEW_LEAD_DAYS, PaperSize, Practice
@@ -20,6 +21,7 @@ __all__ = [
     "RecoveryCode",
     "RecoveryCodeDevice",
     "Role",
+    "StoredFile",
     "User",
     "recovery_code_digest",
 ]

@@ -1,34 +1,41 @@
 """The daily review-reminder sweep: due soon (the practice's lead days before), due today, overdue after.
 
 Each kind is sent at most once per plan and review date, however many times the sweep runs and however
-many workers run it at once: the unique constraint `reminder_once_per_kind_and_due_date` decides, each
-insert in its own savepoint. Only a reminder this run created notifies anyone: an in-app notification
-and an email to the plan's therapist, and for an overdue review also to the therapist's supervisor.
+many workers run it at once: the unique constraint `reminder_once_per_kind_and_due_date` decides (a batch's
+reminders go in with one INSERT that skips those already there). Only a reminder this run created notifies
+anyone: an in-app notification and an email to the plan's therapist, and for an overdue review also to the
+therapist's supervisor. The sweep reads only the plans owed a reminder, a batch at a time, so its time and
+memory follow the reminders due, not the plans open (`make bench-sweep`: 100,000 active plans).
 
-Emails leave after commit and carry no PHI: the patient's initials, the due date and a link to the plan,
-nothing else. Reminders are not reads of patient data, so they write no audit events; the counts are logged.
+Emails leave after commit (sent here, or queued for the worker in batches) and carry no PHI: the patient's
+initials, the due date and a link to the plan, nothing else. Reminders are not reads of patient data, so
+they write no audit events; the counts are logged.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import logging
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db import transaction
+from django.db.models import Case, CharField, Exists, OuterRef, Q, Value, When
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from accounts.audit import AuditContext
-from accounts.models import MAX_REVIEW_LEAD_DAYS, User
+from accounts.models import Practice, User
 from reviews.models import AlertKind, Notification, ReminderKind, ReviewReminder
+from reviews.services.reports import BROKER_ERRORS
 from treatment.models import PlanStatus, ReviewStatus, TreatmentPlan
 
 logger = logging.getLogger(__name__)
@@ -53,33 +60,26 @@ def reminder_kind(plan: TreatmentPlan, today: datetime.date) -> ReminderKind | N
 
 
 def review_reminders_send(
-    *, today: datetime.date | None = None, by: AuditContext | None = None, at_practice_hour: bool = False
+    *,
+    today: datetime.date | None = None,
+    by: AuditContext | None = None,
+    at_practice_hour: bool = False,
+    queue_emails: bool = False,
 ) -> dict[str, int]:
     """Create the reminders that are due and notify their recipients; returns counts.
 
     `today` is each practice's own date unless given (then it is every practice's). With `at_practice_hour`
     (the hourly beat sweep) a practice is reminded only once its clock has reached its
     `review_reminder_hour`; by hand, or for a given day, everything due goes now. The counts are the
-    reminders created per kind, the in-app notifications, and the emails sent; emails leave when the
-    caller's transaction commits (at once outside one) and `emails` counts them as they go.
+    reminders created per kind, the in-app notifications, and the emails; emails leave when the caller's
+    transaction commits (at once outside one). With `queue_emails` (the beat sweep) they are handed to the
+    worker in messages of `EMAIL_BATCH` (`reviews.send_reminder_emails`) and `emails` counts those handed
+    over; otherwise they are sent here and `emails` counts them as they go.
     """
     counts = dict.fromkeys(ReminderKind.values, 0) | {"notifications": 0, "emails": 0}
-    counts["emails"] += _retry_unsent_emails()
-    local_now: dict[object, datetime.datetime] = {}
-    for plan in _candidates(today):
-        practice = plan.patient.practice
-        now = local_now.setdefault(practice.pk, practice.now())
-        if at_practice_hour and today is None and now.hour < practice.review_reminder_hour:
-            continue
-        day = today or now.date()
-        kind = reminder_kind(plan, day)
-        due = plan.next_review_date  # a plan with a reminder kind has a review date
-        if kind is None or due is None or getattr(plan, f"sent_{kind}"):
-            continue
-        notifications = _remind(plan, kind, due, day, counts)
-        if notifications is not None:
-            counts[kind] += 1
-            counts["notifications"] += len(notifications)
+    counts["emails"] += _retry_unsent_emails(queue=queue_emails)
+    for batch in _candidates(today, at_practice_hour=at_practice_hour):
+        _remind(batch, counts, queue_emails=queue_emails)
     resolved = _resolve_stale()
     logger.info(
         "Review reminders (%s): %s; %d stale resolved",
@@ -90,30 +90,111 @@ def review_reminders_send(
     return counts
 
 
-def _candidates(today: datetime.date | None) -> list[TreatmentPlan]:
-    """One indexed query (status, next_review_date): the active plans whose review falls within any lead.
+#: Plans read, reminded and committed together: the sweep's memory is bounded by this, not by the plans due.
+BATCH_SIZE = 500
+#: Notifications per `reviews.send_reminder_emails` message: a sweep of 3,000 reminders is a few dozen messages.
+EMAIL_BATCH = 100
 
-    Each row says which kinds were already sent for its current review date (the constraint's index),
-    so a plan that has had today's reminder costs nothing more.
+
+@dataclass(frozen=True)
+class Candidate:
+    """A plan owed the reminder `kind` for its review date `due`, on the practice's `day`."""
+
+    plan: TreatmentPlan
+    kind: ReminderKind
+    due: datetime.date
+    day: datetime.date
+
+
+def _practice_days(today: datetime.date | None, at_practice_hour: bool) -> dict[tuple[datetime.date, int], list]:
+    """The practices to sweep, grouped by (their date, their lead days): practices are few, plans many.
+
+    A practice whose clock has not reached its reminder hour is left out of the hourly sweep.
     """
-    # A practice's calendar may be a day ahead of UTC's (UTC+14), never more.
-    horizon = (today or timezone.now().date() + datetime.timedelta(days=1)) + datetime.timedelta(
-        days=MAX_REVIEW_LEAD_DAYS
+    groups: dict[tuple[datetime.date, int], list] = {}
+    practices = Practice.objects.only("id", "time_zone", "review_reminder_lead_days", "review_reminder_hour")
+    for practice in practices.order_by("pk"):
+        now = practice.now()
+        if at_practice_hour and today is None and now.hour < practice.review_reminder_hour:
+            continue
+        groups.setdefault((today or now.date(), practice.review_reminder_lead_days), []).append(practice.pk)
+    return groups
+
+
+def _candidates(today: datetime.date | None, *, at_practice_hour: bool = False) -> Iterator[list[Candidate]]:
+    """The active plans owed a reminder now, in batches of `BATCH_SIZE`, by review date.
+
+    One indexed query (status, next_review_date) per batch selects only what is due: the kind each plan's
+    review date calls for on its practice's date is computed in SQL (a CASE per group of practices sharing
+    a date and lead days), and a plan that already has that kind for that date is left out there (the
+    constraint's index), so a sweep with nothing due reads no plan at all. Pages follow the (review date,
+    id) order from the last row read (keyset), so each page is an index range, however far the sweep is.
+    """
+    groups = _practice_days(today, at_practice_hour)
+    if not groups:
+        return
+    whens: list[When] = []
+    day_of: dict[object, datetime.date] = {}
+    for (day, lead), practice_ids in groups.items():
+        in_group = Q(patient__practice_id__in=practice_ids)
+        day_of.update(dict.fromkeys(practice_ids, day))
+        soon = Q(next_review_date__gt=day, next_review_date__lte=day + datetime.timedelta(days=lead))
+        whens += [
+            When(in_group & Q(next_review_date__lt=day), then=Value(ReminderKind.OVERDUE.value)),
+            When(in_group & Q(next_review_date=day), then=Value(ReminderKind.DUE.value)),
+            When(in_group & soon, then=Value(ReminderKind.DUE_SOON.value)),
+        ]
+    horizon = max(day + datetime.timedelta(days=lead) for day, lead in groups)
+    # Sent already: today's kind, or "overdue", the last word on a review date (a sweep run by hand for an
+    # earlier day sends nothing after it).
+    sent = ReviewReminder.objects.filter(
+        Q(kind=OuterRef("kind")) | Q(kind=ReminderKind.OVERDUE),
+        plan=OuterRef("pk"),
+        due_date=OuterRef("next_review_date"),
     )
-    sent = {
-        f"sent_{kind}": Exists(
-            ReviewReminder.objects.filter(plan=OuterRef("pk"), kind=kind, due_date=OuterRef("next_review_date"))
-        )
-        for kind in ReminderKind.values
-    }
-    return list(
+    due = (
         TreatmentPlan.objects.filter(status=PlanStatus.ACTIVE, next_review_date__lte=horizon)
-        .select_related("patient__practice", "therapist__supervisor")
-        .annotate(**sent)
-        # Overdue is the last word on a review date: those plans have nothing left to send.
-        .filter(sent_overdue=False)  # type: ignore[misc]  # django-stubs cannot see annotations given as **kwargs
+        .annotate(kind=Case(*whens, default=None, output_field=CharField()))
+        .filter(kind__isnull=False)
+        .exclude(Exists(sent))
+        # What a reminder and its notifications say, nothing more: the plan's heavy columns stay in the database.
+        .select_related("patient", "therapist__supervisor")
+        .only(*CANDIDATE_FIELDS)
         .order_by("next_review_date", "pk")
     )
+    after = Q()
+    while True:
+        plans = list(due.filter(after)[:BATCH_SIZE])
+        if plans:
+            yield [
+                Candidate(plan, ReminderKind(plan.kind), plan.next_review_date, day_of[plan.patient.practice_id])
+                for plan in plans
+                if plan.next_review_date is not None  # (always: the query selects by it)
+            ]
+        if len(plans) < BATCH_SIZE:
+            return
+        last = plans[-1]
+        date = last.next_review_date
+        after = Q(next_review_date__gt=date) | Q(next_review_date=date, pk__gt=last.pk)
+
+
+#: The columns the candidates are read with (`_notification`, `_recipients`, `_plan_path` use no others).
+CANDIDATE_FIELDS = (
+    "id",
+    "next_review_date",
+    "patient__id",
+    "patient__first_name",
+    "patient__last_name",
+    "patient__practice_id",
+    "therapist__id",
+    "therapist__email",
+    "therapist__full_name",
+    "therapist__is_active",
+    "therapist__supervisor__id",
+    "therapist__supervisor__email",
+    "therapist__supervisor__full_name",
+    "therapist__supervisor__is_active",
+)
 
 
 def _recipients(plan: TreatmentPlan, kind: str) -> list[User]:
@@ -124,27 +205,36 @@ def _recipients(plan: TreatmentPlan, kind: str) -> list[User]:
     return [person for person in people if person.is_active]
 
 
-def _remind(
-    plan: TreatmentPlan, kind: str, due: datetime.date, today: datetime.date, counts: dict[str, int]
-) -> list[Notification] | None:
-    """Create the reminder (for the review date `due`) and its notifications in one savepoint; None when another
-    run already did."""
-    try:
-        with transaction.atomic():
-            reminder = ReviewReminder.objects.create(plan=plan, kind=kind, due_date=due)
-            notifications = Notification.objects.bulk_create(
-                [_notification(plan, reminder, person, today) for person in _recipients(plan, kind)]
-            )
-            ids = [n.pk for n in notifications]
+def _remind(batch: list[Candidate], counts: dict[str, int], *, queue_emails: bool) -> None:
+    """Create a batch's reminders and their notifications in one transaction; count only what this run created.
 
-            def send() -> None:
-                counts["emails"] += _email(ids)
+    The reminders go in with one INSERT that skips any the unique constraint already holds (another run, or
+    another worker at the same moment: PostgreSQL makes the second insert wait for the first's commit, then
+    skip); reading back the ids this run generated says which are its own, and only those notify anyone.
+    No savepoint: nothing in the batch is expected to fail, and an error fails the whole sweep anyway.
+    """
+    reminders = [ReviewReminder(plan=c.plan, kind=c.kind, due_date=c.due) for c in batch]
+    with transaction.atomic(savepoint=False):
+        ReviewReminder.objects.bulk_create(reminders, ignore_conflicts=True)
+        ours = set(ReviewReminder.objects.filter(pk__in=[r.pk for r in reminders]).values_list("pk", flat=True))
+        notifications: list[Notification] = []
+        for candidate, reminder in zip(batch, reminders, strict=True):
+            if reminder.pk in ours:
+                counts[candidate.kind] += 1
+                notifications += [
+                    _notification(candidate.plan, reminder, person, candidate.day)
+                    for person in _recipients(candidate.plan, candidate.kind)
+                ]
+        Notification.objects.bulk_create(notifications)
+        counts["notifications"] += len(notifications)
+        ids = [n.pk for n in notifications if n.recipient.email]
 
-            # robust: a failed send is logged and retried by a later sweep; it never undoes the reminder.
-            transaction.on_commit(send, robust=True)
-    except IntegrityError:
-        return None
-    return notifications
+        def deliver() -> None:
+            counts["emails"] += _deliver(ids, queue=queue_emails)
+
+        # robust: a failed send is logged and retried by a later sweep; it never undoes the reminders.
+        if ids:
+            transaction.on_commit(deliver, robust=True)
 
 
 def _plan_path(plan: TreatmentPlan) -> str:
@@ -154,10 +244,16 @@ def _plan_path(plan: TreatmentPlan) -> str:
         return f"/plans/{plan.pk}/"
 
 
+@functools.lru_cache(maxsize=256)
+def _date_text(day: datetime.date, language: str | None) -> str:
+    """A due date as the notifications write it: a sweep's thousands of reminders share a handful of dates."""
+    return date_format(day)
+
+
 def _notification(plan: TreatmentPlan, reminder: ReviewReminder, recipient: User, today: datetime.date) -> Notification:
     """What a reminder says to the therapist, or to their supervisor: no PHI beyond the patient's initials."""
     initials = plan.patient.initials
-    due = date_format(reminder.due_date)
+    due = _date_text(reminder.due_date, translation.get_language())
     days = (reminder.due_date - today).days
     whose = "The" if recipient.pk == plan.therapist_id else f"{plan.therapist.get_full_name()}'s"
     whose = f"{whose} treatment plan for {initials}"
@@ -253,8 +349,9 @@ def _email_message(notification: Notification, connection: BaseEmailBackend) -> 
     return email
 
 
-def _retry_unsent_emails() -> int:
-    """Send the recent reminder and alert emails an earlier run could not (a mail server down for a while)."""
+def _retry_unsent_emails(*, queue: bool = False) -> int:
+    """Send (or queue) the recent reminder and alert emails an earlier run could not (a mail server or broker down
+    a while)."""
     now = timezone.now()
     ids = list(
         Notification.objects.filter(
@@ -267,7 +364,39 @@ def _retry_unsent_emails() -> int:
         .exclude(recipient__email="")
         .values_list("pk", flat=True)
     )
-    return _email(ids) if ids else 0
+    return _deliver(ids, queue=queue) if ids else 0
+
+
+def _deliver(notification_ids: list[uuid.UUID], *, queue: bool) -> int:
+    """Send these notifications' emails now, or hand them to the worker `EMAIL_BATCH` at a time.
+
+    Queued, the count is of the emails handed over. A broker that is down loses nothing: the notifications
+    keep `emailed_at` empty and a later sweep queues them again (`_retry_unsent_emails`).
+    """
+    if not queue:
+        return _email(notification_ids)
+    from reviews.tasks.reminders import send_reminder_emails
+
+    queued = 0
+    for start in range(0, len(notification_ids), EMAIL_BATCH):
+        batch = notification_ids[start : start + EMAIL_BATCH]
+        try:
+            send_reminder_emails.delay([str(pk) for pk in batch])
+        except BROKER_ERRORS as error:
+            logger.warning(
+                "The broker did not take %d reminder email(s) (%s: %s); a later sweep queues them again",
+                len(notification_ids) - start,
+                type(error).__name__,
+                error,
+            )
+            break
+        queued += len(batch)
+    return queued
+
+
+def reminder_emails_send(*, notification_ids: list[uuid.UUID] | list[str]) -> int:
+    """Send the reminder emails of these notifications, once each (the worker's half of a queued sweep)."""
+    return _email([uuid.UUID(str(pk)) for pk in notification_ids])
 
 
 def _resolve_stale() -> int:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime
 import logging
 import time
+import uuid
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -41,6 +42,7 @@ from kombu.exceptions import OperationalError as BrokerOperationalError
 
 from accounts.access import can
 from accounts.audit import Action, AuditContext, audit_record
+from accounts.models import Practice
 from accounts.validators import check_clinical_dates
 from reviews.models import ProgressReport, ReportStatus
 from reviews.reports import render_pdf, report_filename, report_html
@@ -145,37 +147,56 @@ def report_request(
         raise PermissionDenied("You cannot see this plan.")
     period_start, period_end = _period(plan, period_start, period_end)
     with transaction.atomic():
-        if by.user is None:
-            report, created = ProgressReport.objects.get_or_create(
-                plan=plan,
-                period_start=period_start,
-                period_end=period_end,
-                requested_by=None,
-                defaults={"include_narratives": include_narratives},
-            )
-        else:
-            report = ProgressReport.objects.create(
-                plan=plan,
-                period_start=period_start,
-                period_end=period_end,
-                requested_by=by.user,
-                include_narratives=include_narratives,
-            )
-            created = True
+        report, created = _report_create(
+            by=by, plan=plan, period_start=period_start, period_end=period_end, include_narratives=include_narratives
+        )
         if created:
-            audit_record(
-                by,
-                Action.CREATE,
-                report,
-                patient=plan.patient,
-                changes={
-                    "period_start": str(period_start),
-                    "period_end": str(period_end),
-                    "include_narratives": report.include_narratives,
-                },
-            )
             _enqueue_on_commit([str(report.pk)])
     return report
+
+
+def _report_create(
+    *,
+    by: AuditContext,
+    plan: TreatmentPlan,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    include_narratives: bool = True,
+) -> tuple[ProgressReport, bool]:
+    """The `pending` row and its audit event (inside the caller's transaction); its render is the caller's to queue.
+
+    Without a user (the monthly run) the same plan and period gives back the report already asked for.
+    """
+    if by.user is None:
+        report, created = ProgressReport.objects.get_or_create(
+            plan=plan,
+            period_start=period_start,
+            period_end=period_end,
+            requested_by=None,
+            defaults={"include_narratives": include_narratives},
+        )
+    else:
+        report = ProgressReport.objects.create(
+            plan=plan,
+            period_start=period_start,
+            period_end=period_end,
+            requested_by=by.user,
+            include_narratives=include_narratives,
+        )
+        created = True
+    if created:
+        audit_record(
+            by,
+            Action.CREATE,
+            report,
+            patient=plan.patient,
+            changes={
+                "period_start": str(period_start),
+                "period_end": str(period_end),
+                "include_narratives": report.include_narratives,
+            },
+        )
+    return report, created
 
 
 def report_retry(*, by: AuditContext, report: ProgressReport) -> ProgressReport:
@@ -353,36 +374,77 @@ def previous_month(today: datetime.date) -> tuple[datetime.date, datetime.date]:
     return last.replace(day=1), last
 
 
+#: Plans the monthly run asks for in one transaction; their renders go to the broker together after its commit,
+#: so a run over 100,000 plans holds at most this many rows and messages at a time.
+MONTHLY_BATCH = 200
+
+
 def monthly_reports_request(*, by: AuditContext, today: datetime.date | None = None) -> dict[str, int]:
     """Ask for last month's report of every active plan (the month before each practice's today).
 
     Idempotent: a plan and month already asked for is counted as `existing`, not asked again. A plan
-    that started after that month has nothing to report and is `skipped`.
+    that started after that month has nothing to report and is `skipped`. Plans are taken `MONTHLY_BATCH` at a
+    time, by id: one query says which of a batch were asked for already, the batch's reports are written in one
+    transaction, and once it commits their renders are handed to the broker in one go (which stops at the
+    first refusal of a broker that is down, leaving the rest for the recovery sweep).
     """
     counts = {"created": 0, "existing": 0, "skipped": 0}
-    plans = (
+    practices = {practice.pk: practice for practice in Practice.objects.all()}
+    active = (
         TreatmentPlan.objects.filter(status=PlanStatus.ACTIVE)
-        .select_related("patient__practice")
+        .select_related("patient")
+        .only("id", "start_date", "patient__id", "patient__practice_id")
         .order_by("pk")
-        .iterator(chunk_size=500)
     )
-    for plan in plans:
-        start, end = previous_month(today or plan.patient.practice.today())
-        if plan.start_date > end:
-            counts["skipped"] += 1
-            continue
-        asked = ProgressReport.objects.filter(
-            plan=plan, period_start=start, period_end=end, requested_by__isnull=True
-        ).exists()
-        if asked:
-            counts["existing"] += 1
-            continue
-        try:
-            report_request(by=by, plan=plan, period_start=start, period_end=end)
-        except ValidationError as error:  # a month not over yet where `today` was given: leave the plan out
-            logger.warning("Monthly progress report of plan %s not asked for: %s", plan.pk, error.messages)
-            counts["skipped"] += 1
-            continue
-        counts["created"] += 1
+    after = Q()
+    while True:
+        batch = list(active.filter(after)[:MONTHLY_BATCH])
+        if batch:
+            _monthly_batch(batch, practices, by=by, today=today, counts=counts)
+        if len(batch) < MONTHLY_BATCH:
+            break
+        after = Q(pk__gt=batch[-1].pk)
     logger.info("Monthly progress reports: %s", counts)
     return counts
+
+
+def _monthly_batch(
+    plans: list[TreatmentPlan],
+    practices: dict[uuid.UUID, Practice],
+    *,
+    by: AuditContext,
+    today: datetime.date | None,
+    counts: dict[str, int],
+) -> None:
+    periods: dict[object, tuple[datetime.date, datetime.date]] = {}
+    for plan in plans:
+        plan.patient.practice = practices[plan.patient.practice_id]  # one Practice object per practice, shared
+        periods[plan.pk] = previous_month(today or plan.patient.practice.today())
+    asked = set(
+        ProgressReport.objects.filter(plan__in=[plan.pk for plan in plans], requested_by__isnull=True).values_list(
+            "plan_id", "period_start", "period_end"
+        )
+    )
+    created: list[str] = []
+    with transaction.atomic():
+        for plan in plans:
+            start, end = periods[plan.pk]
+            if plan.start_date > end:
+                counts["skipped"] += 1
+                continue
+            if (plan.pk, start, end) in asked:
+                counts["existing"] += 1
+                continue
+            try:
+                _period(plan, start, end)
+            except ValidationError as error:  # a month not over yet where `today` was given: leave the plan out
+                logger.warning("Monthly progress report of plan %s not asked for: %s", plan.pk, error.messages)
+                counts["skipped"] += 1
+                continue
+            report, new = _report_create(by=by, plan=plan, period_start=start, period_end=end)
+            if new:
+                created.append(str(report.pk))
+                counts["created"] += 1
+            else:  # another run asked for it since this batch was read
+                counts["existing"] += 1
+        _enqueue_on_commit(created)

@@ -40,3 +40,25 @@ def grow_goal_tree(plan, therapist, *, chains: int, entries_per_goal: int) -> li
     )
     plan_recalculate(plan)
     return goals
+
+
+def therapist_and_patient():
+    """A practice (signing in without a second factor: the benchmarks measure pages, not the sign-in), a
+    therapist of it and their patient, as the services make them."""
+    from accounts.audit import AuditContext
+    from accounts.models import Practice, Role, User
+    from accounts.services import patient_create
+
+    practice = Practice.objects.create(name="Bench practice", mfa_required=False)
+    therapist = User.objects.create_user(
+        "t@bench.example", "x", practice=practice, role=Role.THERAPIST, full_name="Bench Therapist"
+    )
+    patient = patient_create(
+        by=AuditContext.system("bench"),
+        practice=practice,
+        primary_therapist=therapist,
+        first_name="Bench",
+        last_name="Patient",
+        date_of_birth=datetime.date(1990, 1, 1),
+    )
+    return therapist, patient

@@ -102,23 +102,9 @@ def main():
         connection.settings_dict["TEST"]["NAME"] = f"{old_name}_bench_pages"
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        from accounts.audit import AuditContext
-        from accounts.models import Practice, Role, User
-        from accounts.services import patient_create
+        from tests.benchmarks.data import therapist_and_patient
 
-        # The benchmark signs in with force_login (no second factor): it measures pages, not the sign-in.
-        practice = Practice.objects.create(name="Bench practice", mfa_required=False)
-        therapist = User.objects.create_user(
-            "t@bench.example", "x", practice=practice, role=Role.THERAPIST, full_name="Bench Therapist"
-        )
-        patient = patient_create(
-            by=AuditContext.system("bench"),
-            practice=practice,
-            primary_therapist=therapist,
-            first_name="Bench",
-            last_name="Patient",
-            date_of_birth=datetime.date(1990, 1, 1),
-        )
+        therapist, patient = therapist_and_patient()
         plan = build(therapist, patient)
         # A page still being written answers 500: print that, not its traceback.
         client = Client(raise_request_exception=False)

@@ -17,7 +17,7 @@ from django.core.management import CommandError, call_command
 from django.db import OperationalError
 
 from reviews.models import Notification, ReviewReminder
-from reviews.tasks import send_review_reminders
+from reviews.tasks import send_reminder_emails, send_review_reminders
 from tests.factories import PlanFactory
 
 DUE = datetime.date(2026, 10, 8)
@@ -114,12 +114,22 @@ def test_a_bad_date_exits_non_zero_from_the_shell():
 
 
 @pytest.mark.django_db
-def test_the_task_runs_the_sweep_for_the_date_given(plan, owner, django_capture_on_commit_callbacks, mailoutbox):
+def test_the_task_runs_the_sweep_for_the_date_given(
+    plan, owner, supervisor, django_capture_on_commit_callbacks, mailoutbox, monkeypatch
+):
+    queued = []
+    monkeypatch.setattr(send_reminder_emails, "delay", queued.append)
     with django_capture_on_commit_callbacks(execute=True):
         counts = send_review_reminders.apply(kwargs={"today": "2026-10-09"}).get()
 
-    assert counts["overdue"] == 1 and counts["notifications"] == 2
+    assert counts["overdue"] == 1 and counts["notifications"] == 2 and counts["emails"] == 2
     assert ReviewReminder.objects.get(plan=plan).kind == "overdue"
+    # The beat sweep sends no email itself: it queues them, after its commit, for a worker to send.
+    assert mailoutbox == []
+    assert [len(ids) for ids in queued] == [2]
+    assert send_reminder_emails.apply(args=[queued[0]]).get() == 2
+    assert sorted(m.to[0] for m in mailoutbox) == sorted([owner.email, supervisor.email])
+    assert send_reminder_emails.apply(args=[queued[0]]).get() == 0  # a message delivered twice sends nothing
     assert len(mailoutbox) == 2
     with django_capture_on_commit_callbacks(execute=True):
         assert send_review_reminders.apply(kwargs={"today": "2026-10-09"}).get()["overdue"] == 0
