@@ -84,12 +84,13 @@ def _notification(plan: TreatmentPlan, reminder: ReviewReminder, recipient: User
     """What the reminder says: no PHI beyond the patient's initials (as the review reminders)."""
     initials = plan.patient.initials
     whose = "Your" if recipient.pk == plan.therapist_id else f"{plan.therapist.get_full_name()}'s"
-    waiting = {
+    awaits: dict[str, str] = {
         SignatureStatus.UNSIGNED: "the clinician's signature",
         SignatureStatus.AMENDED_UNSIGNED: "signing again after its amendment",
         SignatureStatus.AWAITING_CLIENT: "the client's signature",
         SignatureStatus.AWAITING_SUPERVISOR: "the supervisor's co-signature",
-    }.get(plan.signature_status, "its signatures")
+    }
+    waiting = awaits.get(plan.signature_status, "its signatures")
     body = (
         f"{whose} treatment plan for {initials} started on {date_format(plan.start_date)} and is not fully signed "
         f"yet: it awaits {waiting}."
