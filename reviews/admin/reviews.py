@@ -18,7 +18,7 @@ from accounts.admin_base import ReadOnlyAdmin, ReadOnlyInline
 from reviews.models import PlanReview, PlanSignature, PlanVersion
 
 #: What a signature shows in admin (never the image bytes themselves: `has_image` says whether there is one).
-SIGNATURE_ADMIN_FIELDS = [
+SIGNATURE_ADMIN_FIELDS: tuple[str, ...] = (
     "role",
     "signer_name",
     "signer",
@@ -29,7 +29,16 @@ SIGNATURE_ADMIN_FIELDS = [
     "recorded_by",
     "content_hash",
     "has_image",
-]
+)
+
+SIGNATURE_DETAIL_FIELDS: tuple[str, ...] = (
+    "plan",
+    "version",
+    *SIGNATURE_ADMIN_FIELDS,
+    "intent_statement",
+    "signer_license",
+    "image_preview",
+)
 
 
 class PlanSignatureInline(ReadOnlyInline):
@@ -37,8 +46,7 @@ class PlanSignatureInline(ReadOnlyInline):
 
     model = PlanSignature
     fk_name = "version"
-    fields = SIGNATURE_ADMIN_FIELDS
-    readonly_fields = fields
+    fields = readonly_fields = SIGNATURE_ADMIN_FIELDS
     ordering = ["-signed_at"]
     can_delete = False
     show_change_link = True
@@ -109,8 +117,7 @@ class PlanSignatureAdmin(ReadOnlyAdmin):
     search_fields = ["plan__title", "plan__patient__last_name", "plan__patient__external_id", "signer_name"]
     date_hierarchy = "signed_at"
     list_select_related = ["plan__patient", "version"]
-    fields = ["plan", "version", *SIGNATURE_ADMIN_FIELDS, "intent_statement", "signer_license", "image_preview"]
-    readonly_fields = fields
+    fields = readonly_fields = SIGNATURE_DETAIL_FIELDS
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).defer("version__snapshot")
