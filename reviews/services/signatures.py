@@ -41,7 +41,6 @@ from reviews.models import (
     CLIENT_SIGNATURE_METHODS,
     CLIENT_SIGNATURE_ROLES,
     REASON_METHODS,
-    Notification,
     PlanSignature,
     PlanVersion,
     ReminderKind,
@@ -49,6 +48,7 @@ from reviews.models import (
     SignatureMethod,
     SignatureRole,
 )
+from reviews.services.signature_reminders import unsigned_reminders_settle
 from reviews.services.versions import version_seal
 from reviews.snapshots import plan_snapshot
 from treatment.models import SignatureStatus, TreatmentPlan
@@ -445,12 +445,5 @@ def _sign_locked(
 
 def _settle_unsigned_reminders(plan: TreatmentPlan, now: Any) -> None:
     """A fully signed plan answers the reminders that it was unsigned, and the notifications they sent."""
-    open_reminders = list(
-        ReviewReminder.objects.filter(plan=plan, kind=ReminderKind.UNSIGNED, resolved_at__isnull=True).values_list(
-            "pk", flat=True
-        )
-    )
-    if not open_reminders:
-        return
-    ReviewReminder.objects.filter(pk__in=open_reminders).update(resolved_at=now)
-    Notification.objects.filter(reminder_id__in=open_reminders, read_at__isnull=True).update(read_at=now)
+    open_reminders = ReviewReminder.objects.filter(plan=plan, kind=ReminderKind.UNSIGNED, resolved_at__isnull=True)
+    unsigned_reminders_settle(list(open_reminders.values_list("pk", flat=True)), now)
