@@ -295,6 +295,9 @@ SPECTACULAR_SETTINGS = {
         "ReviewStatusEnum": "treatment.models.ReviewStatus",
         "ReportStatusEnum": "reviews.models.ReportStatus",
         "InstrumentCodeEnum": "treatment.instruments.INSTRUMENT_CODES",
+        "RoleEnum": "accounts.models.Role",
+        "SignatureRoleEnum": "reviews.models.SignatureRole",
+        "SignatureStatusEnum": "treatment.models.SignatureStatus",
     },
 }
 

@@ -19,7 +19,7 @@ import datetime
 import functools
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -80,7 +80,14 @@ def review_reminders_send(
     counts["emails"] += _retry_unsent_emails(queue=queue_emails)
     for batch in _candidates(today, at_practice_hour=at_practice_hour):
         _remind(batch, counts, queue_emails=queue_emails)
-    resolved = _resolve_stale()
+    # The plans still unsigned some days after they started: the same sweep, reminders and notifications.
+    # Imported here because that pass builds on this module's helpers (`_remind`).
+    from reviews.services.signature_reminders import unsigned_reminders_send
+
+    resolved = unsigned_reminders_send(
+        today=today, counts=counts, at_practice_hour=at_practice_hour, queue_emails=queue_emails
+    )
+    resolved += _resolve_stale()
     logger.info(
         "Review reminders (%s): %s; %d stale resolved",
         by.user_agent if by is not None else "sweep",
@@ -205,14 +212,24 @@ def _recipients(plan: TreatmentPlan, kind: str) -> list[User]:
     return [person for person in people if person.is_active]
 
 
-def _remind(batch: list[Candidate], counts: dict[str, int], *, queue_emails: bool) -> None:
+def _remind(
+    batch: list[Candidate],
+    counts: dict[str, int],
+    *,
+    queue_emails: bool,
+    recipients: Callable[[TreatmentPlan, str], list[User]] | None = None,
+    notification: Callable[[TreatmentPlan, ReviewReminder, User, datetime.date], Notification] | None = None,
+) -> None:
     """Create a batch's reminders and their notifications in one transaction; count only what this run created.
+    Another kind of reminder (`unsigned`) names its own recipients and words.
 
     The reminders go in with one INSERT that skips any the unique constraint already holds (another run, or
     another worker at the same moment: PostgreSQL makes the second insert wait for the first's commit, then
     skip); reading back the ids this run generated says which are its own, and only those notify anyone.
     No savepoint: nothing in the batch is expected to fail, and an error fails the whole sweep anyway.
     """
+    recipients = recipients or _recipients
+    notification = notification or _notification
     reminders = [ReviewReminder(plan=c.plan, kind=c.kind, due_date=c.due) for c in batch]
     with transaction.atomic(savepoint=False):
         ReviewReminder.objects.bulk_create(reminders, ignore_conflicts=True)
@@ -222,8 +239,8 @@ def _remind(batch: list[Candidate], counts: dict[str, int], *, queue_emails: boo
             if reminder.pk in ours:
                 counts[candidate.kind] += 1
                 notifications += [
-                    _notification(candidate.plan, reminder, person, candidate.day)
-                    for person in _recipients(candidate.plan, candidate.kind)
+                    notification(candidate.plan, reminder, person, candidate.day)
+                    for person in recipients(candidate.plan, candidate.kind)
                 ]
         Notification.objects.bulk_create(notifications)
         counts["notifications"] += len(notifications)
@@ -411,6 +428,7 @@ def _resolve_stale() -> int:
     )
     stale = list(
         ReviewReminder.objects.filter(resolved_at__isnull=True)
+        .exclude(kind=ReminderKind.UNSIGNED)  # not about a review date: `signature_reminders` settles those
         .exclude(Exists(still_due))
         .order_by()
         .values_list("pk", flat=True)

@@ -1,10 +1,13 @@
-"""The dashboard: what needs review, reviews awaiting the user's co-signature, measures due, the caseload (a
-supervisor's and an admin's by therapist), notifications."""
+"""The dashboard: what needs review, reviews awaiting the user's co-signature, plans awaiting signatures, measures
+due, the caseload (a supervisor's and an admin's by therapist), notifications."""
+
+from typing import cast
 
 from django.urls import path
 from django.views.generic import TemplateView
 
 from accounts.audit import Action, AuditContext, audit_record_many
+from accounts.models import User
 from reviews import selectors
 from treatment.measure_selectors import plans_with_measures_due
 
@@ -19,16 +22,25 @@ class DashboardView(TemplateView):
         awaiting_cosign = list(selectors.reviews_awaiting_cosign(user))
         # The measures due on the user's own plans (three queries, however many); a practice admin carries none.
         due_plans = plans_with_measures_due([row.plan for row in caseload.mine], today)
+        signatures = selectors.signature_queues(cast(User, user))  # signed in: the login middleware saw to it
         # Every plan on the page is a read of that patient's record (once, though it may show in two sections).
         shown = {plan.pk: plan for plan in caseload.plans}
         for review in awaiting_cosign:
             shown.setdefault(review.plan_id, review.plan)
+        for plan in (
+            *signatures.to_sign,
+            *signatures.awaiting_client,
+            *signatures.awaiting_supervisor,
+            *signatures.to_cosign,
+        ):
+            shown.setdefault(plan.pk, plan)
         audit_record_many(AuditContext.from_request(self.request), Action.VIEW, shown.values())
         return super().get_context_data(
             today=today,
             caseload=caseload,
             awaiting_cosign=awaiting_cosign,
             due_plans=due_plans,
+            signatures=signatures,
             currency=selectors.plan_currency(user, today),
             latest_notifications=selectors.latest_unread_notifications(user),
             lead_days=user.practice.review_reminder_lead_days if user.practice_id else None,

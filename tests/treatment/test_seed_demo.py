@@ -213,12 +213,12 @@ def test_rerunning_creates_and_changes_nothing(seeded):
     assert len(first["plans"]) == len(WITH_PLANS)
     assert "7 treatment plans" in seeded
     assert (
-        "44 measurements, 2 safety flags, 2 plan reviews, 3 review reminders, 10 notifications, 1 progress reports."
-        in seeded
+        "44 measurements, 2 safety flags, 2 plan reviews, 7 plan signatures, 6 review reminders, 10 notifications, "
+        "1 progress reports." in seeded
     )
     assert (
         "New: 0 patients, 0 treatment plans, 0 goals, 0 sessions, 0 progress entries, 0 measurements, "
-        "0 safety flags, 0 plan reviews, "
+        "0 safety flags, 0 plan reviews, 0 plan signatures, "
         "0 review reminders, 0 notifications, 0 progress reports." in out.getvalue()
     )
 
@@ -300,8 +300,9 @@ def test_the_demo_therapist_finds_her_review_reminders_at_once(seeded):
     rivera = User.objects.get(email="rivera@riverside.example")
     by_mrn = plans()
 
-    # The review reminders and co-sign requests (the safety alerts are the measures' test's).
-    reminders = Notification.objects.filter(measurement=None).select_related("plan__patient")
+    # The review reminders and co-sign requests (the safety alerts are the measures' test's, the unsigned-plan
+    # reminders the signatures' test's).
+    reminders = Notification.objects.filter(measurement=None).exclude(kind="unsigned").select_related("plan__patient")
     mine = {n.plan.patient.external_id: n for n in reminders.for_user(lee)}
     assert {mrn: n.kind for mrn, n in mine.items()} == {
         "RCC-1001": "due",
@@ -316,13 +317,15 @@ def test_the_demo_therapist_finds_her_review_reminders_at_once(seeded):
     # plans; the co-signed one (RCC-1002) is read, the other (RCC-1004, Patel's) still awaits her.
     theirs = [(n.kind, n.plan.patient.external_id, n.read_at is None) for n in reminders.for_user(rivera)]
     assert theirs == [
+        ("unsigned", "RCC-1004", True),
         ("overdue", "RCC-1002", True),
         ("cosign_requested", "RCC-1004", True),
         ("cosign_requested", "RCC-1002", False),
     ]
     assert reminders.get(recipient=rivera, kind="cosign_requested", read_at=None).title == ("Review to co-sign — D.K.")
-    assert not Notification.objects.exclude(recipient__in=[lee, rivera]).exists()
-    assert ReviewReminder.objects.filter(resolved_at=None).count() == 3
+    # Beyond Lee's and Rivera's, only unsigned-plan reminders (Patel's RCC-1004, Nguyen's Harbor plan).
+    assert not Notification.objects.exclude(recipient__in=[lee, rivera]).exclude(kind="unsigned").exists()
+    assert ReviewReminder.objects.filter(resolved_at=None).exclude(kind="unsigned").count() == 3
 
 
 def test_one_progress_report_is_asked_for(seeded):
@@ -364,4 +367,30 @@ def test_the_patients_have_months_of_scores_an_objective_per_open_plan_and_one_o
         ("safety_flag", "lee@riverside.example"),
         ("safety_flag", "rivera@riverside.example"),
         ("safety_flag", "rivera@riverside.example"),
+    ]
+
+
+def test_every_signature_state_with_a_declined_client_signature_and_a_supervised_clinician(seeded):
+    from reviews.models import PlanSignature
+
+    states = {mrn: (plan.signature_status, plan.signed_version) for mrn, plan in plans().items()}
+    assert {mrn: states[mrn] for mrn in ("RCC-1001", "RCC-1002", "RCC-1003", "RCC-1004", "RCC-1005")} == {
+        "RCC-1001": ("signed", 1),
+        "RCC-1002": ("signed", 1),
+        "RCC-1003": ("awaiting_client", None),
+        "RCC-1004": ("awaiting_supervisor", None),
+        "RCC-1005": ("unsigned", None),
+    }
+    declined = PlanSignature.objects.get(plan__patient__external_id="RCC-1002", role="client")
+    assert (declined.method, declined.signer_name) == ("declined", "Marcus Johnson")
+    assert declined.reason.startswith("Agrees with the goals but wants to read the plan at home")
+    drawn = PlanSignature.objects.get(plan__patient__external_id="RCC-1001", role="client")
+    assert drawn.method == "drawn" and drawn.image_data_url.startswith("data:image/png;base64,")
+    patel = User.objects.get(email="patel@riverside.example")
+    assert patel.needs_supervision is True
+    assert plans()["RCC-1004"].therapist == patel
+    lee = User.objects.get(email="lee@riverside.example")
+    unsigned = Notification.objects.for_user(lee).filter(kind="unsigned").select_related("plan__patient")
+    assert [(n.plan.patient.external_id, n.title) for n in unsigned] == [
+        ("RCC-1003", "Treatment plan not yet signed — S.M.")
     ]

@@ -127,6 +127,8 @@ class PlanSerializer(ModelSerializer):
             "next_review_date",
             "review_status",
             "version",
+            "signature_status",
+            "signed_version",
             "notes",
             "measure_instruments",
             "measure_every_sessions",
