@@ -21,7 +21,7 @@ from reviews.services.reminders import review_reminders_send
 from reviews.tasks.reminders import send_reminder_emails
 from tests.factories import PatientFactory, PlanFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_unsigned_plan_pass")]
 
 SYSTEM = AuditContext.system("tests")
 DUE = datetime.date(2026, 10, 8)
@@ -46,7 +46,7 @@ def test_a_sweep_over_more_plans_than_a_batch_reads_them_page_by_page(
         counts = review_reminders_send(today=DUE, by=SYSTEM)
 
     assert sum(q["sql"].startswith(PLAN_READ) for q in queries) == 3  # pages of 2, 2 and 1
-    assert counts == {"due_soon": 2, "due": 2, "overdue": 1, "notifications": 6, "emails": 6}
+    assert counts == {"due_soon": 2, "due": 2, "overdue": 1, "unsigned": 0, "notifications": 6, "emails": 6}
     assert sorted(ReviewReminder.objects.values_list("plan_id", flat=True)) == sorted(p.pk for p in plans)
     assert len(mailoutbox) == 6
 
@@ -101,7 +101,7 @@ def test_a_broker_that_is_down_loses_no_email(
     queued = []
     monkeypatch.setattr(send_reminder_emails, "delay", queued.append)
     again = review_reminders_send(today=DUE, by=SYSTEM, queue_emails=True)
-    assert again == {"due_soon": 0, "due": 0, "overdue": 0, "notifications": 0, "emails": 1}
+    assert again == {"due_soon": 0, "due": 0, "overdue": 0, "unsigned": 0, "notifications": 0, "emails": 1}
     assert queued == [[str(note.pk)]]
 
 

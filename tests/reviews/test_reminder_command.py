@@ -20,15 +20,10 @@ from reviews.models import Notification, ReviewReminder
 from reviews.tasks import send_reminder_emails, send_review_reminders
 from tests.factories import PlanFactory
 
+pytestmark = pytest.mark.usefixtures("no_unsigned_plan_pass")
+
 DUE = datetime.date(2026, 10, 8)
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(autouse=True)
-def no_unsigned_plan_pass(monkeypatch):
-    """These plans are never signed: the sweep's unsigned-plan pass (tests/reviews/test_signature_reminders.py)
-    would remind of them too. These tests are about the review reminders, so that pass finds no plan here."""
-    monkeypatch.setattr("reviews.services.signature_reminders._candidates", lambda today: [])
 
 
 @pytest.fixture

@@ -32,14 +32,7 @@ from tests.factories import PatientFactory, PlanFactory, PracticeFactory, UserFa
 from treatment.models import PlanStatus, TreatmentPlan
 from treatment.services import plan_update
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def no_unsigned_plan_pass(monkeypatch):
-    """These plans are never signed: the sweep's unsigned-plan pass (tests/reviews/test_signature_reminders.py)
-    would remind of them too. These tests are about the review reminders, so that pass finds no plan here."""
-    monkeypatch.setattr("reviews.services.signature_reminders._candidates", lambda today: [])
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_unsigned_plan_pass")]
 
 
 SYSTEM = AuditContext.system("tests")

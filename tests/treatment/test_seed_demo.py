@@ -213,7 +213,7 @@ def test_rerunning_creates_and_changes_nothing(seeded):
     assert len(first["plans"]) == len(WITH_PLANS)
     assert "7 treatment plans" in seeded
     assert (
-        "44 measurements, 2 safety flags, 2 plan reviews, 7 plan signatures, 6 review reminders, 10 notifications, "
+        "44 measurements, 2 safety flags, 2 plan reviews, 7 plan signatures, 6 review reminders, 14 notifications, "
         "1 progress reports." in seeded
     )
     assert (
@@ -315,7 +315,10 @@ def test_the_demo_therapist_finds_her_review_reminders_at_once(seeded):
     assert all(n.link == f"/plans/{by_mrn[mrn].pk}/" and n.read_at is None for mrn, n in mine.items())
     # Rivera: the overdue reminder of Lee's plan, and a request to co-sign each review of her supervisees'
     # plans; the co-signed one (RCC-1002) is read, the other (RCC-1004, Patel's) still awaits her.
-    theirs = [(n.kind, n.plan.patient.external_id, n.read_at is None) for n in reminders.for_user(rivera)]
+    theirs = [
+        (n.kind, n.plan.patient.external_id, n.read_at is None)
+        for n in Notification.objects.filter(measurement=None).for_user(rivera).select_related("plan__patient")
+    ]
     assert theirs == [
         ("unsigned", "RCC-1004", True),
         ("overdue", "RCC-1002", True),
