@@ -1,5 +1,6 @@
 """Reviews of plans, the versions they seal, review reminders and notifications, PDF progress reports."""
 
+import base64
 import uuid
 
 from django.conf import settings
@@ -101,10 +102,144 @@ class PlanVersion(models.Model):
         return self.plan.patient
 
 
+class SignatureRole(models.TextChoices):
+    CLINICIAN = "clinician", "Clinician"
+    CLIENT = "client", "Client"
+    GUARDIAN = "guardian", "Guardian"
+    SUPERVISOR = "supervisor", "Supervisor"
+
+
+class SignatureMethod(models.TextChoices):
+    """How a signature was made. Staff attest by re-entering their password (and their authenticator code
+    when they have one): `password` / `mfa`. A client or guardian draws or types; `declined` and `unable`
+    are recorded by the clinician with the reason, and satisfy the client signature as the rules allow."""
+
+    PASSWORD = "password", "Password re-entered"
+    MFA = "mfa", "Password and authenticator code re-entered"
+    DRAWN = "drawn", "Drawn on screen"
+    TYPED = "typed", "Typed name"
+    DECLINED = "declined", "Declined to sign"
+    UNABLE = "unable", "Unable to sign"
+
+
+#: The roles staff sign in, and the methods each side may use.
+STAFF_SIGNATURE_ROLES = (SignatureRole.CLINICIAN, SignatureRole.SUPERVISOR)
+CLIENT_SIGNATURE_ROLES = (SignatureRole.CLIENT, SignatureRole.GUARDIAN)
+STAFF_SIGNATURE_METHODS = (SignatureMethod.PASSWORD, SignatureMethod.MFA)
+CLIENT_SIGNATURE_METHODS = (
+    SignatureMethod.DRAWN,
+    SignatureMethod.TYPED,
+    SignatureMethod.DECLINED,
+    SignatureMethod.UNABLE,
+)
+REASON_METHODS = (SignatureMethod.DECLINED, SignatureMethod.UNABLE)
+SIGNATURE_APPEND_ONLY = "Plan signatures are append-only: a signature is never edited or removed."
+
+
+class PlanSignatureQuerySet(PlanScopedQuerySet):
+    def update(self, **kwargs):
+        raise PermissionError(SIGNATURE_APPEND_ONLY)
+
+    def delete(self):
+        raise PermissionError(SIGNATURE_APPEND_ONLY)
+
+
+class PlanSignature(models.Model):
+    """One signature of one sealed plan version: who signed, in which role, how, what they were shown, and
+    the SHA-256 of the version's canonical JSON. Append-only (the ORM here, a trigger on PostgreSQL)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    version = models.ForeignKey(PlanVersion, on_delete=models.PROTECT, related_name="signatures")
+    #: The version's plan, kept beside it so a plan's signatures are one indexed query.
+    plan = models.ForeignKey("treatment.TreatmentPlan", on_delete=models.PROTECT, related_name="signatures")
+    role = models.CharField(max_length=20, choices=SignatureRole.choices)
+    #: The member of staff who signed; null for a client or guardian (who have no account).
+    signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    #: Who put the signature on record: the signer for staff, the clinician holding the tablet for a client.
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    #: The printed name: for staff their name and credentials at the time of signing.
+    signer_name = models.CharField(max_length=200)
+    #: For staff, their licence number at the time of signing (the plan document prints it).
+    signer_license = models.CharField(max_length=50, blank=True)
+    #: A guardian's relationship to the client ("mother", "legal guardian").
+    relationship = models.CharField(max_length=100, blank=True)
+    method = models.CharField(max_length=20, choices=SignatureMethod.choices)
+    #: Why the client declined or was unable to sign (required for those methods).
+    reason = models.TextField(blank=True, max_length=2000)
+    #: The exact statement of intent shown to the signer (ESIGN/UETA intent).
+    intent_statement = models.TextField()
+    #: A drawn signature as PNG bytes (validated, size-limited). In the row, not a file: the append-only
+    #: trigger then covers the image too, and no file on disk can be swapped or lost apart from its record.
+    image = models.BinaryField(null=True, blank=True)
+    #: SHA-256 (hex) of the signed version's canonical JSON (`reviews.services.signatures.canonical_json`).
+    content_hash = models.CharField(max_length=64)
+    signed_at = models.DateTimeField(default=timezone.now)
+
+    objects = PlanSignatureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-signed_at", "-id"]
+        indexes = [models.Index(fields=["plan", "signed_at"]), models.Index(fields=["version", "role"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=SignatureRole.values), name="signature_role_valid"),
+            models.CheckConstraint(condition=Q(method__in=SignatureMethod.values), name="signature_method_valid"),
+            models.CheckConstraint(
+                condition=Q(role__in=STAFF_SIGNATURE_ROLES, method__in=STAFF_SIGNATURE_METHODS, signer__isnull=False)
+                | Q(role__in=CLIENT_SIGNATURE_ROLES, method__in=CLIENT_SIGNATURE_METHODS, signer__isnull=True),
+                name="signature_method_fits_role",
+            ),
+            models.CheckConstraint(
+                condition=~Q(method__in=REASON_METHODS) | ~Q(reason=""), name="signature_reason_when_not_signed"
+            ),
+            models.CheckConstraint(
+                condition=Q(method=SignatureMethod.DRAWN, image__isnull=False)
+                | (~Q(method=SignatureMethod.DRAWN) & Q(image__isnull=True)),
+                name="signature_image_when_drawn",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role=SignatureRole.GUARDIAN) | ~Q(relationship=""),
+                name="signature_guardian_relationship",
+            ),
+            models.CheckConstraint(condition=~Q(signer_name=""), name="signature_signer_named"),
+            models.CheckConstraint(condition=~Q(intent_statement=""), name="signature_intent_shown"),
+            models.CheckConstraint(condition=Q(content_hash__regex=r"^[0-9a-f]{64}$"), name="signature_hash_sha256"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()} signature of {self.version} ({self.get_method_display().lower()})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError(SIGNATURE_APPEND_ONLY)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(SIGNATURE_APPEND_ONLY)
+
+    @property
+    def patient(self):
+        return self.plan.patient
+
+    @property
+    def has_image(self) -> bool:
+        return self.image is not None
+
+    @property
+    def image_data_url(self) -> str:
+        """The drawn signature as a data URL (for an <img> on a page or in the PDF); empty when none."""
+        if self.image is None:
+            return ""
+        return "data:image/png;base64," + base64.b64encode(bytes(self.image)).decode("ascii")
+
+
 class ReminderKind(models.TextChoices):
     DUE_SOON = "due_soon", "Review due soon"
     DUE = "due", "Review due today"
     OVERDUE = "overdue", "Review overdue"
+    #: The plan is still not fully signed `Practice.signature_reminder_days` after its start date.
+    UNSIGNED = "unsigned", "Plan not yet signed"
 
 
 class ReviewReminder(models.Model):

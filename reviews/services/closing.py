@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from accounts.audit import Action, AuditContext, audit_record
+from accounts.audit import AuditContext
 from reviews.models import PlanVersion
-from reviews.snapshots import plan_snapshot
+from reviews.services.versions import version_seal
 from treatment.models import TreatmentPlan
 
 
@@ -16,8 +16,4 @@ def version_seal_on_close(*, by: AuditContext, plan: TreatmentPlan, **kwargs: An
     It runs inside the closing transaction, under the plan's lock. The plan keeps its version number: a
     closed plan is never reviewed again, so no later version can take it.
     """
-    version = PlanVersion.objects.create(
-        plan=plan, number=plan.version, snapshot=plan_snapshot(plan), review=None, created_by=by.user
-    )
-    audit_record(by, Action.CREATE, version, patient=plan.patient, changes={"number": [None, plan.version]})
-    return version
+    return version_seal(by=by, plan=plan)

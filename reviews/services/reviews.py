@@ -20,7 +20,8 @@ from accounts.audit import Action, AuditContext, audit_record, diff, snapshot
 from accounts.concurrency import check_if_match
 from accounts.models import User
 from accounts.validators import validate_clinical_date
-from reviews.models import Notification, PlanReview, PlanVersion, ReviewReminder
+from reviews.models import Notification, PlanReview, ReminderKind, ReviewReminder
+from reviews.services.versions import version_seal
 from reviews.snapshots import plan_snapshot
 from treatment.models import GoalStatus, TreatmentGoal, TreatmentPlan
 from treatment.services import goal_update
@@ -135,9 +136,12 @@ def _goal_counts(sealed: dict) -> tuple[int, int]:
 
 
 def _settle_reminders(plan: TreatmentPlan, now: datetime.datetime) -> None:
-    """The reminders that asked for this review are answered; so are the notifications they sent."""
+    """The reminders that asked for this review are answered; so are the notifications they sent. (A reminder
+    that the plan is unsigned is not: a review does not sign the plan.)"""
     open_reminders = list(
-        ReviewReminder.objects.filter(plan=plan, resolved_at__isnull=True).values_list("pk", flat=True)
+        ReviewReminder.objects.filter(plan=plan, resolved_at__isnull=True)
+        .exclude(kind=ReminderKind.UNSIGNED)
+        .values_list("pk", flat=True)
     )
     if not open_reminders:
         return
@@ -258,9 +262,7 @@ def review_record(
         next_review_date=next_review_date or review_date + datetime.timedelta(days=plan.review_frequency_days),
         version=sealed,
     )
-    version = PlanVersion.objects.create(
-        plan=plan, number=sealed, snapshot=sealed_state, review=review, created_by=by.user
-    )
+    version_seal(by=by, plan=plan, state=sealed_state, review=review)
 
     before = snapshot(plan, ("version", "next_review_date"))
     plan.version = sealed + 1
@@ -270,7 +272,6 @@ def review_record(
     _request_cosign(plan, review)
 
     audit_record(by, Action.CREATE, review, patient=plan.patient, changes=diff({}, snapshot(review, REVIEW_FIELDS)))
-    audit_record(by, Action.CREATE, version, patient=plan.patient, changes={"number": [None, sealed]})
     audit_record(by, Action.UPDATE, plan, changes=diff(before, snapshot(plan, ("version", "next_review_date"))))
     return review
 

@@ -90,7 +90,7 @@ def test_nothing_is_sent_before_the_lead_days(plan, day, mailoutbox, django_capt
     assert not ReviewReminder.objects.exists()
     assert not Notification.objects.exists()
     assert mailoutbox == []
-    assert counts == {"due_soon": 0, "due": 0, "overdue": 0, "notifications": 0, "emails": 0}
+    assert counts == {"due_soon": 0, "due": 0, "overdue": 0, "unsigned": 0, "notifications": 0, "emails": 0}
 
 
 def test_a_daily_sweep_sends_each_kind_once(plan, owner, supervisor, mailoutbox, django_capture_on_commit_callbacks):
@@ -115,7 +115,7 @@ def test_a_second_sweep_the_same_day_sends_nothing(plan, mailoutbox, django_capt
     second = sweep(DUE, django_capture_on_commit_callbacks)
 
     assert first["due"] == 1 and first["emails"] == 1
-    assert second == {"due_soon": 0, "due": 0, "overdue": 0, "notifications": 0, "emails": 0}
+    assert second == {"due_soon": 0, "due": 0, "overdue": 0, "unsigned": 0, "notifications": 0, "emails": 0}
     assert ReviewReminder.objects.count() == Notification.objects.count() == len(mailoutbox) == 1
 
 
