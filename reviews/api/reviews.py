@@ -287,7 +287,6 @@ class PlanVersionViewSet(NestedReadMixin, PatientDataViewSet):
         body = {"from_version": version.number, "to_version": against, **snapshot_diff(version.snapshot, new)}
         return Response(PlanVersionDiffSerializer(body).data)
 
-
     def perform_content_negotiation(self, request, force=False):
         # The document is a file: `Accept: application/pdf` must not be a 406, and its errors are JSON.
         return super().perform_content_negotiation(request, force=force or self.action == "document")

@@ -10,16 +10,18 @@ number and the SHA-256 the signatures attest run in the margin of every page (`s
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 
-from accounts.models import PaperSize, User
-from reviews.models import PlanDocument, PlanVersion
+from accounts.models import PaperSize
+from reviews.models import PlanDocument, PlanSignature, PlanVersion
 from reviews.reports.pdf import static_url
+from reviews.services.signatures import content_hash
 from reviews.snapshots import GOAL_LABELS, display_value, goal_depths
-from treatment.models import SMART_TEMPLATE
+from treatment.models.goal import SMART_TEMPLATE
 
 TEMPLATE = "reviews/report/plan_document.html"
 
@@ -50,22 +52,10 @@ class SignatureBlock:
     method_label: str
     signed_at: datetime.datetime
     relationship: str = ""
-    credentials: str = ""
     license_number: str = ""
     image: str = ""
     reason: str = ""
     intent: str = ""
-
-
-@dataclass(frozen=True)
-class DocumentContext:
-    version: PlanVersion
-    content_hash: str
-    paper_size: str
-    signatures: tuple[SignatureBlock, ...]
-    goals: tuple[DocumentGoal, ...]
-    clinician: User | None
-    extra: dict = field(default_factory=dict)
 
 
 def _smart_rows(answers: dict | None) -> tuple[tuple[str, str], ...]:
@@ -110,30 +100,54 @@ def document_goals(snapshot: dict) -> tuple[DocumentGoal, ...]:
     return tuple(rows)
 
 
-def document_html(document: PlanDocument, *, context: DocumentContext) -> str:
-    """The document as HTML for WeasyPrint, times on the practice's clock."""
-    version = context.version
+def signature_blocks(version: PlanVersion) -> tuple[SignatureBlock, ...]:
+    """The version's signatures in the order they were given (clinician first), as filled signature blocks."""
+    signatures = PlanSignature.objects.filter(version_id=version.pk).order_by("signed_at", "id")
+    return tuple(
+        SignatureBlock(
+            role=s.role,
+            role_label=s.get_role_display(),
+            name=s.signer_name,
+            method=s.method,
+            method_label=s.get_method_display(),
+            signed_at=s.signed_at,
+            relationship=s.relationship,
+            license_number=s.signer_license,
+            image=s.image_data_url,
+            reason=s.reason,
+            intent=s.intent_statement,
+        )
+        for s in signatures
+    )
+
+
+def document_html(document: PlanDocument) -> str:
+    """The document as HTML for WeasyPrint, times on the practice's clock. Three queries: the document with its
+    version, plan, patient, practice and clinician (the render loads them), the signatures, nothing per goal."""
+    version = document.version
     plan = version.plan
     practice = plan.patient.practice
     snapshot = version.snapshot
+    signatures = signature_blocks(version)
+    fields = snapshot.get("plan", {})
     values = {
         "document": document,
         "version": version,
-        "snapshot_plan": snapshot.get("plan", {}),
+        "snapshot_plan": fields,
+        "start_date": parse_date(fields["start_date"]) if fields.get("start_date") else None,
+        "target_end_date": parse_date(fields["target_end_date"]) if fields.get("target_end_date") else None,
         "plan": plan,
         "patient": plan.patient,
         "practice": practice,
-        "clinician": context.clinician,
-        "content_hash": context.content_hash,
-        "goals": context.goals,
-        "signatures": context.signatures,
-        "diagnoses": snapshot.get("plan", {}).get("diagnosis_codes") or [],
-        "presenting_problems": snapshot.get("plan", {}).get("presenting_problems") or [],
-        "generated_at": timezone.now(),
+        "clinician": plan.therapist,
+        "content_hash": content_hash(snapshot),
+        "goals": document_goals(snapshot),
+        "signatures": signatures,
+        "diagnoses": fields.get("diagnosis_codes") or [],
+        "presenting_problems": fields.get("presenting_problems") or [],
         "stylesheet_url": static_url("css/document.css"),
-        "paper_stylesheet_url": static_url(f"css/paper-{context.paper_size}.css"),
-        "paper_label": PaperSize(context.paper_size).label,
-        **context.extra,
+        "paper_stylesheet_url": static_url(f"css/paper-{document.paper_size}.css"),
+        "paper_label": PaperSize(document.paper_size).label,
     }
     with timezone.override(practice.zoneinfo):
         return render_to_string(TEMPLATE, values)

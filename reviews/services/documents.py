@@ -25,6 +25,8 @@ from reviews.reports import render_pdf
 from reviews.reports.document import document_filename, document_html
 from reviews.services import rendering
 from reviews.services.rendering import RenderKind
+from reviews.services.signatures import signature_status_compute, version_roles
+from treatment.models import SignatureStatus
 
 if TYPE_CHECKING:
     from celery import Task
@@ -59,6 +61,18 @@ def _enqueue_on_commit(ids: list[str]) -> None:
     rendering.enqueue_on_commit(lambda *pks: _enqueue(*pks), ids)
 
 
+def version_is_signed(version: PlanVersion) -> bool:
+    """Whether `version` was fully signed: the plan in force, or an earlier version whose signatures met the
+    plan's signing rules (`signature_status_compute`)."""
+    plan = version.plan
+    if plan.signed_version is None:
+        return False
+    if version.number == plan.signed_version:
+        return True
+    status, _ = signature_status_compute(plan=plan, version_number=version.number, roles=version_roles(version))
+    return status == SignatureStatus.SIGNED
+
+
 def document_request(*, by: AuditContext, version: PlanVersion) -> PlanDocument:
     """The document of a fully signed `version` on its practice's paper: the one already asked for, or a new
     one queued for the worker (and a failed one queued again).
@@ -77,13 +91,15 @@ def document_request(*, by: AuditContext, version: PlanVersion) -> PlanDocument:
         if document is None:
             try:
                 with transaction.atomic():
-                    document = PlanDocument.objects.create(
-                        version=version, paper_size=paper_size, requested_by=by.user
-                    )
+                    document = PlanDocument.objects.create(version=version, paper_size=paper_size, requested_by=by.user)
             except IntegrityError:  # asked for at the same moment by someone else: theirs is ours
                 return PlanDocument.objects.get(version=version, paper_size=paper_size)
             audit_record(
-                by, Action.CREATE, document, patient=plan.patient, changes={"version": version.number, "paper_size": paper_size}
+                by,
+                Action.CREATE,
+                document,
+                patient=plan.patient,
+                changes={"version": version.number, "paper_size": paper_size},
             )
             _enqueue_on_commit([str(document.pk)])
         elif document.status == ReportStatus.FAILED:
@@ -93,16 +109,18 @@ def document_request(*, by: AuditContext, version: PlanVersion) -> PlanDocument:
             )
             if moved:
                 audit_record(
-                    by, Action.UPDATE, document, patient=plan.patient, changes={"status": [ReportStatus.FAILED.value, ReportStatus.PENDING.value]}
+                    by,
+                    Action.UPDATE,
+                    document,
+                    patient=plan.patient,
+                    changes={"status": [ReportStatus.FAILED.value, ReportStatus.PENDING.value]},
                 )
                 _enqueue_on_commit([str(document.pk)])
             document.refresh_from_db()
     return document
 
 
-def document_render(
-    document_id, *, final_attempt: bool = True, by: AuditContext | None = None
-) -> PlanDocument | None:
+def document_render(document_id, *, final_attempt: bool = True, by: AuditContext | None = None) -> PlanDocument | None:
     """Render a pending document to PDF and store it (`rendering.render`); None when there was nothing to do."""
     by = by or AuditContext.system("reviews.render_plan_document")
     return rendering.render(DOCUMENTS, document_id, final_attempt=final_attempt, by=by)

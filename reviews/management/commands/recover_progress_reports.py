@@ -7,7 +7,8 @@ from reviews.services.reports import reports_recover_stalled, reports_requeue_un
 class Command(BaseCommand):
     help = (
         "Send again the progress reports no worker has claimed and the renders that stopped without finishing, "
-        "and the treatment-plan documents likewise, and fail the ones that cannot finish (the beat task of every 2 minutes, run by hand, e.g. once the "
+        "and the treatment-plan documents likewise, and fail the ones that cannot finish (the beat task of every "
+        "2 minutes, run by hand, e.g. once the "
         "broker is back). Safe to re-run: a report is sent once per sweep at most."
     )
 
