@@ -167,6 +167,7 @@ class ClientSignView(PlanPage):
         }
 
     def get(self, request, *args, **kwargs):
+        _may_sign(request.user, self.plan, SignatureRole.CLIENT)
         if locked_plan(request.session) != str(self.plan.pk):
             # Opened without handing the device over: lock first, so the page can never be left unlocked.
             return redirect(self.plan.get_absolute_url())
