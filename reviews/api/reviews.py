@@ -318,7 +318,7 @@ class PlanVersionViewSet(NestedReadMixin, PatientDataViewSet):
 
 
 #: What a caller is told while the document is not ready (a failed one is queued again by the request).
-DOCUMENT_WAIT = {
+DOCUMENT_WAIT: dict[str, str] = {
     ReportStatus.PENDING: "The document is queued for rendering; ask again in a few seconds.",
     ReportStatus.RENDERING: "The document is being rendered; ask again in a few seconds.",
     ReportStatus.FAILED: "The document could not be rendered; ask again to render it again.",

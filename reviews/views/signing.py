@@ -16,6 +16,8 @@ except the password, under the shared error summary.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -25,6 +27,7 @@ from django.urls import path
 from accounts.audit import Action, audit_record
 from accounts.forms import add_service_error
 from accounts.mfa.services import mfa_enrolled
+from accounts.models import User
 from reviews.models import PlanVersion, SignatureRole
 from reviews.services.signatures import (
     SigningConflict,
@@ -61,6 +64,11 @@ def _version_to_sign(plan: TreatmentPlan, role: str) -> tuple[int, PlanVersion |
     return latest.number, latest
 
 
+def reauth_form(request: HttpRequest, data=None) -> StaffSignForm:
+    """The password form, with the authenticator code when the user has a device (signed in: every page is)."""
+    return StaffSignForm(data, with_code=mfa_enrolled(cast(User, request.user)))
+
+
 class StaffSignView(PlanPage):
     """Sign the plan as clinician (`role`), or co-sign it as supervisor, by re-entering the password."""
 
@@ -83,7 +91,7 @@ class StaffSignView(PlanPage):
         }
 
     def _form(self, data=None) -> StaffSignForm:
-        return StaffSignForm(data, with_code=mfa_enrolled(self.request.user))
+        return reauth_form(self.request, data)
 
     def get(self, request, *args, **kwargs):
         _may_sign(request.user, self.plan, self.role)
@@ -209,7 +217,7 @@ class HandBackView(PlanPage):
     template_name = "reviews/hand_back.html"
 
     def _form(self, data=None) -> StaffSignForm:
-        return StaffSignForm(data, with_code=mfa_enrolled(self.request.user))
+        return reauth_form(self.request, data)
 
     def _context(self, form) -> dict:
         plan = self.plan
