@@ -296,8 +296,10 @@ class PlanVersionViewSet(NestedReadMixin, PatientDataViewSet):
         parameters=[NUMBER],
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF, as an attachment."),
-            202: OpenApiResponse(DocumentStatusSerializer, description="Being rendered: ask again shortly."),
-            404: OpenApiResponse(description="No such version visible, or the version is not fully signed."),
+            202: OpenApiResponse(
+                DocumentStatusSerializer,
+                description="Being rendered: ask again shortly. (404: no such version, or not fully signed.)",
+            ),
         },
     )
     @action(detail=True, methods=["get"], serializer_class=DocumentStatusSerializer)
