@@ -1,5 +1,5 @@
-"""The reviews API: each concern declares its own routes (reviews and versions, notifications, reports)."""
+"""The reviews API: each concern declares its own routes (reviews and versions, signatures, notifications, reports)."""
 
-from reviews.api import notifications, reports, reviews
+from reviews.api import notifications, reports, reviews, signatures
 
-urlpatterns = [*reviews.urlpatterns, *notifications.urlpatterns, *reports.urlpatterns]
+urlpatterns = [*reviews.urlpatterns, *signatures.urlpatterns, *notifications.urlpatterns, *reports.urlpatterns]

@@ -60,6 +60,8 @@ IMAGE_MAX_BYTES = 200_000
 IMAGE_MAX_SIDE = 4000
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 PNG_DATA_URL = "data:image/png;base64,"
+#: Where a plan stands when its latest clinician signature no longer counts (it was amended since).
+UNSIGNED_STATUSES = (SignatureStatus.UNSIGNED, SignatureStatus.AMENDED_UNSIGNED)
 SIGNATURE_FIELDS = ("version", "role", "signer", "signer_name", "relationship", "method", "reason", "content_hash")
 
 #: The statement of intent each signer is shown, stored with the signature (ESIGN/UETA: intent to sign).
@@ -373,14 +375,17 @@ def _sign_locked(
     plan = lock_plan(plan_id)
     require_open(plan)
     latest = latest_version(plan)
+    roles = version_roles(latest) if latest is not None else set()
     state: dict | None = None
     if role == SignatureRole.CLINICIAN:
         current = plan_snapshot(plan)
-        if latest is None or _content(latest.snapshot) != _content(current):
-            state = current
+        # A new version when the plan changed since the latest, or when an amendment set the plan back to
+        # unsigned after the clinician signed the latest (whatever the amendment touched, it is signed anew).
+        amended = SignatureRole.CLINICIAN in roles and plan.signature_status in UNSIGNED_STATUSES
+        if latest is None or amended or _content(latest.snapshot) != _content(current):
+            state, roles = current, set()
     elif latest is None:
         raise SigningConflict("The clinician signs the plan first; there is no signed version to add this to.")
-    roles = set() if state is not None or latest is None else version_roles(latest)
     if role in roles:
         raise SigningConflict(
             f"This version already has a {SignatureRole(role).label.lower()} signature and nothing has changed since."

@@ -312,3 +312,28 @@ def test_a_closed_plan_is_not_signed(owner, plan, tree):
     plan_update(by=AuditContext(user=owner), plan=plan, status="discontinued", status_reason="Moved away")
     with pytest.raises(RecordClosed):
         sign_staff(owner, plan)
+
+
+def test_after_an_amendment_the_clinician_signs_a_new_version_even_of_the_same_content(owner, practice, plan, tree):
+    practice.require_client_signature = False
+    practice.save(update_fields=["require_client_signature"])
+    sign_staff(owner, plan)
+    locked = TreatmentPlan.objects.get(pk=plan.pk)
+    plan_signature_state_set(by=AuditContext(user=owner), plan=locked, status=status_after_amendment(locked))
+    again = sign_staff(owner, plan)
+    assert PlanVersion.objects.get(pk=again.version_id).number == 2
+    assert status_of(plan) == (SignatureStatus.SIGNED, 2)
+
+
+def test_signing_after_a_review_seals_the_plan_as_it_now_stands(owner, practice, plan, tree):
+    """A review seals version 1 and then moves the plan's next review date, so the live plan differs from it:
+    the clinician's signature seals version 2, and the client signs that same version."""
+    from reviews.services.reviews import review_record
+
+    review_record(by=AuditContext(user=owner), plan=plan, review_date=practice.today(), summary="On track.")
+    signature = sign_staff(owner, plan)
+    assert PlanVersion.objects.get(pk=signature.version_id).number == 2
+    assert PlanVersion.objects.filter(plan=plan).count() == 2
+    # Nothing changed since: the client signs that same version.
+    client = sign_client(owner, plan)
+    assert client.version_id == signature.version_id

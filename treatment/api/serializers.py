@@ -17,7 +17,7 @@ from treatment.models import (
     TreatmentPlan,
 )
 from treatment.models.goal import SMART_TEMPLATE
-from treatment.selectors import GoalNode, PlanTree, summary_from_annotations
+from treatment.selectors import GoalNode, PlanTree, amendments_since_signed, summary_from_annotations
 from treatment.services import GOAL_FIELD_NAMES, PLAN_FIELDS, smart_missing
 
 
@@ -115,6 +115,8 @@ class PlanSerializer(ModelSerializer):
             "next_review_date",
             "review_status",
             "version",
+            "signature_status",
+            "signed_version",
             "notes",
             "progress_summary",
             "created_at",
@@ -243,14 +245,35 @@ class GoalCreateSerializer(GoalSerializer):
         fields = [f for f in GoalSerializer.Meta.fields if f not in ("smart_missing", "sub_goals")]
 
 
+class AmendmentSerializer(serializers.Serializer):
+    """One amendment since the signed version: why, who, when, what changed."""
+
+    id = serializers.UUIDField()
+    reason = StrictCharField()
+    author = StaffSummarySerializer()
+    created_at = serializers.DateTimeField()
+    amends_version = serializers.IntegerField(allow_null=True, help_text="The signed version it amends.")
+    changes = serializers.ListField(
+        child=serializers.DictField(), help_text='[{"object", "id", "label", "action", "fields"}]'
+    )
+
+
 class PlanDetailSerializer(PlanSerializer):
-    """A plan with its whole goal tree: long-term goals, their short-term goals, their objectives."""
+    """A plan with its whole goal tree: long-term goals, their short-term goals, their objectives; and the
+    amendments made since its signed version (the plan in force)."""
 
     goals = serializers.SerializerMethodField()
+    amendments = serializers.SerializerMethodField()
 
     class Meta(PlanSerializer.Meta):
-        fields = [*PlanSerializer.Meta.fields, "overall_progress", "goals"]
+        fields = [*PlanSerializer.Meta.fields, "overall_progress", "goals", "amendments"]
         read_only_fields = fields
+
+    @extend_schema_field(AmendmentSerializer(many=True))
+    def get_amendments(self, plan):
+        if plan.first_signed_at is None:  # never signed: nothing is an amendment yet, and no query is needed
+            return []
+        return AmendmentSerializer(amendments_since_signed(plan), many=True).data
 
     @extend_schema_field(GoalSerializer(many=True))
     def get_goals(self, plan):

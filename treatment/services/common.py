@@ -49,6 +49,18 @@ def require_open(plan: TreatmentPlan) -> None:
         )
 
 
+def require_signed_for_progress(plan: TreatmentPlan) -> None:
+    """When the practice asks for it (`require_signed_plan_for_progress`, off by default), progress and sessions
+    are recorded only against a plan with a fully signed version in force (400 naming the plan)."""
+    if plan.patient.practice.require_signed_plan_for_progress and plan.signed_version is None:
+        raise ValidationError(
+            {
+                "plan": f"The plan \u201c{plan.title}\u201d has not been signed yet: your practice records progress "
+                "and sessions only against a signed plan. Sign it (clinician, client and any co-signature) first."
+            }
+        )
+
+
 def check_intervention(intervention: Intervention, patient: Patient, field: str, *, new_link: bool = True) -> None:
     """An intervention must be in the patient's practice's library (system or its own)."""
     if not (intervention.is_system or intervention.practice_id == patient.practice_id):

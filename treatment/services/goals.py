@@ -15,7 +15,7 @@ from treatment.models import GoalIntervention, GoalProgress, GoalStatus, GoalTyp
 from treatment.models.goal import PARENT_TYPE, SMART_TEMPLATE
 from treatment.progress import rating_to_percentage
 
-from .common import check_intervention, lock_plan, require_change, require_open
+from .common import check_intervention, lock_plan, require_change, require_open, require_signed_for_progress
 from .plans import plan_recalculate
 
 #: What a client writes on a goal (the API, the forms and the audit diff use this list).
@@ -324,6 +324,7 @@ def progress_record(*, by: AuditContext, goal: TreatmentGoal, **entry) -> GoalPr
     goal = TreatmentGoal.objects.select_for_update().get(pk=goal.pk)
     require_change(by, plan.patient)
     require_open(plan)
+    require_signed_for_progress(plan)
     progress = _progress_entry(by=by, goal=goal, plan=plan, **entry)
     plan_recalculate(plan)
     return progress

@@ -16,7 +16,14 @@ from accounts.models import Patient, User
 from interventions.models import Intervention
 from treatment.models import SessionIntervention, TherapySession, TreatmentGoal, TreatmentPlan
 
-from .common import check_intervention, choose_clinician, lock_plan, require_change, require_open
+from .common import (
+    check_intervention,
+    choose_clinician,
+    lock_plan,
+    require_change,
+    require_open,
+    require_signed_for_progress,
+)
 from .goals import _progress_entry
 from .plans import plan_recalculate
 
@@ -133,6 +140,7 @@ def session_record(
             raise ValidationError({"plan_id": "This plan is another patient's."})
         plan = lock_plan(plan.pk)
         require_open(plan)
+        require_signed_for_progress(plan)
     for field, items in (("goal_ids", goals), ("interventions", interventions), ("progress", progress)):
         for item in items:
             goal = item if isinstance(item, TreatmentGoal) else item.get("goal")
