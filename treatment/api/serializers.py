@@ -19,6 +19,19 @@ from treatment.models import (
 from treatment.models.goal import SMART_TEMPLATE
 from treatment.selectors import GoalNode, PlanTree, summary_from_annotations
 from treatment.services import GOAL_FIELD_NAMES, PLAN_FIELDS, smart_missing
+from treatment.services.amendments import REASON_MAX_LENGTH
+
+
+def amendment_reason_field() -> StrictCharField:
+    """`amendment_reason` of every write to a plan, its goals and their interventions."""
+    return StrictCharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=REASON_MAX_LENGTH,
+        help_text="Why the plan is changed: required (400 naming it when missing) once a clinician has signed the "
+        "plan, when the write changes its content; kept with the amendment. Ignored on an unsigned plan.",
+    )
 
 
 class DiagnosisSerializer(serializers.Serializer):
@@ -80,11 +93,12 @@ class PlanWriteSerializer(ModelSerializer):
         required=False,
         help_text="active <-> on_hold; completed or discontinued close the plan for good and need status_reason.",
     )
+    amendment_reason = amendment_reason_field()
 
     class Meta:
         model = TreatmentPlan
         # What the service accepts, the therapist by id.
-        fields = ["therapist_id" if name == "therapist" else name for name in PLAN_FIELDS]
+        fields = [*("therapist_id" if name == "therapist" else name for name in PLAN_FIELDS), "amendment_reason"]
         extra_kwargs = {"notes": {"required": False}, "status_reason": {"required": False}}
 
 
@@ -142,6 +156,7 @@ class GoalInterventionSerializer(ModelSerializer):
     intervention = InterventionSummarySerializer(read_only=True)
     intervention_id = AvailableInterventionField(source="intervention", write_only=True)
     effectiveness_rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    amendment_reason = amendment_reason_field()
 
     class Meta:
         model = GoalIntervention
@@ -153,6 +168,7 @@ class GoalInterventionSerializer(ModelSerializer):
             "frequency",
             "notes",
             "effectiveness_rating",
+            "amendment_reason",
             "created_at",
             "updated_at",
         ]
@@ -193,6 +209,7 @@ class GoalSerializer(ModelSerializer):
     smart_missing = serializers.SerializerMethodField()
     interventions = serializers.SerializerMethodField()
     sub_goals = serializers.SerializerMethodField()
+    amendment_reason = amendment_reason_field()
 
     class Meta:
         model = TreatmentGoal
@@ -203,6 +220,7 @@ class GoalSerializer(ModelSerializer):
             "smart_missing",
             "interventions",
             "sub_goals",
+            "amendment_reason",
             "created_at",
             "updated_at",
         ]
