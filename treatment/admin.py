@@ -7,6 +7,8 @@ rollup and the audit trail apply here as in the API. Each form rehearses its ser
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import admin
 
@@ -101,7 +103,7 @@ class GoalInline(admin.TabularInline):
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         formset.form.by = AuditContext.from_request(request)
-        formset.form.plan_amendment_reason = request.POST.get("amendment_reason", "").strip()
+        cast(type[GoalForm], formset.form).plan_amendment_reason = request.POST.get("amendment_reason", "").strip()
         # A parent is a goal of the same plan; the service decides whether its type fits.
         parents = TreatmentGoal.objects.filter(plan=obj) if obj is not None else TreatmentGoal.objects.none()
         formset.form.base_fields["parent_goal"].queryset = parents
@@ -123,7 +125,7 @@ class PlanAmendmentInline(ReadOnlyInline):
 
     model = PlanAmendment
     fields = ["created_at", "author", "reason", "amends_version", "changes"]
-    readonly_fields = fields
+    readonly_fields = ["created_at", "author", "reason", "amends_version", "changes"]
     ordering = ["-created_at"]
 
 
@@ -177,7 +179,9 @@ class TreatmentPlanAdmin(PracticeScopedAdmin):
                 "fields": [
                     "version",
                     "overall_progress",
-                    ("signature_status", "signed_version", "first_signed_at"),
+                    "signature_status",
+                    "signed_version",
+                    "first_signed_at",
                     "created_by",
                     "created_at",
                     "updated_at",

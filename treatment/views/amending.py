@@ -12,7 +12,7 @@ following change, shown as "Amending: <reason>" with a way to give a new one. It
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
@@ -28,6 +28,8 @@ from accounts.forms import add_service_error
 from treatment.models import TreatmentPlan
 from treatment.services.amendments import REASON_MAX_LENGTH, amendment_reason_clean
 from treatment.views.base import PlanPage
+
+F = TypeVar("F", bound=forms.BaseForm)
 
 SESSION_KEY = "amendment_reasons"
 #: How long a reason given on the pages stays in use without a change made with it.
@@ -76,7 +78,7 @@ def forget_reason(request: HttpRequest, plan: TreatmentPlan) -> None:
         request.session[SESSION_KEY] = kept
 
 
-def ask_reason(form: forms.BaseForm, request: HttpRequest, plan: TreatmentPlan) -> forms.BaseForm:
+def ask_reason(form: F, request: HttpRequest, plan: TreatmentPlan) -> F:
     """Give `form` the reason field when the plan is signed and no reason is kept for it (the first change)."""
     if plan.needs_amendment_reason and not session_reason(request, plan):
         form.fields[FIELD] = reason_field()
