@@ -123,3 +123,28 @@ def test_a_reason_widens_no_access(api, cast, plan, who):
     )
     assert response.status_code == (403 if who == "supervisor" else 404)
     assert PlanAmendment.objects.count() == 0
+
+
+def test_the_plan_detail_lists_the_amendments_since_the_signed_version(api, owner, plan, goals):
+    path = f"/api/v1/treatment-plans/{plan.pk}"
+    assert api.as_(owner).get(path).json()["amendments"] == []
+    mark_signed(plan)
+    api.as_(owner).patch(path, {"notes": "Sleep too", "amendment_reason": "Sleep worsened"}, format="json")
+    TreatmentPlan.objects.filter(pk=plan.pk).update(signed_version=2, signature_status="signed")  # signed again
+    goal_path = f"/api/v1/goals/{goals['long_term'].pk}"
+    api.as_(owner).patch(goal_path, {"description": "Work again", "amendment_reason": "New job"}, format="json")
+
+    body = api.as_(owner).get(path).json()
+    assert [a["reason"] for a in body["amendments"]] == ["New job"]
+    (amendment,) = body["amendments"]
+    assert amendment["author"]["id"] == str(owner.pk)
+    assert amendment["amends_version"] == 2
+    assert amendment["changes"] == [
+        {
+            "object": "goal",
+            "id": str(goals["long_term"].pk),
+            "label": "Work again",
+            "action": "updated",
+            "fields": ["description"],
+        }
+    ]

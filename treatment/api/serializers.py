@@ -9,6 +9,7 @@ from treatment.models import (
     GoalIntervention,
     GoalProgress,
     GoalStatus,
+    PlanAmendment,
     PlanStatus,
     ReviewStatus,
     SessionAddendum,
@@ -17,7 +18,7 @@ from treatment.models import (
     TreatmentPlan,
 )
 from treatment.models.goal import SMART_TEMPLATE
-from treatment.selectors import GoalNode, PlanTree, summary_from_annotations
+from treatment.selectors import GoalNode, PlanTree, plan_amendments, summary_from_annotations
 from treatment.services import GOAL_FIELD_NAMES, PLAN_FIELDS, smart_missing
 from treatment.services.amendments import REASON_MAX_LENGTH
 
@@ -261,14 +262,67 @@ class GoalCreateSerializer(GoalSerializer):
         fields = [f for f in GoalSerializer.Meta.fields if f not in ("smart_missing", "sub_goals")]
 
 
+#: One thing an amendment changed (its `changes` entries; a plain object, since "fields" names a serializer's own).
+AMENDMENT_CHANGE_SCHEMA = {
+    "type": "object",
+    "required": ["object", "id", "label", "action", "fields"],
+    "properties": {
+        "object": {"type": "string", "enum": ["plan", "goal", "goal_intervention"]},
+        "id": {"type": "string", "format": "uuid"},
+        "label": {
+            "type": "string",
+            "description": "The plan's title, the goal's description or the intervention's name.",
+        },
+        "action": {"type": "string", "enum": ["created", "updated", "removed"]},
+        "fields": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "The fields it changed (or was given).",
+        },
+        "goal_id": {"type": "string", "format": "uuid", "description": "For a goal's intervention: the goal."},
+        "intervention_id": {
+            "type": "string",
+            "format": "uuid",
+            "description": "For a goal's intervention: the intervention.",
+        },
+    },
+}
+
+
+@extend_schema_field({"type": "array", "items": AMENDMENT_CHANGE_SCHEMA})
+class AmendmentChangesField(serializers.JSONField):
+    """What an amendment changed, as recorded."""
+
+
+class PlanAmendmentSerializer(ModelSerializer):
+    """A change to the plan after its first clinician signature: why, who, when, what."""
+
+    author = StaffSummarySerializer(read_only=True)
+    changes = AmendmentChangesField(read_only=True)
+
+    class Meta:
+        model = PlanAmendment
+        fields = ["id", "reason", "author", "created_at", "amends_version", "changes"]
+        read_only_fields = fields
+
+
 class PlanDetailSerializer(PlanSerializer):
     """A plan with its whole goal tree: long-term goals, their short-term goals, their objectives."""
 
     goals = serializers.SerializerMethodField()
+    amendments = serializers.SerializerMethodField(
+        help_text="The amendments since the signed version (all of them when no version is fully signed yet), "
+        "oldest first; empty before the plan's first signature."
+    )
 
     class Meta(PlanSerializer.Meta):
-        fields = [*PlanSerializer.Meta.fields, "overall_progress", "goals"]
+        fields = [*PlanSerializer.Meta.fields, "overall_progress", "goals", "amendments"]
         read_only_fields = fields
+
+    @extend_schema_field(PlanAmendmentSerializer(many=True))
+    def get_amendments(self, plan):
+        since = [read.amendment for read in plan_amendments(plan) if read.amends_version == plan.signed_version]
+        return PlanAmendmentSerializer(since, many=True, context=self.context).data
 
     @extend_schema_field(GoalSerializer(many=True))
     def get_goals(self, plan):
