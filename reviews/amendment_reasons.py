@@ -10,13 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from treatment.selectors import AmendmentRead
+from reviews.models import PlanVersion
+from treatment.models import TreatmentPlan
+from treatment.selectors import AmendmentRead, plan_amendments
 
 #: A snapshot's goal field as the amendment names it (the write services' field name).
 GOAL_FIELD_OF_SNAPSHOT = {"parent_goal_id": "parent_goal"}
 
 Change = dict
 Match = Callable[[Change], bool]
+
+
+def amendments_between(plan: TreatmentPlan, first: PlanVersion, second: PlanVersion | None) -> list[AmendmentRead]:
+    """The amendments recorded between two versions' seals (`second` None: from `first` to now), oldest first,
+    whichever of the two is the older."""
+    if second is None:
+        return plan_amendments(plan, after=first.created_at)
+    after, until = sorted((first.created_at, second.created_at))
+    return plan_amendments(plan, after=after, until=until)
 
 
 def _reasons(amendments: list[AmendmentRead], match: Match) -> list[str]:

@@ -20,7 +20,7 @@ from django.utils.formats import date_format
 
 from accounts.audit import Action, audit_record, audit_record_many
 from accounts.concurrency import StaleWrite
-from reviews.amendment_reasons import with_reasons
+from reviews.amendment_reasons import amendments_between, with_reasons
 from reviews.forms import ReviewForm
 from reviews.models import PlanReview, PlanVersion
 from reviews.services.drift import GoalDrift, GoalSeen, review_drift, review_merge
@@ -190,7 +190,7 @@ class PlanVersionCompareView(PlanPage):
         b = (request.GET.get("b") or "current").strip().lower()
         old = _version(plan, a)
         read: list[PlanVersion | TreatmentPlan] = [old]
-        until = None
+        new: PlanVersion | None = None
         if b == "current":
             new_snapshot = plan_snapshot(plan)
             read.append(plan)
@@ -198,10 +198,7 @@ class PlanVersionCompareView(PlanPage):
             new = _version(plan, b)
             new_snapshot = new.snapshot
             read.append(new)
-            until = new.created_at
-        # Compared backwards (a newer than b), the amendments are still those between the two seals.
-        after, until = (old.created_at, until) if until is None or until >= old.created_at else (until, old.created_at)
-        amendments = plan_amendments(plan, after=after, until=until)
+        amendments = amendments_between(plan, old, new)
         audit_record_many(self.audit, Action.VIEW, [*read, *(entry.amendment for entry in amendments)])
         diff = with_reasons(readable_diff(old.snapshot, new_snapshot), amendments, str(plan.pk))
         context.update({"a": old.number, "b": b, **diff})

@@ -117,3 +117,12 @@ def test_the_pages_cost_the_same_for_1_and_10_amendments(signed_in, owner, patie
         urls.append(f"/plans/{plan.pk}/{page}")
     signed_in.get(urls[0])
     assert _queries(signed_in, urls[1]) == _queries(signed_in, urls[0])
+
+
+def test_the_api_diff_lists_the_amendments_between_the_versions(api, owner, amended):
+    plan = amended["plan"]
+    body = api.as_(owner).get(f"/api/v1/treatment-plans/{plan.pk}/versions/1/diff?against=2").json()
+    assert [a["reason"] for a in body["amendments"]] == ["R-goal", "R-title", "R-link", "R-new"]
+    assert body["amendments"][1]["changes"][0]["fields"] == ["title"]
+    after = api.as_(owner).get(f"/api/v1/treatment-plans/{plan.pk}/versions/2/diff/").json()
+    assert after["amendments"] == []
