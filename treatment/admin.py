@@ -120,6 +120,19 @@ class GoalInline(admin.TabularInline):
         return False
 
 
+#: What the plan's admin page shows of its record, read-only: kept by the services and the signing, not typed here.
+PLAN_RECORD_FIELDS = (
+    "version",
+    "overall_progress",
+    "signature_status",
+    "signed_version",
+    "first_signed_at",
+    "created_by",
+    "created_at",
+    "updated_at",
+)
+
+
 class PlanAmendmentInline(ReadOnlyInline):
     """The plan's amendments, newest first: read here, recorded by the changes themselves, never edited."""
 
@@ -143,17 +156,7 @@ class TreatmentPlanAdmin(PracticeScopedAdmin):
     search_fields = ["title", "patient__last_name", "patient__external_id"]
     date_hierarchy = "start_date"
     list_select_related = ["patient", "therapist"]
-    readonly_fields = [
-        "patient",
-        "version",
-        "overall_progress",
-        "signature_status",
-        "signed_version",
-        "first_signed_at",
-        "created_by",
-        "created_at",
-        "updated_at",
-    ]
+    readonly_fields = ["patient", *PLAN_RECORD_FIELDS]
     fieldsets = [
         (
             None,
@@ -173,21 +176,7 @@ class TreatmentPlanAdmin(PracticeScopedAdmin):
                 ]
             },
         ),
-        (
-            "Record",
-            {
-                "fields": [
-                    "version",
-                    "overall_progress",
-                    "signature_status",
-                    "signed_version",
-                    "first_signed_at",
-                    "created_by",
-                    "created_at",
-                    "updated_at",
-                ]
-            },
-        ),
+        ("Record", {"fields": list(PLAN_RECORD_FIELDS)}),
     ]
 
     def has_add_permission(self, request):

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import intervention, make_tree, mark_signed
+from tests.treatment.test_goal_pages import edit_data
 from treatment.models import GoalIntervention, PlanAmendment, TreatmentGoal, TreatmentPlan
 from treatment.services.amendments import REASON_REQUIRED
 from treatment.views.amending import SESSION_KEY
@@ -41,24 +42,9 @@ def text(response) -> str:
     return response.content.decode()
 
 
-def edit_data(goal, **overrides):
-    goal = TreatmentGoal.objects.get(pk=goal.pk)
-    data = {
-        "description": goal.description,
-        "measurable_criteria": goal.measurable_criteria,
-        "baseline_value": goal.baseline_value,
-        "current_value": goal.current_value,
-        "target_value": goal.target_value,
-        "target_date": goal.target_date.isoformat() if goal.target_date else "",
-        "priority": str(goal.priority),
-        "status": goal.status,
-        "etag": goal.etag,
-    }
-    data.update(overrides)
-    return data
-
-
 def edit(client, goal, **overrides):
+    """Post the goal's edit form as it stands now (its current ETag), with `overrides`."""
+    goal = TreatmentGoal.objects.get(pk=goal.pk)
     return client.post(reverse("goal-edit", args=[goal.pk]), edit_data(goal, **overrides), **HTMX)
 
 
