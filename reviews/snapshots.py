@@ -228,9 +228,10 @@ def display_value(field: str, value, goals: dict | None = None) -> str:
 
 
 def field_rows(changes: dict, labels: dict, goals: dict | None = None) -> list[dict]:
-    """{field: [old, new]} as rows to print: [{"label", "old", "new"}]."""
+    """{field: [old, new]} as rows to print: [{"name", "label", "old", "new"}]."""
     return [
         {
+            "name": name,
             "label": labels.get(name, name),
             "old": display_value(name, old, goals),
             "new": display_value(name, new, goals),

@@ -25,13 +25,15 @@ from accounts.api.base import NestedReadMixin, PatientDataViewSet
 from accounts.api.concurrency import IF_MATCH, if_match
 from accounts.api.fields import ClinicalDateField, ModelSerializer, StrictCharField
 from accounts.api.routers import UUID, OptionalSlashRouter
-from accounts.audit import Action, audit_record
+from accounts.audit import Action, audit_record, audit_record_many
 from accounts.models import User
+from reviews.amendment_reasons import amendments_between
 from reviews.models import PlanDocument, PlanReview, PlanVersion, ReportStatus
 from reviews.reports.download import pdf_response
 from reviews.services.documents import document_request
 from reviews.services.reviews import GOAL_CHANGE_FIELDS, REVIEW_FIELDS, review_cosign, review_record
 from reviews.snapshots import plan_snapshot, snapshot_diff
+from treatment.api.serializers import PlanAmendmentSerializer
 from treatment.models import GoalStatus, TreatmentPlan
 
 #: The largest goal count a review states (far above any plan's goals; the database column stops at 2**31).
@@ -158,6 +160,9 @@ class PlanVersionDiffSerializer(serializers.Serializer):
     goals_added = serializers.ListField(child=serializers.DictField())
     goals_removed = serializers.ListField(child=serializers.DictField())
     goals_changed = VersionGoalChangeSerializer(many=True)
+    amendments = PlanAmendmentSerializer(
+        many=True, help_text="The amendments recorded between the two versions (why the plan changed), oldest first."
+    )
 
 
 # --- views -------------------------------------------------------------------------------------
@@ -275,6 +280,7 @@ class PlanVersionViewSet(NestedReadMixin, PatientDataViewSet):
         plan = self.parent()
         against = (request.query_params.get("against") or "current").strip().lower()
         audit_record(self.audit, Action.VIEW, version)
+        other: PlanVersion | None = None
         if against == "current":
             new = plan_snapshot(plan)
             audit_record(self.audit, Action.VIEW, plan)
@@ -284,7 +290,14 @@ class PlanVersionViewSet(NestedReadMixin, PatientDataViewSet):
             audit_record(self.audit, Action.VIEW, other)
         else:
             raise serializers.ValidationError({"against": ['Give a version number or "current".']})
-        body = {"from_version": version.number, "to_version": against, **snapshot_diff(version.snapshot, new)}
+        amendments = [entry.amendment for entry in amendments_between(plan, version, other)]
+        audit_record_many(self.audit, Action.VIEW, amendments)
+        body = {
+            "from_version": version.number,
+            "to_version": against,
+            **snapshot_diff(version.snapshot, new),
+            "amendments": amendments,
+        }
         return Response(PlanVersionDiffSerializer(body).data)
 
     def perform_content_negotiation(self, request, force=False):

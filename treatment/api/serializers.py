@@ -9,6 +9,7 @@ from treatment.models import (
     GoalIntervention,
     GoalProgress,
     GoalStatus,
+    PlanAmendment,
     PlanStatus,
     ReviewStatus,
     SessionAddendum,
@@ -19,6 +20,19 @@ from treatment.models import (
 from treatment.models.goal import SMART_TEMPLATE
 from treatment.selectors import GoalNode, PlanTree, amendments_since_signed, summary_from_annotations
 from treatment.services import GOAL_FIELD_NAMES, PLAN_FIELDS, smart_missing
+from treatment.services.amendments import REASON_MAX_LENGTH
+
+
+def amendment_reason_field() -> StrictCharField:
+    """`amendment_reason` of every write to a plan, its goals and their interventions."""
+    return StrictCharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=REASON_MAX_LENGTH,
+        help_text="Why the plan is changed: required (400 naming it when missing) once a clinician has signed the "
+        "plan, when the write changes its content; kept with the amendment. Ignored on an unsigned plan.",
+    )
 
 
 class DiagnosisSerializer(serializers.Serializer):
@@ -80,11 +94,12 @@ class PlanWriteSerializer(ModelSerializer):
         required=False,
         help_text="active <-> on_hold; completed or discontinued close the plan for good and need status_reason.",
     )
+    amendment_reason = amendment_reason_field()
 
     class Meta:
         model = TreatmentPlan
         # What the service accepts, the therapist by id.
-        fields = ["therapist_id" if name == "therapist" else name for name in PLAN_FIELDS]
+        fields = [*("therapist_id" if name == "therapist" else name for name in PLAN_FIELDS), "amendment_reason"]
         extra_kwargs = {"notes": {"required": False}, "status_reason": {"required": False}}
 
 
@@ -144,6 +159,7 @@ class GoalInterventionSerializer(ModelSerializer):
     intervention = InterventionSummarySerializer(read_only=True)
     intervention_id = AvailableInterventionField(source="intervention", write_only=True)
     effectiveness_rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    amendment_reason = amendment_reason_field()
 
     class Meta:
         model = GoalIntervention
@@ -155,6 +171,7 @@ class GoalInterventionSerializer(ModelSerializer):
             "frequency",
             "notes",
             "effectiveness_rating",
+            "amendment_reason",
             "created_at",
             "updated_at",
         ]
@@ -195,6 +212,7 @@ class GoalSerializer(ModelSerializer):
     smart_missing = serializers.SerializerMethodField()
     interventions = serializers.SerializerMethodField()
     sub_goals = serializers.SerializerMethodField()
+    amendment_reason = amendment_reason_field()
 
     class Meta:
         model = TreatmentGoal
@@ -205,6 +223,7 @@ class GoalSerializer(ModelSerializer):
             "smart_missing",
             "interventions",
             "sub_goals",
+            "amendment_reason",
             "created_at",
             "updated_at",
         ]
@@ -256,6 +275,50 @@ class AmendmentSerializer(serializers.Serializer):
     changes = serializers.ListField(
         child=serializers.DictField(), help_text='[{"object", "id", "label", "action", "fields"}]'
     )
+
+
+#: One thing an amendment changed (its `changes` entries; a plain object, since "fields" names a serializer's own).
+AMENDMENT_CHANGE_SCHEMA = {
+    "type": "object",
+    "required": ["object", "id", "label", "action", "fields"],
+    "properties": {
+        "object": {"type": "string", "enum": ["plan", "goal", "goal_intervention"]},
+        "id": {"type": "string", "format": "uuid"},
+        "label": {
+            "type": "string",
+            "description": "The plan's title, the goal's description or the intervention's name.",
+        },
+        "action": {"type": "string", "enum": ["created", "updated", "removed"]},
+        "fields": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "The fields it changed (or was given).",
+        },
+        "goal_id": {"type": "string", "format": "uuid", "description": "For a goal's intervention: the goal."},
+        "intervention_id": {
+            "type": "string",
+            "format": "uuid",
+            "description": "For a goal's intervention: the intervention.",
+        },
+    },
+}
+
+
+@extend_schema_field({"type": "array", "items": AMENDMENT_CHANGE_SCHEMA})
+class AmendmentChangesField(serializers.JSONField):
+    """What an amendment changed, as recorded."""
+
+
+class PlanAmendmentSerializer(ModelSerializer):
+    """A change to the plan after its first clinician signature: why, who, when, what."""
+
+    author = StaffSummarySerializer(read_only=True)
+    changes = AmendmentChangesField(read_only=True)
+
+    class Meta:
+        model = PlanAmendment
+        fields = ["id", "reason", "author", "created_at", "amends_version", "changes"]
+        read_only_fields = fields
 
 
 class PlanDetailSerializer(PlanSerializer):
