@@ -11,7 +11,7 @@
     var clear = pad.querySelector("[data-signature-clear]");
     var drawn = document.getElementById(pad.dataset.drawnChoice);
     var typed = document.getElementById(pad.dataset.typedChoice);
-    var status = pad.querySelector("[data-signature-status]");
+    var status = pad.querySelector("[data-signature-pad-status]");
     var context = canvas.getContext("2d");
     var drawing = false;
     var marked = false;
@@ -91,8 +91,14 @@
     canvas.addEventListener("pointercancel", end);
     clear.addEventListener("click", reset);
 
-    resize();
     pad.hidden = false;
+    resize();
+    // A turned tablet resizes the pad: an empty pad follows it (a drawn one is kept as it is).
+    window.addEventListener("resize", function () {
+      if (!marked) {
+        resize();
+      }
+    });
     pad.classList.add("signature-pad-ready");
     // A previous submit's drawing (kept by the server on an error) is shown again.
     if (field.value) {

@@ -117,9 +117,17 @@ def test_page_while_rendering_says_so_and_asks_again(owner, plan, version):
 
     assert response.status_code == 202
     body = response.content.decode()
-    assert '<meta http-equiv="refresh" content="3">' in body
+    url = reverse("plan-version-document", args=[plan.pk, 1])
+    assert f'hx-get="{url}" hx-trigger="every 3s"' in body
     assert "being prepared" in body
-    assert PlanDocument.objects.get().status == ReportStatus.PENDING
+    document = PlanDocument.objects.get()
+    assert document.status == ReportStatus.PENDING
+
+    # The poll gets the status alone; once rendered, the link to the PDF (not the PDF itself).
+    document_render(document.pk)
+    polled = client.get(url, HTTP_HX_REQUEST="true")
+    assert polled.status_code == 200 and polled["Content-Type"].startswith("text/html")
+    assert "hx-trigger" not in polled.content.decode() and "Download the PDF" in polled.content.decode()
 
 
 def test_page_a_version_not_fully_signed_is_404(owner, plan, tree):
