@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import MAX_REVIEW_LEAD_DAYS, Patient, Role, User
 from reviews.models import Notification, NotificationQuerySet, PlanReview, ProgressReport, ReportStatus
-from treatment.models import PlanStatus, ReviewStatus, TreatmentPlan
+from treatment.models import PlanStatus, ReviewStatus, SignatureStatus, TreatmentPlan
 
 #: The review statuses that put a plan on the "Needs review" list.
 NEEDS_REVIEW = (ReviewStatus.OVERDUE, ReviewStatus.DUE, ReviewStatus.DUE_SOON)
@@ -258,19 +258,29 @@ def _practice_caseload(user: User, today: datetime.date) -> Caseload:
 # --- Treatment Plan Currency -----------------------------------------------------------------------
 
 
+def _percent(part: int, total: int) -> int | None:
+    """Rounded half up (85.7 -> 86, 12.5 -> 13); None when there is nothing to count."""
+    if not total:
+        return None
+    return (200 * part + total) // (2 * total)
+
+
 @dataclass(frozen=True)
 class Currency:
-    """How many active patients have a current plan: an active plan whose review is not overdue."""
+    """How many active patients have a current plan (an active plan whose review is not overdue), and how many
+    a current plan that is also signed (a fully signed version is in force): the dashboard shows both."""
 
     current: int
     total: int
+    current_signed: int = 0
 
     @property
     def percent(self) -> int | None:
-        """Rounded half up (85.7 -> 86, 12.5 -> 13); None when there are no active patients."""
-        if not self.total:
-            return None
-        return (200 * self.current + self.total) // (2 * self.total)
+        return _percent(self.current, self.total)
+
+    @property
+    def signed_percent(self) -> int | None:
+        return _percent(self.current_signed, self.total)
 
 
 def plan_currency(user: User, today: datetime.date) -> Currency:
@@ -282,9 +292,78 @@ def plan_currency(user: User, today: datetime.date) -> Currency:
     counts = (
         Patient.objects.restrict(user, "view")
         .filter(status=Patient.Status.ACTIVE)
-        .aggregate(total=Count("pk"), current=Count("pk", filter=Exists(current_plan)))
+        .aggregate(
+            total=Count("pk"),
+            current=Count("pk", filter=Exists(current_plan)),
+            current_signed=Count("pk", filter=Exists(current_plan.filter(signed_version__isnull=False))),
+        )
     )
-    return Currency(current=counts["current"], total=counts["total"])
+    return Currency(current=counts["current"], total=counts["total"], current_signed=counts["current_signed"])
+
+
+# --- Plans awaiting signatures ---------------------------------------------------------------------
+
+#: The dashboard lists at most this many plans awaiting signatures (the oldest first; the rest are counted).
+SIGNATURE_LIST_LIMIT = 100
+#: A plan awaits its clinician's signature when none counts: never signed, or changed since it was.
+AWAITING_CLINICIAN = (SignatureStatus.UNSIGNED, SignatureStatus.AMENDED_UNSIGNED)
+
+
+@dataclass(frozen=True)
+class SignatureQueues:
+    """The active plans in the user's scope that are not fully signed, by the signature they await.
+
+    A clinician's: `to_sign` (their own plans awaiting their signature: never signed, or changed since),
+    `awaiting_client` and `awaiting_supervisor` (their plans waiting on someone else) and `to_cosign` (their
+    supervisees' plans awaiting their co-signature), at most SIGNATURE_LIST_LIMIT in all, oldest start first.
+    A practice admin's are figures, as the rest of their dashboard: `counts` by status over the practice.
+    `total` counts them all, listed or not.
+    """
+
+    to_sign: list[TreatmentPlan] = field(default_factory=list)
+    awaiting_client: list[TreatmentPlan] = field(default_factory=list)
+    awaiting_supervisor: list[TreatmentPlan] = field(default_factory=list)
+    to_cosign: list[TreatmentPlan] = field(default_factory=list)
+    total: int = 0
+    #: A practice admin's: {status: plans} for the statuses short of signed (in SignatureStatus order).
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def plans(self) -> list[TreatmentPlan]:
+        return [*self.to_sign, *self.awaiting_client, *self.awaiting_supervisor, *self.to_cosign]
+
+    @property
+    def listed(self) -> int:
+        return len(self.plans)
+
+    @property
+    def figures(self) -> list[tuple[str, int]]:
+        """(label, count) of a practice admin's counts."""
+        return [(str(SignatureStatus(status).label), count) for status, count in self.counts.items()]
+
+
+def signature_queues(user: User) -> SignatureQueues:
+    """The plans awaiting each signature: one query (two when the list is cut at its limit)."""
+    plans = caseload_plans(user).exclude(signature_status=SignatureStatus.SIGNED)
+    if dashboard_scope(user) == "practice":
+        waiting = [status for status in SignatureStatus.values if status != SignatureStatus.SIGNED]
+        counts = plans.order_by().aggregate(
+            **{status: Count("pk", filter=Q(signature_status=status)) for status in waiting}
+        )
+        return SignatureQueues(total=sum(counts.values()), counts={status: counts[status] for status in waiting})
+    # The user's own plans, and their supervisees' only where the user's co-signature is what waits.
+    plans = plans.filter(
+        Q(therapist=user) | Q(therapist__supervisor=user, signature_status=SignatureStatus.AWAITING_SUPERVISOR)
+    )
+    rows = list(plans.order_by("start_date", "patient__last_name", "pk")[:SIGNATURE_LIST_LIMIT])
+    own = [plan for plan in rows if plan.therapist_id == user.pk]
+    return SignatureQueues(
+        to_sign=[plan for plan in own if plan.signature_status in AWAITING_CLINICIAN],
+        awaiting_client=[plan for plan in own if plan.signature_status == SignatureStatus.AWAITING_CLIENT],
+        awaiting_supervisor=[plan for plan in own if plan.signature_status == SignatureStatus.AWAITING_SUPERVISOR],
+        to_cosign=[plan for plan in rows if plan.therapist_id != user.pk],
+        total=len(rows) if len(rows) < SIGNATURE_LIST_LIMIT else plans.count(),
+    )
 
 
 # --- The render queue ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import contextlib
 import datetime
 import logging
 import uuid
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -80,7 +81,12 @@ def review_reminders_send(
         if notifications is not None:
             counts[kind] += 1
             counts["notifications"] += len(notifications)
-    resolved = _resolve_stale()
+    # The plans still unsigned some days after they started: the same sweep, reminders and notifications.
+    # Imported here because that pass builds on this module's helpers (`_remind`).
+    from reviews.services.signature_reminders import unsigned_reminders_send
+
+    resolved = unsigned_reminders_send(today=today, counts=counts, at_practice_hour=at_practice_hour)
+    resolved += _resolve_stale()
     logger.info(
         "Review reminders (%s): %s; %d stale resolved",
         by.user_agent if by is not None else "sweep",
@@ -104,7 +110,7 @@ def _candidates(today: datetime.date | None) -> list[TreatmentPlan]:
         f"sent_{kind}": Exists(
             ReviewReminder.objects.filter(plan=OuterRef("pk"), kind=kind, due_date=OuterRef("next_review_date"))
         )
-        for kind in ReminderKind.values
+        for kind in KIND_FOR_STATUS.values()
     }
     return list(
         TreatmentPlan.objects.filter(status=PlanStatus.ACTIVE, next_review_date__lte=horizon)
@@ -125,15 +131,24 @@ def _recipients(plan: TreatmentPlan, kind: str) -> list[User]:
 
 
 def _remind(
-    plan: TreatmentPlan, kind: str, due: datetime.date, today: datetime.date, counts: dict[str, int]
+    plan: TreatmentPlan,
+    kind: str,
+    due: datetime.date,
+    today: datetime.date,
+    counts: dict[str, int],
+    *,
+    recipients: Callable[[TreatmentPlan, str], list[User]] | None = None,
+    notification: Callable[[TreatmentPlan, ReviewReminder, User, datetime.date], Notification] | None = None,
 ) -> list[Notification] | None:
     """Create the reminder (for the review date `due`) and its notifications in one savepoint; None when another
-    run already did."""
+    run already did. Another kind of reminder (`unsigned`) names its own recipients and words."""
+    recipients = recipients or _recipients
+    notification = notification or _notification
     try:
         with transaction.atomic():
             reminder = ReviewReminder.objects.create(plan=plan, kind=kind, due_date=due)
             notifications = Notification.objects.bulk_create(
-                [_notification(plan, reminder, person, today) for person in _recipients(plan, kind)]
+                [notification(plan, reminder, person, today) for person in recipients(plan, kind)]
             )
             ids = [n.pk for n in notifications]
 
@@ -272,6 +287,7 @@ def _resolve_stale() -> int:
     )
     stale = list(
         ReviewReminder.objects.filter(resolved_at__isnull=True)
+        .exclude(kind=ReminderKind.UNSIGNED)  # not about a review date: `signature_reminders` settles those
         .exclude(Exists(still_due))
         .order_by()
         .values_list("pk", flat=True)

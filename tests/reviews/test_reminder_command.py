@@ -24,6 +24,13 @@ DUE = datetime.date(2026, 10, 8)
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(autouse=True)
+def no_unsigned_plan_pass(monkeypatch):
+    """These plans are never signed: the sweep's unsigned-plan pass (tests/reviews/test_signature_reminders.py)
+    would remind of them too. These tests are about the review reminders, so that pass finds no plan here."""
+    monkeypatch.setattr("reviews.services.signature_reminders._candidates", lambda today: [])
+
+
 @pytest.fixture
 def plan(patient):
     return PlanFactory(patient=patient, title="Anxiety Management Plan", next_review_date=DUE)

@@ -20,9 +20,11 @@ class Command(BaseCommand):
         today = parse_today(opts["today"], example="2026-10-08")
         counts = review_reminders_send(today=today, by=AuditContext.system("manage.py send_review_reminders"))
         total = sum(counts[kind] for kind in ("due_soon", "due", "overdue"))
+        # The unsigned-plan reminders of the same sweep are named only when there are some.
+        unsigned = f" and {_count(counts['unsigned'], 'unsigned-plan reminder')}" if counts["unsigned"] else ""
         self.stdout.write(
             f"Sent {_count(total, 'review reminder')} ({counts['due_soon']} due soon, {counts['due']} due today, "
-            f"{counts['overdue']} overdue): {_count(counts['notifications'], 'notification')}, "
+            f"{counts['overdue']} overdue){unsigned}: {_count(counts['notifications'], 'notification')}, "
             f"{_count(counts['emails'], 'email')}."
         )
 

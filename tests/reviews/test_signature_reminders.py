@@ -1,0 +1,199 @@
+"""The unsigned-plan reminder: a plan still not fully signed `Practice.signature_reminder_days` after its start
+date reminds its clinician (and the supervisor when the co-signature is what waits), exactly once however many
+sweeps and workers run, through the review reminders' machinery (the same sweep, notification and email path)."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+
+import pytest
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
+
+from accounts.audit import AuditContext
+from reviews.models import Notification, ReminderKind, ReviewReminder
+from reviews.services.reminders import review_reminders_send
+from tests.factories import PatientFactory, PlanFactory, UserFactory
+from tests.reviews.test_signing import sign_client, sign_staff
+from treatment.models import PlanStatus, TreatmentPlan
+from treatment.services import plan_update
+
+pytestmark = pytest.mark.django_db
+
+SYSTEM = AuditContext.system("tests")
+START = datetime.date(2026, 9, 1)  # PlanFactory's start date
+DAY = datetime.timedelta(days=1)
+#: The plans' review date is far off: only the unsigned pass has anything to say in these tests.
+FAR = datetime.date(2027, 6, 1)
+
+
+@pytest.fixture
+def plan(patient):
+    return PlanFactory(patient=patient, title="Anxiety Management Plan", start_date=START, next_review_date=FAR)
+
+
+def sweep(day, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return review_reminders_send(today=day, by=SYSTEM)
+
+
+def test_nothing_before_the_days_then_one_reminder_to_the_clinician(
+    plan, owner, practice, mailoutbox, django_capture_on_commit_callbacks
+):
+    assert practice.signature_reminder_days == 7
+    assert sweep(START + 6 * DAY, django_capture_on_commit_callbacks)["unsigned"] == 0
+    assert not ReviewReminder.objects.exists()
+
+    counts = sweep(START + 7 * DAY, django_capture_on_commit_callbacks)
+
+    assert (counts["unsigned"], counts["notifications"], counts["emails"]) == (1, 1, 1)
+    reminder = ReviewReminder.objects.get()
+    assert (reminder.plan, reminder.kind, reminder.due_date, reminder.resolved_at) == (
+        plan,
+        ReminderKind.UNSIGNED,
+        START + 7 * DAY,
+        None,
+    )
+    note = Notification.objects.get()
+    assert (note.recipient, note.kind, note.title) == (owner, "unsigned", "Treatment plan not yet signed — E.C.")
+    assert note.body == (
+        "Your treatment plan for E.C. started on 1 Sep 2026 and is not fully signed yet: it awaits the clinician's "
+        "signature."
+    )
+    [email] = mailoutbox
+    assert email.subject == "Trellis: Treatment plan not yet signed — E.C."
+    assert "Open the plan in Trellis to sign it:" in email.body
+    assert "Emily" not in email.body and "Carter" not in email.body
+
+
+def test_two_sweeps_send_it_once(plan, mailoutbox, django_capture_on_commit_callbacks):
+    sweep(START + 7 * DAY, django_capture_on_commit_callbacks)
+    second = sweep(START + 7 * DAY, django_capture_on_commit_callbacks)
+    third = sweep(START + 30 * DAY, django_capture_on_commit_callbacks)
+    assert (second["unsigned"], third["unsigned"]) == (0, 0)
+    assert ReviewReminder.objects.count() == 1
+    assert Notification.objects.count() == 1
+    assert len(mailoutbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_sweeping_at_once_send_it_once(plan, owner, mailoutbox):
+    """Two connections insert at once and the unique constraint decides."""
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers; this race is run on PostgreSQL (CI)")
+    start = threading.Barrier(2)
+    results, errors = [], []
+
+    def worker():
+        try:
+            start.wait(timeout=10)
+            results.append(review_reminders_send(today=START + 8 * DAY, by=SYSTEM))
+        except Exception as error:  # surfaced below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    assert sorted(r["unsigned"] for r in results) == [0, 1]
+    assert ReviewReminder.objects.filter(kind="unsigned").count() == 1
+    assert Notification.objects.count() == 1
+    assert [m.to[0] for m in mailoutbox] == [owner.email]
+
+
+def test_the_supervisor_is_told_when_the_cosignature_waits(
+    plan, owner, supervisor, practice, django_capture_on_commit_callbacks
+):
+    practice.require_client_signature = False
+    practice.save(update_fields=["require_client_signature"])
+    owner.needs_supervision = True
+    owner.save(update_fields=["needs_supervision"])
+    sign_staff(owner, plan)
+    assert TreatmentPlan.objects.get(pk=plan.pk).signature_status == "awaiting_supervisor"
+
+    sweep(START + 7 * DAY, django_capture_on_commit_callbacks)
+
+    notes = {n.recipient: n.body for n in Notification.objects.all()}
+    assert set(notes) == {owner, supervisor}
+    assert notes[supervisor] == (
+        f"{owner.full_name}'s treatment plan for E.C. started on 1 Sep 2026 and is not fully signed yet: it awaits "
+        "the supervisor's co-signature."
+    )
+
+
+def test_a_plan_awaiting_the_client_tells_only_the_clinician(plan, owner, django_capture_on_commit_callbacks):
+    sign_staff(owner, plan)
+    sweep(START + 7 * DAY, django_capture_on_commit_callbacks)
+    assert [n.recipient for n in Notification.objects.all()] == [owner]
+    assert "awaits the client's signature" in Notification.objects.get().body
+
+
+def test_a_signed_plan_is_not_reminded_and_signing_settles_the_reminder(
+    plan, owner, patient, practice, django_capture_on_commit_callbacks
+):
+    signed = PlanFactory(patient=patient, title="Signed plan", start_date=START, next_review_date=FAR)
+    practice.require_client_signature = False
+    practice.save(update_fields=["require_client_signature"])
+    sign_staff(owner, signed)
+    sweep(START + 7 * DAY, django_capture_on_commit_callbacks)
+    assert list(ReviewReminder.objects.values_list("plan", flat=True)) == [plan.pk]
+
+    sign_staff(owner, plan)
+
+    reminder = ReviewReminder.objects.get()
+    assert reminder.resolved_at is not None
+    assert Notification.objects.get(reminder=reminder).read_at is not None
+
+
+def test_a_plan_awaiting_the_client_keeps_its_reminder_until_fully_signed(
+    plan, owner, django_capture_on_commit_callbacks
+):
+    sweep(START + 7 * DAY, django_capture_on_commit_callbacks)
+    sign_staff(owner, plan)
+    assert ReviewReminder.objects.get().resolved_at is None
+    sign_client(owner, plan, method="declined", reason="Wants to think it over")
+    assert ReviewReminder.objects.get().resolved_at is not None
+
+
+def test_a_review_does_not_settle_it_and_a_closed_plan_does(plan, owner, practice, django_capture_on_commit_callbacks):
+    from reviews.services.reviews import review_record
+
+    sweep(START + 7 * DAY, django_capture_on_commit_callbacks)
+    review_record(by=AuditContext(user=owner), plan=plan, review_date=START + 8 * DAY, summary="Reviewed.")
+    assert ReviewReminder.objects.get(kind="unsigned").resolved_at is None
+    sweep(START + 9 * DAY, django_capture_on_commit_callbacks)
+    assert ReviewReminder.objects.get(kind="unsigned").resolved_at is None
+    plan_update(by=SYSTEM, plan=plan, status=PlanStatus.ON_HOLD)
+    sweep(START + 10 * DAY, django_capture_on_commit_callbacks)
+    assert ReviewReminder.objects.get(kind="unsigned").resolved_at is not None
+
+
+def test_each_practice_has_its_own_days(plan, practice, django_capture_on_commit_callbacks):
+    practice.signature_reminder_days = 14
+    practice.save(update_fields=["signature_reminder_days"])
+    assert sweep(START + 13 * DAY, django_capture_on_commit_callbacks)["unsigned"] == 0
+    assert sweep(START + 14 * DAY, django_capture_on_commit_callbacks)["unsigned"] == 1
+    assert ReviewReminder.objects.get().due_date == START + 14 * DAY
+
+
+@pytest.mark.parametrize("n", [1, 6])
+def test_one_query_selects_the_plans_however_many_there_are(practice, supervisor, n):
+    therapist = UserFactory(practice=practice, supervisor=supervisor)
+    patient = PatientFactory(primary_therapist=therapist)
+    for _ in range(n):
+        PlanFactory(patient=patient, start_date=START, next_review_date=FAR)
+    with CaptureQueriesContext(connection) as queries:
+        counts = review_reminders_send(today=START + 7 * DAY, by=SYSTEM)
+    plan_reads = [q["sql"] for q in queries if q["sql"].startswith('SELECT "treatment_treatmentplan"."id"')]
+    # The review pass's plans, and the unsigned pass's.
+    assert len(plan_reads) == 2
+    assert counts["unsigned"] == n
+    # Per reminder: a savepoint, the reminder, its notifications in one INSERT, the release; around them the
+    # retry of unsent emails, the two plan queries and the two stale settlements.
+    assert len(queries) == 5 + 4 * n
