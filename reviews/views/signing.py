@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import cast
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -62,6 +63,23 @@ def _version_to_sign(plan: TreatmentPlan, role: str) -> tuple[int, PlanVersion |
         return plan.version, None
     latest.plan = plan
     return latest.number, latest
+
+
+#: What the sign service refuses with, each put on the form by `put_refusal`.
+REFUSALS = (WrongCredentials, ValidationError, SigningConflict)
+
+
+def put_refusal(form: forms.Form, refusal: Exception) -> int:
+    """Put the sign service's refusal on the form (what was typed stays); returns the status to answer with:
+    403 for a wrong password or code (counted toward the lockout), 409 for a signature out of turn, else 400."""
+    if isinstance(refusal, WrongCredentials):
+        form.add_error(refusal.field if refusal.field in form.fields else None, refusal.message)
+        return 403
+    if isinstance(refusal, SigningConflict):
+        form.add_error(None, refusal.message)
+        return 409
+    add_service_error(form, refusal)  # type: ignore[arg-type]
+    return 400
 
 
 def reauth_form(request: HttpRequest, data=None) -> StaffSignForm:
@@ -112,14 +130,8 @@ class StaffSignView(PlanPage):
                     password=form.cleaned_data["password"],
                     otp_code=form.cleaned_data.get("otp_code"),
                 )
-            except WrongCredentials as wrong:
-                form.add_error(wrong.field if wrong.field in form.fields else None, wrong.message)
-                status = 403
-            except ValidationError as error:
-                add_service_error(form, error)
-            except SigningConflict as conflict:
-                form.add_error(None, conflict.message)
-                status = 409
+            except REFUSALS as refusal:
+                status = put_refusal(form, refusal)
             else:
                 verb = "co-signed" if self.role == SignatureRole.SUPERVISOR else "signed"
                 messages.success(request, f"Version {signature.version.number} of the plan {verb}.")
@@ -201,11 +213,8 @@ class ClientSignView(PlanPage):
                     image=data["image"] if data["method"] == "drawn" else None,
                     reason=data["reason"] if data["method"] in ("declined", "unable") else "",
                 )
-            except ValidationError as error:
-                add_service_error(form, error)
-            except SigningConflict as conflict:
-                form.add_error(None, conflict.message)
-                status = 409
+            except REFUSALS as refusal:
+                status = put_refusal(form, refusal)
             else:
                 return redirect("plan-hand-back", plan.pk)
         return _bare(request, self.template_name, self._context(form), status=status)
@@ -245,11 +254,8 @@ class HandBackView(PlanPage):
                     otp_code=form.cleaned_data.get("otp_code"),
                     request=request,
                 )
-            except WrongCredentials as wrong:
-                form.add_error(wrong.field if wrong.field in form.fields else None, wrong.message)
-                status = 403
-            except ValidationError as error:
-                add_service_error(form, error)
+            except REFUSALS as refusal:
+                status = put_refusal(form, refusal)
             else:
                 client_unlock(request.session)
                 request.session.cycle_key()
