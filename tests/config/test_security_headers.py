@@ -75,6 +75,7 @@ PAGES = {
     "plan-report-create": lambda r: f"/plans/{r['plan'].pk}/reports/",
     "report-detail": lambda r: f"/reports/{MISSING}/",
     "report-pdf": lambda r: f"/reports/{MISSING}/pdf/",
+    "plan-amending": lambda r: f"/plans/{r['plan'].pk}/amending/",
     "plan-sign": lambda r: f"/plans/{r['plan'].pk}/sign/",
     "plan-cosign": lambda r: f"/plans/{r['plan'].pk}/cosign/",
     "plan-client-handover": lambda r: f"/plans/{r['plan'].pk}/sign/client/start/",
