@@ -36,6 +36,22 @@ class PracticeAdmin(PracticeScopedAdmin):
     ]
     search_fields = ["name"]
     list_filter = ["time_zone"]
+    fieldsets = [
+        (None, {"fields": ["name", "time_zone", "address", "mfa_required"]}),
+        ("Reviews", {"fields": ["default_review_frequency_days", "review_reminder_lead_days", "review_reminder_hour"]}),
+        (
+            "Signed plans",
+            {
+                "fields": [
+                    "require_client_signature",
+                    "signature_reminder_days",
+                    "require_signed_plan_for_progress",
+                    "document_paper_size",
+                ]
+            },
+        ),
+        ("Measurement-based care", {"fields": ["measure_every_sessions", "measure_every_days"]}),
+    ]
 
 
 class StaffForm(forms.ModelForm):
@@ -51,7 +67,16 @@ class StaffForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["email", "full_name", "credentials", "license_number", "role", "supervisor", "is_active"]
+        fields = [
+            "email",
+            "full_name",
+            "credentials",
+            "license_number",
+            "role",
+            "supervisor",
+            "needs_supervision",
+            "is_active",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -107,7 +132,9 @@ class StaffAdmin(PracticeScopedAdmin):
         practice = data.get("practice") if request.user.is_superuser else request.user.practice
         user, _ = services.staff_save(
             by=self.audit_context(request),
-            user=obj if change else None,
+            # The stored row, not `obj`: the form has already copied its values onto `obj`, and the service's
+            # audit diff must compare what was stored with what it stores.
+            user=User.objects.get(pk=obj.pk) if change else None,
             email=data["email"],
             role=data["role"],
             practice=practice,
@@ -117,6 +144,7 @@ class StaffAdmin(PracticeScopedAdmin):
             license_number=data.get("license_number", ""),
             supervisor=data.get("supervisor"),
             is_active=data["is_active"],
+            needs_supervision=data.get("needs_supervision", False),
         )
         if request.user.is_superuser and data.get("is_superuser") != user.is_superuser:
             audit_record(

@@ -30,6 +30,9 @@ DEMO_STAFF = [
     ("nguyen@harbor.example", "Linh Nguyen", "LMFT", Role.THERAPIST, None, OTHER_PRACTICE),
 ]
 
+#: Clinicians whose treatment plans need their supervisor's co-signature (a supervisee still under supervision).
+DEMO_SUPERVISED = {"patel@riverside.example"}
+
 # (MRN, first, last, date of birth, primary therapist email, other care-team emails, status)
 DEMO_PATIENTS = [
     ("RCC-1001", "Emily", "Carter", "1991-04-12", "lee@riverside.example", [], "active"),
@@ -68,6 +71,7 @@ def seed_people(by: AuditContext) -> tuple[dict[str, Practice], dict[str, User],
             credentials=credentials,
             supervisor=staff.get(supervisor),
             is_active=True,
+            needs_supervision=email in DEMO_SUPERVISED,
         )
     patients: dict[str, Patient] = {}
     for mrn, first, last, dob, primary, others, status in DEMO_PATIENTS:

@@ -204,6 +204,7 @@ STAFF_AUDITED = (
     "full_name",
     "credentials",
     "license_number",
+    "needs_supervision",
 )
 
 
@@ -219,6 +220,7 @@ def staff_save(
     license_number: str | None = None,
     supervisor: User | None = None,
     is_active: bool | None = None,
+    needs_supervision: bool | None = None,
     user: User | None = None,
     by: AuditContext | None = None,
 ) -> tuple[User, bool]:
@@ -254,6 +256,8 @@ def staff_save(
         user.license_number = license_number
     if is_active is not None:
         user.is_active = is_active
+    if needs_supervision is not None:
+        user.needs_supervision = needs_supervision
     if password:
         validate_password(password, user)
         user.set_password(password)

@@ -276,6 +276,9 @@ SPECTACULAR_SETTINGS = {
         "GoalStatusEnum": "treatment.models.GoalStatus",
         "ReviewStatusEnum": "treatment.models.ReviewStatus",
         "ReportStatusEnum": "reviews.models.ReportStatus",
+        "RoleEnum": "accounts.models.Role",
+        "SignatureRoleEnum": "reviews.models.SignatureRole",
+        "SignatureStatusEnum": "treatment.models.SignatureStatus",
     },
 }
 

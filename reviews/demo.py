@@ -2,8 +2,9 @@
 
 Written through the reviews services as the plans' clinicians, like the rest of the demo. Two plans carry
 the review that set their current review date (one co-signed by the therapist's supervisor); then the
-reminder sweep runs, so the demo therapist (lee@riverside.example) finds her due-soon, due-today and
-overdue reminders at once and her supervisor the overdue one; and one PDF progress report is asked for.
+plans are signed in every signature state (`reviews.demo_signatures`); then the reminder sweep runs, so the
+demo therapist (lee@riverside.example) finds her due-soon, due-today and overdue reminders at once and her
+supervisor the overdue one, and unsigned plans remind their clinicians; and one PDF progress report is asked for.
 Idempotent: a plan that has a review, or a report, gets none again; the sweep never sends a reminder twice.
 """
 
@@ -14,6 +15,7 @@ import datetime
 
 from accounts.audit import AuditContext
 from accounts.models import User
+from reviews.demo_signatures import CLIENT_SIGNATURES, seed_signatures
 from reviews.models import PlanReview, ProgressReport
 from reviews.services.reminders import review_reminders_send
 from reviews.services.reports import report_request
@@ -47,6 +49,9 @@ def seed_reviews(by: AuditContext, plans: dict[str, TreatmentPlan]) -> None:
         if plan is None or plan.reviews.exists() or plan.is_closed:
             continue
         _review(by, plan, summary, modifications, cosign)
+    # Signed after the reviews (a signature seals the plan as it then stands), before the sweep reminds of
+    # the plans still unsigned.
+    seed_signatures(by, plans)
     review_reminders_send(by=by)
     plan = plans.get(REPORT_FOR)
     if plan is not None and not ProgressReport.objects.filter(plan=plan).exists():
@@ -55,7 +60,8 @@ def seed_reviews(by: AuditContext, plans: dict[str, TreatmentPlan]) -> None:
 
 def demo_plans() -> dict[str, TreatmentPlan]:
     """The demo plans by their patient's MRN (a plan of the demo's title for the demo patient)."""
-    titles = {mrn: parse_plan(outline)[0]["title"] for mrn, outline in PLANS.items() if mrn in (*REVIEWS, REPORT_FOR)}
+    wanted = (*REVIEWS, REPORT_FOR, *CLIENT_SIGNATURES)
+    titles = {mrn: parse_plan(outline)[0]["title"] for mrn, outline in PLANS.items() if mrn in wanted}
     plans = TreatmentPlan.objects.filter(patient__external_id__in=titles, title__in=titles.values())
     return {
         plan.patient.external_id: plan

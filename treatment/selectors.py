@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
-from accounts.models import User
 from treatment.models import (
     GoalIntervention,
     GoalProgress,
@@ -283,42 +282,6 @@ def last_session(plan: TreatmentPlan) -> LastSession | None:
             DeliveredIntervention(intervention_id=pk, name=name, goal_id=goal_id) for _, pk, name, goal_id in rows
         ),
     )
-
-
-@dataclass(frozen=True)
-class AmendmentEntry:
-    """One amendment of a plan: why, who, when, which version it amends and what it changed."""
-
-    id: uuid.UUID
-    reason: str
-    author: User
-    created_at: datetime.datetime
-    amends_version: int | None
-    changes: list[dict]
-
-
-def amendments_since_signed(plan: TreatmentPlan) -> list[AmendmentEntry]:
-    """The amendments made since the plan's signed version was signed, newest first (one query).
-
-    An amendment records the `signed_version` it amended: those of the version in force, or, before any version
-    was fully signed, those made since the first clinician signature (amending no version in force).
-    """
-    amendments = PlanAmendment.objects.filter(plan_id=plan.pk)
-    if plan.signed_version is None:
-        amendments = amendments.filter(amends_version__isnull=True)
-    else:
-        amendments = amendments.filter(amends_version__gte=plan.signed_version)
-    return [
-        AmendmentEntry(
-            id=a.pk,
-            reason=a.reason,
-            author=a.author,
-            created_at=a.created_at,
-            amends_version=a.amends_version,
-            changes=list(a.changes or []),
-        )
-        for a in amendments.select_related("author").order_by("-created_at", "-id")
-    ]
 
 
 @dataclass(frozen=True)

@@ -117,8 +117,13 @@ def _resolve_stale() -> int:
         .order_by()
         .values_list("pk", flat=True)
     )
-    if stale:
-        now = timezone.now()
-        ReviewReminder.objects.filter(pk__in=stale).update(resolved_at=now)
-        Notification.objects.filter(reminder_id__in=stale, read_at__isnull=True).update(read_at=now)
+    unsigned_reminders_settle(stale, timezone.now())
     return len(stale)
+
+
+def unsigned_reminders_settle(reminder_ids: list, now: datetime.datetime) -> None:
+    """The reminders no longer ask for anything, nor do the notifications they sent (marked read)."""
+    if not reminder_ids:
+        return
+    ReviewReminder.objects.filter(pk__in=reminder_ids).update(resolved_at=now)
+    Notification.objects.filter(reminder_id__in=reminder_ids, read_at__isnull=True).update(read_at=now)

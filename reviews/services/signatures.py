@@ -34,14 +34,13 @@ from django.utils import timezone
 from rest_framework.request import Request
 
 from accounts.access import can
-from accounts.audit import Action, AuditContext, audit_record, diff, snapshot
+from accounts.audit import Action, AuditContext, Channel, audit_record, diff, snapshot
 from accounts.mfa.services import mfa_enrolled, mfa_verify
 from accounts.models import User
 from reviews.models import (
     CLIENT_SIGNATURE_METHODS,
     CLIENT_SIGNATURE_ROLES,
     REASON_METHODS,
-    Notification,
     PlanSignature,
     PlanVersion,
     ReminderKind,
@@ -49,6 +48,7 @@ from reviews.models import (
     SignatureMethod,
     SignatureRole,
 )
+from reviews.services.signature_reminders import unsigned_reminders_settle
 from reviews.services.versions import version_seal
 from reviews.snapshots import plan_snapshot
 from treatment.models import SignatureStatus, TreatmentPlan
@@ -266,12 +266,16 @@ def _may_sign(user: User, plan: TreatmentPlan, role: str) -> None:
         raise PermissionDenied("A client's signature is recorded by a clinician of the patient's care team.")
 
 
-def _reauthenticate(user: User, *, password: str | None, otp_code: str | None, request: HttpRequest | Request) -> str:
+def _reauthenticate(
+    user: User, *, password: str | None, otp_code: str | None, request: HttpRequest | Request | None
+) -> str:
     """Check the password (and the authenticator code when the user has one); returns the signing method.
 
     Asked of django-axes first (a locked account gets no answer about its password) and told of each wrong
     password or code through `user_login_failed`, the path a wrong sign-in takes: both count toward the
     same lockout. Runs outside the signing transaction, so a refusal's count is not rolled back with it.
+    Without a request (a management command on the server, `seed_demo`) there is no caller address to count
+    against: the password and code are still checked.
     """
     if not password:
         raise ValidationError({"password": "Re-enter your password to sign."})
@@ -280,14 +284,16 @@ def _reauthenticate(user: User, *, password: str | None, otp_code: str | None, r
         raise ValidationError({"otp_code": "Enter the code your authenticator app shows to sign."})
     raw = request._request if isinstance(request, Request) else request
     credentials = {"username": user.email}
-    if not AxesProxyHandler.is_allowed(raw, credentials):
+    if raw is not None and not AxesProxyHandler.is_allowed(raw, credentials):
         raise WrongCredentials("Too many failed attempts: your account is locked for now.", field="password")
     if not user.check_password(password):
-        user_login_failed.send(sender=__name__, credentials=credentials, request=raw)
+        if raw is not None:
+            user_login_failed.send(sender=__name__, credentials=credentials, request=raw)
         raise WrongCredentials("That password is not right.", field="password")
     if enrolled:
         if mfa_verify(user=user, code=otp_code or "") is None:
-            user_login_failed.send(sender=__name__, credentials=credentials, request=raw)
+            if raw is not None:
+                user_login_failed.send(sender=__name__, credentials=credentials, request=raw)
             raise WrongCredentials("That code does not match: enter the code your app shows now.", field="otp_code")
         return SignatureMethod.MFA
     return SignatureMethod.PASSWORD
@@ -313,7 +319,8 @@ def plan_sign(
     """Sign `plan` in `role` (the one service the API, the pages and the admin call), returning the signature.
 
     Staff (`clinician`, `supervisor`) re-enter `password` (and `otp_code` when enrolled in MFA); `request` is
-    the request they signed in, which the lockout counts wrong attempts against. A `client` or `guardian`
+    the request they signed in, which the lockout counts wrong attempts against (only a system context, a
+    management command, signs without one). A `client` or `guardian`
     signature is recorded by the care-team clinician `by.user` with `method`, `signer_name`, `relationship`
     (a guardian's), `image` (a PNG data URL, for `drawn`) and `reason` (for `declined` / `unable`).
 
@@ -330,7 +337,7 @@ def plan_sign(
     if staff:
         if method not in (None, "", SignatureMethod.PASSWORD, SignatureMethod.MFA):
             raise ValidationError({"method": "Staff sign by re-entering their password."})
-        if request is None:
+        if request is None and by.channel != Channel.SYSTEM:
             raise ValueError("A staff signature needs the request, which the lockout counts attempts against.")
         signed_method = _reauthenticate(user, password=password, otp_code=otp_code, request=request)
         signer_name = str(user)
@@ -438,12 +445,5 @@ def _sign_locked(
 
 def _settle_unsigned_reminders(plan: TreatmentPlan, now: Any) -> None:
     """A fully signed plan answers the reminders that it was unsigned, and the notifications they sent."""
-    open_reminders = list(
-        ReviewReminder.objects.filter(plan=plan, kind=ReminderKind.UNSIGNED, resolved_at__isnull=True).values_list(
-            "pk", flat=True
-        )
-    )
-    if not open_reminders:
-        return
-    ReviewReminder.objects.filter(pk__in=open_reminders).update(resolved_at=now)
-    Notification.objects.filter(reminder_id__in=open_reminders, read_at__isnull=True).update(read_at=now)
+    open_reminders = ReviewReminder.objects.filter(plan=plan, kind=ReminderKind.UNSIGNED, resolved_at__isnull=True)
+    unsigned_reminders_settle(list(open_reminders.values_list("pk", flat=True)), now)

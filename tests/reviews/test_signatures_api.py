@@ -4,7 +4,7 @@ The access matrix for the cast's five roles (the care team signs as clinician an
 signature; only the supervisor of the plan's clinician co-signs; a colleague off the care team and another
 practice's admin get 404; the practice admin and the supervisor, who read the plan, 403 where they may not
 sign), the answers (201, 403 counted toward the lockout, 409, 400 naming the fields), and the plan's own
-`signature_status`, `signed_version` and `amendments`.
+`signature_status` and `signed_version`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from accounts.models import AuditEvent
 from reviews.models import PlanSignature
 from tests.factories import PASSWORD
 from tests.reviews.test_signing import png_data_url, sign_staff
-from treatment.models import PlanAmendment, TreatmentPlan
+from treatment.models import TreatmentPlan
 from treatment.services.signature_state import plan_signature_state_set, status_after_amendment
 
 pytestmark = pytest.mark.django_db
@@ -169,44 +169,21 @@ def test_a_drawn_guardian_signature(api, owner, signed_by_clinician):
     assert PlanSignature.objects.get(role="guardian").image_data_url == png_data_url()
 
 
-def test_the_plan_says_where_it_stands_and_its_amendments_since_the_signed_version(api, owner, practice, plan, tree):
+def test_the_plan_says_where_it_stands(api, owner, practice, plan, tree):
+    """`signature_status` and `signed_version` on the plan's detail and list (the detail's `amendments` since the
+    signed version are the amendment path's: tests/treatment/test_amendments_api.py)."""
     practice.require_client_signature = False
     practice.save(update_fields=["require_client_signature"])
     detail = f"/api/v1/treatment-plans/{plan.pk}"
     body = api.as_(owner).get(detail).json()
-    assert (body["signature_status"], body["signed_version"], body["amendments"]) == ("unsigned", None, [])
+    assert (body["signature_status"], body["signed_version"]) == ("unsigned", None)
     sign_staff(owner, plan)
     listed = api.as_(owner).get("/api/v1/treatment-plans").json()["results"]
     assert [(p["signature_status"], p["signed_version"]) for p in listed] == [("signed", 1)]
-    # An amendment as the amendment path records it (reason, author, what changed), then the agreed status rule.
-    amendment = PlanAmendment.objects.create(
-        plan=plan,
-        reason="Client asked for a gentler target",
-        author=owner,
-        amends_version=1,
-        changes=[{"object": "plan", "id": str(plan.pk), "label": plan.title, "action": "updated", "fields": ["title"]}],
-    )
     locked = TreatmentPlan.objects.get(pk=plan.pk)
     plan_signature_state_set(by=AuditContext(user=owner), plan=locked, status=status_after_amendment(locked))
     body = api.as_(owner).get(detail).json()
     assert (body["signature_status"], body["signed_version"]) == ("amended_unsigned", 1)
-    assert body["amendments"] == [
-        {
-            "id": str(amendment.pk),
-            "reason": "Client asked for a gentler target",
-            "author": {
-                "id": str(owner.pk),
-                "full_name": owner.full_name,
-                "email": owner.email,
-                "credentials": "LCSW",
-                "role": "therapist",
-            },
-            "created_at": body["amendments"][0]["created_at"],
-            "amends_version": 1,
-            "changes": amendment.changes,
-        }
-    ]
-    # Signed again (version 2): the amendments of version 1 are history, not pending.
     sign_staff(owner, plan)
     body = api.as_(owner).get(detail).json()
-    assert (body["signature_status"], body["signed_version"], body["amendments"]) == ("signed", 2, [])
+    assert (body["signature_status"], body["signed_version"]) == ("signed", 2)

@@ -203,10 +203,10 @@ def test_rerunning_creates_and_changes_nothing(seeded):
     assert snapshot() == first
     assert len(first["plans"]) == len(WITH_PLANS)
     assert "7 treatment plans" in seeded
-    assert "2 plan reviews, 3 review reminders, 6 notifications, 1 progress reports." in seeded
+    assert "2 plan reviews, 7 plan signatures, 6 review reminders, 10 notifications, 1 progress reports." in seeded
     assert (
         "New: 0 patients, 0 treatment plans, 0 goals, 0 sessions, 0 progress entries, 0 plan reviews, "
-        "0 review reminders, 0 notifications, 0 progress reports." in out.getvalue()
+        "0 plan signatures, 0 review reminders, 0 notifications, 0 progress reports." in out.getvalue()
     )
 
 
@@ -287,7 +287,8 @@ def test_the_demo_therapist_finds_her_review_reminders_at_once(seeded):
     rivera = User.objects.get(email="rivera@riverside.example")
     by_mrn = plans()
 
-    mine = {n.plan.patient.external_id: n for n in Notification.objects.for_user(lee).select_related("plan__patient")}
+    lees = Notification.objects.for_user(lee).exclude(kind="unsigned").select_related("plan__patient")
+    mine = {n.plan.patient.external_id: n for n in lees}
     assert {mrn: n.kind for mrn, n in mine.items()} == {
         "RCC-1001": "due",
         "RCC-1002": "overdue",
@@ -303,7 +304,9 @@ def test_the_demo_therapist_finds_her_review_reminders_at_once(seeded):
         (n.kind, n.plan.patient.external_id, n.read_at is None)
         for n in Notification.objects.for_user(rivera).select_related("plan__patient")
     ]
+    # And the unsigned-plan reminder of Patel's plan awaiting her co-signature.
     assert theirs == [
+        ("unsigned", "RCC-1004", True),
         ("overdue", "RCC-1002", True),
         ("cosign_requested", "RCC-1004", True),
         ("cosign_requested", "RCC-1002", False),
@@ -311,8 +314,9 @@ def test_the_demo_therapist_finds_her_review_reminders_at_once(seeded):
     assert Notification.objects.get(recipient=rivera, kind="cosign_requested", read_at=None).title == (
         "Review to co-sign — D.K."
     )
-    assert not Notification.objects.exclude(recipient__in=[lee, rivera]).exists()
-    assert ReviewReminder.objects.filter(resolved_at=None).count() == 3
+    # Beyond Lee's and Rivera's, only unsigned-plan reminders (Patel's RCC-1004, Nguyen's Harbor plan).
+    assert not Notification.objects.exclude(recipient__in=[lee, rivera]).exclude(kind="unsigned").exists()
+    assert ReviewReminder.objects.filter(resolved_at=None).exclude(kind="unsigned").count() == 3
 
 
 def test_one_progress_report_is_asked_for(seeded):
@@ -322,3 +326,29 @@ def test_one_progress_report_is_asked_for(seeded):
     assert report.requested_by == report.plan.therapist
     assert report.status == ReportStatus.PENDING  # rendered by the worker once the seed commits
     assert report.period_end == report.plan.local_today()
+
+
+def test_every_signature_state_with_a_declined_client_signature_and_a_supervised_clinician(seeded):
+    from reviews.models import PlanSignature
+
+    states = {mrn: (plan.signature_status, plan.signed_version) for mrn, plan in plans().items()}
+    assert {mrn: states[mrn] for mrn in ("RCC-1001", "RCC-1002", "RCC-1003", "RCC-1004", "RCC-1005")} == {
+        "RCC-1001": ("signed", 1),
+        "RCC-1002": ("signed", 1),
+        "RCC-1003": ("awaiting_client", None),
+        "RCC-1004": ("awaiting_supervisor", None),
+        "RCC-1005": ("unsigned", None),
+    }
+    declined = PlanSignature.objects.get(plan__patient__external_id="RCC-1002", role="client")
+    assert (declined.method, declined.signer_name) == ("declined", "Marcus Johnson")
+    assert declined.reason.startswith("Agrees with the goals but wants to read the plan at home")
+    drawn = PlanSignature.objects.get(plan__patient__external_id="RCC-1001", role="client")
+    assert drawn.method == "drawn" and drawn.image_data_url.startswith("data:image/png;base64,")
+    patel = User.objects.get(email="patel@riverside.example")
+    assert patel.needs_supervision is True
+    assert plans()["RCC-1004"].therapist == patel
+    lee = User.objects.get(email="lee@riverside.example")
+    unsigned = Notification.objects.for_user(lee).filter(kind="unsigned").select_related("plan__patient")
+    assert [(n.plan.patient.external_id, n.title) for n in unsigned] == [
+        ("RCC-1003", "Treatment plan not yet signed — S.M.")
+    ]

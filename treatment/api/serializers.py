@@ -18,7 +18,7 @@ from treatment.models import (
     TreatmentPlan,
 )
 from treatment.models.goal import SMART_TEMPLATE
-from treatment.selectors import GoalNode, PlanTree, amendments_since_signed, summary_from_annotations
+from treatment.selectors import GoalNode, PlanTree, plan_amendments, summary_from_annotations
 from treatment.services import GOAL_FIELD_NAMES, PLAN_FIELDS, smart_missing
 from treatment.services.amendments import REASON_MAX_LENGTH
 
@@ -264,19 +264,6 @@ class GoalCreateSerializer(GoalSerializer):
         fields = [f for f in GoalSerializer.Meta.fields if f not in ("smart_missing", "sub_goals")]
 
 
-class AmendmentSerializer(serializers.Serializer):
-    """One amendment since the signed version: why, who, when, what changed."""
-
-    id = serializers.UUIDField()
-    reason = StrictCharField()
-    author = StaffSummarySerializer()
-    created_at = serializers.DateTimeField()
-    amends_version = serializers.IntegerField(allow_null=True, help_text="The signed version it amends.")
-    changes = serializers.ListField(
-        child=serializers.DictField(), help_text='[{"object", "id", "label", "action", "fields"}]'
-    )
-
-
 #: One thing an amendment changed (its `changes` entries; a plain object, since "fields" names a serializer's own).
 AMENDMENT_CHANGE_SCHEMA = {
     "type": "object",
@@ -326,17 +313,19 @@ class PlanDetailSerializer(PlanSerializer):
     amendments made since its signed version (the plan in force)."""
 
     goals = serializers.SerializerMethodField()
-    amendments = serializers.SerializerMethodField()
+    amendments = serializers.SerializerMethodField(
+        help_text="The amendments since the signed version (all of them when no version is fully signed yet), "
+        "oldest first; empty before the plan's first signature."
+    )
 
     class Meta(PlanSerializer.Meta):
         fields = [*PlanSerializer.Meta.fields, "overall_progress", "goals", "amendments"]
         read_only_fields = fields
 
-    @extend_schema_field(AmendmentSerializer(many=True))
+    @extend_schema_field(PlanAmendmentSerializer(many=True))
     def get_amendments(self, plan):
-        if plan.first_signed_at is None:  # never signed: nothing is an amendment yet, and no query is needed
-            return []
-        return AmendmentSerializer(amendments_since_signed(plan), many=True).data
+        since = [read.amendment for read in plan_amendments(plan) if read.amends_version == plan.signed_version]
+        return PlanAmendmentSerializer(since, many=True, context=self.context).data
 
     @extend_schema_field(GoalSerializer(many=True))
     def get_goals(self, plan):

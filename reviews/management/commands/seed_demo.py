@@ -1,5 +1,5 @@
 """manage.py seed_demo: the demo practices, staff and patients, their treatment plans, and the plans' reviews,
-review reminders and a progress report."""
+signatures in every state, review and unsigned-plan reminders and a progress report."""
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -8,7 +8,7 @@ from accounts.audit import AuditContext
 from accounts.demo import DEMO_PASSWORD, DEMO_STAFF, seed_people
 from accounts.models import Patient, Role
 from reviews.demo import demo_plans, seed_reviews
-from reviews.models import Notification, PlanReview, ProgressReport, ReviewReminder
+from reviews.models import Notification, PlanReview, PlanSignature, ProgressReport, ReviewReminder
 from treatment.demo import seed_plans
 from treatment.models import GoalProgress, TherapySession, TreatmentGoal, TreatmentPlan
 
@@ -19,6 +19,7 @@ COUNTED = [
     ("sessions", TherapySession),
     ("progress entries", GoalProgress),
     ("plan reviews", PlanReview),
+    ("plan signatures", PlanSignature),
     ("review reminders", ReviewReminder),
     ("notifications", Notification),
     ("progress reports", ProgressReport),
