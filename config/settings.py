@@ -81,6 +81,9 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     # A user who owes a second factor (to enrol, or to enter) reaches only the pages that settle it.
     "accounts.mfa.middleware.MFAGateMiddleware",
+    # A session handed to a client to sign a plan reaches only that page and the locked screen
+    # (reviews/signing_lock.py).
+    "reviews.signing_lock.ClientSigningLockMiddleware",
     # Signing in is the default for every page; public views opt out with @login_not_required (the API's
     # views answer 401 themselves, the admin has its own sign-in).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.access import PatientScopedQuerySet
+from accounts.models import PaperSize
 from accounts.validators import validate_clinical_date
 
 
@@ -16,6 +17,12 @@ class PlanScopedQuerySet(PatientScopedQuerySet):
     """Reviews, versions, reminders and reports follow their plan's patient."""
 
     patient_lookup = "plan__patient"
+
+
+class PlanDocumentQuerySet(PatientScopedQuerySet):
+    """Documents follow their version's plan's patient."""
+
+    patient_lookup = "version__plan__patient"
 
 
 class PlanReview(models.Model):
@@ -393,3 +400,50 @@ class ProgressReport(models.Model):
     @property
     def patient(self):
         return self.plan.patient
+
+
+class PlanDocument(models.Model):
+    """The PDF treatment-plan document of one signed version on one paper size, rendered once by a worker.
+
+    The states and the recovery are the progress reports' (`reviews.services.rendering`): the row is the truth.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    version = models.ForeignKey(PlanVersion, on_delete=models.PROTECT, related_name="documents")
+    paper_size = models.CharField(max_length=10, choices=PaperSize.choices)
+    status = models.CharField(max_length=20, choices=ReportStatus.choices, default=ReportStatus.PENDING)
+    file = models.FileField(upload_to="plan-documents/%Y/%m/", blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+    queued_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PlanDocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "started_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ReportStatus.values), name="document_status_valid"),
+            models.CheckConstraint(condition=Q(paper_size__in=PaperSize.values), name="document_paper_size_valid"),
+            models.CheckConstraint(condition=~Q(status="ready") | ~Q(file=""), name="document_ready_has_file"),
+            # Rendered once: asking again for the same version and paper gives back the same row.
+            models.UniqueConstraint(fields=["version", "paper_size"], name="document_once_per_version_and_paper"),
+        ]
+
+    def __str__(self):
+        return f"Treatment-plan document of {self.version} ({self.get_paper_size_display()})"
+
+    @property
+    def plan(self):
+        return self.version.plan
+
+    @property
+    def patient(self):
+        return self.version.plan.patient

@@ -2,11 +2,26 @@
 
 from django.db.models import Prefetch
 
-from reviews.models import PlanVersion
+from reviews.models import PlanSignature, PlanVersion
 from treatment.panels import PlanPanel, register_plan_panel
 
 
 def register() -> None:
+    register_plan_panel(
+        PlanPanel(
+            template="reviews/_plan_signatures.html",
+            # Neither the drawn images nor the versions' snapshots are shown: they stay in the database.
+            prefetch=(
+                Prefetch(
+                    "signatures",
+                    queryset=PlanSignature.objects.select_related("version")
+                    .defer("image", "intent_statement", "version__snapshot")
+                    .order_by("-signed_at", "-id"),
+                ),
+            ),
+            order=5,
+        )
+    )
     register_plan_panel(
         PlanPanel(
             template="reviews/_plan_reviews.html",

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.dateparse import parse_date
+
 from accounts.audit import jsonable
 from treatment.models import GoalStatus, GoalType, PlanStatus, TreatmentPlan
 from treatment.selectors import GoalNode, plan_tree
@@ -226,9 +228,10 @@ def display_value(field: str, value, goals: dict | None = None) -> str:
 
 
 def field_rows(changes: dict, labels: dict, goals: dict | None = None) -> list[dict]:
-    """{field: [old, new]} as rows to print: [{"label", "old", "new"}]."""
+    """{field: [old, new]} as rows to print: [{"name", "label", "old", "new"}]."""
     return [
         {
+            "name": name,
             "label": labels.get(name, name),
             "old": display_value(name, old, goals),
             "new": display_value(name, new, goals),
@@ -278,3 +281,16 @@ def readable_diff(old: dict, new: dict) -> dict:
         "goals_changed": changed,
         "unchanged": not (diff["plan"] or diff["goals_added"] or diff["goals_removed"] or changed),
     }
+
+
+def plain_goals(snapshot: dict) -> list[dict]:
+    """The goals as a client reads them: each long-term goal with its short-term goals and their objectives."""
+    tree: list[dict] = []
+    by_id: dict[str, dict] = {}
+    for goal in snapshot.get("goals", []):
+        target = goal.get("target_date")
+        item = {"goal": goal, "children": [], "target_date": parse_date(target) if target else None}
+        by_id[goal["id"]] = item
+        parent = by_id.get(goal.get("parent_goal_id") or "")
+        (parent["children"] if parent else tree).append(item)
+    return tree

@@ -79,13 +79,40 @@ class _ServiceFactory(factory.Factory):
     _build = classmethod(lambda cls, model_class, *args, **kwargs: cls._create(model_class, *args, **kwargs))
 
 
+def mark_signed(plan, *, status: str = "signed", version: int | None = 1):
+    """The plan's signature state as the signing service leaves it, set directly (the signatures themselves are
+    not made): `first_signed_at` now, `signed_version` and `signature_status` as given. Returns the plan."""
+    from django.utils import timezone
+
+    from treatment.models import TreatmentPlan
+
+    plan.first_signed_at, plan.signed_version, plan.signature_status = timezone.now(), version, status
+    TreatmentPlan.objects.filter(pk=plan.pk).update(
+        first_signed_at=plan.first_signed_at, signed_version=version, signature_status=status
+    )
+    return plan
+
+
 class PlanFactory(_ServiceFactory):
+    """A plan made by `plan_create`. `signed=True`: fully signed at version 1; `clinician_signed=True`: signed by
+    its clinician only, awaiting the client (no fully signed version yet)."""
+
     patient = None
     title = factory.Sequence(lambda n: f"Treatment plan {n}")
     diagnosis_codes = factory.LazyFunction(lambda: [{"code": "F41.1"}])
     presenting_problems = factory.LazyFunction(lambda: ["chronic worry", "sleep difficulties"])
     start_date = datetime.date(2026, 9, 1)
     review_frequency_days = 90
+
+    class Params:
+        signed = factory.Trait(
+            signature_state=factory.PostGeneration(lambda plan, create, extracted, **kw: mark_signed(plan))
+        )
+        clinician_signed = factory.Trait(
+            signature_state=factory.PostGeneration(
+                lambda plan, create, extracted, **kw: mark_signed(plan, status="awaiting_client", version=None)
+            )
+        )
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):

@@ -8,6 +8,9 @@ rollup and the audit trail apply here as in the API. Each form rehearses its ser
 
 from __future__ import annotations
 
+from typing import cast
+
+from django import forms
 from django.contrib import admin
 
 from accounts.admin_base import PracticeScopedAdmin, ReadOnlyAdmin, ReadOnlyInline, ServiceModelForm
@@ -18,6 +21,7 @@ from treatment.models import (
     GoalIntervention,
     GoalProgress,
     Measurement,
+    PlanAmendment,
     SafetyAssessment,
     SafetyFlag,
     SessionAddendum,
@@ -26,6 +30,7 @@ from treatment.models import (
     TreatmentGoal,
     TreatmentPlan,
 )
+from treatment.services.amendments import REASON_MAX_LENGTH
 from treatment.services.measures import MEASURE_FIGURE_FIELDS
 
 
@@ -38,7 +43,20 @@ class ServiceForm(ServiceModelForm):
     field_aliases = {"parent_goal_id": "parent_goal", "therapist_id": "therapist"}
 
 
+def amendment_reason_field() -> forms.CharField:
+    return forms.CharField(
+        required=False,
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Amendment reason",
+        help_text="Required once a clinician has signed the plan: why it is changed (kept with the amendment, "
+        "also for the goals changed below).",
+    )
+
+
 class PlanForm(ServiceForm):
+    amendment_reason = amendment_reason_field()
+
     class Meta:
         model = TreatmentPlan
         fields = list(services.PLAN_FIELDS)
@@ -47,25 +65,33 @@ class PlanForm(ServiceForm):
         changes = self.changes(services.PLAN_FIELDS)
         if not changes:
             return self.instance
-        return services.plan_update(by=self.by, plan=self.instance, **changes)
+        reason = self.cleaned_data.get("amendment_reason", "")
+        return services.plan_update(by=self.by, plan=self.instance, amendment_reason=reason, **changes)
 
 
 class GoalForm(ServiceForm):
     """A goal on its plan's page (a new one is added with goal_add) or on its own page (goal_update)."""
 
+    #: On the plan's page the goals' changes take the plan form's reason (set per request by the inline).
+    plan_amendment_reason = ""
+    amendment_reason = amendment_reason_field()
+
     class Meta:
         model = TreatmentGoal
         fields = list(services.GOAL_FIELDS)
+
+    def reason(self) -> str:
+        return self.cleaned_data.get("amendment_reason") or self.plan_amendment_reason
 
     def write(self) -> TreatmentGoal:
         if self.instance._state.adding:
             plan = TreatmentPlan.objects.select_related("patient__practice").get(pk=self.instance.plan_id)
             fields = {name: self.cleaned_data[name] for name in self.fields if name in services.GOAL_FIELDS}
-            return services.goal_add(by=self.by, plan=plan, **fields)
+            return services.goal_add(by=self.by, plan=plan, amendment_reason=self.reason(), **fields)
         changes = self.changes(services.GOAL_FIELDS)
         if not changes:
             return self.instance
-        return services.goal_update(by=self.by, goal=self.instance, **changes)
+        return services.goal_update(by=self.by, goal=self.instance, amendment_reason=self.reason(), **changes)
 
 
 class GoalInline(admin.TabularInline):
@@ -82,6 +108,7 @@ class GoalInline(admin.TabularInline):
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         formset.form.by = AuditContext.from_request(request)
+        cast(type[GoalForm], formset.form).plan_amendment_reason = request.POST.get("amendment_reason", "").strip()
         # A parent is a goal of the same plan; the service decides whether its type fits.
         parents = TreatmentGoal.objects.filter(plan=obj) if obj is not None else TreatmentGoal.objects.none()
         formset.form.base_fields["parent_goal"].queryset = parents
@@ -98,6 +125,28 @@ class GoalInline(admin.TabularInline):
         return False
 
 
+#: What the plan's admin page shows of its record, read-only: kept by the services and the signing, not typed here.
+PLAN_RECORD_FIELDS = (
+    "version",
+    "overall_progress",
+    "signature_status",
+    "signed_version",
+    "first_signed_at",
+    "created_by",
+    "created_at",
+    "updated_at",
+)
+
+
+class PlanAmendmentInline(ReadOnlyInline):
+    """The plan's amendments, newest first: read here, recorded by the changes themselves, never edited."""
+
+    model = PlanAmendment
+    fields = ["created_at", "author", "reason", "amends_version", "changes"]
+    readonly_fields = ["created_at", "author", "reason", "amends_version", "changes"]
+    ordering = ["-created_at"]
+
+
 @admin.register(TreatmentPlan)
 class TreatmentPlanAdmin(PracticeScopedAdmin):
     """Plans are changed here but not added: a plan is started by a clinician in the app or the API, where
@@ -106,13 +155,13 @@ class TreatmentPlanAdmin(PracticeScopedAdmin):
     practice_lookup = "patient__practice"
     audit_reads = True
     form = PlanForm
-    inlines = [GoalInline]
+    inlines = [GoalInline, PlanAmendmentInline]
     list_display = ["title", "patient", "therapist", "status", "next_review_date", "version", "overall_progress"]
     list_filter = ["status", ("therapist", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "patient__last_name", "patient__external_id"]
     date_hierarchy = "start_date"
     list_select_related = ["patient", "therapist"]
-    readonly_fields = ["patient", "version", "overall_progress", "created_by", "created_at", "updated_at"]
+    readonly_fields = ["patient", *PLAN_RECORD_FIELDS]
     fieldsets = [
         (
             None,
@@ -128,6 +177,7 @@ class TreatmentPlanAdmin(PracticeScopedAdmin):
                     "diagnosis_codes",
                     "presenting_problems",
                     "notes",
+                    "amendment_reason",
                 ]
             },
         ),
@@ -135,7 +185,7 @@ class TreatmentPlanAdmin(PracticeScopedAdmin):
             "Standardized measures",
             {"fields": ["measure_instruments", ("measure_every_sessions", "measure_every_days")]},
         ),
-        ("Record", {"fields": ["version", "overall_progress", "created_by", "created_at", "updated_at"]}),
+        ("Record", {"fields": list(PLAN_RECORD_FIELDS)}),
     ]
 
     def has_add_permission(self, request):
@@ -197,7 +247,10 @@ class TreatmentGoalAdmin(PracticeScopedAdmin):
     list_select_related = ["plan__patient"]
     readonly_fields = ["plan", "goal_type", *MEASURE_FIGURE_FIELDS, "created_by", "created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["plan", "goal_type", "parent_goal", "description", "status", "priority"]}),
+        (
+            None,
+            {"fields": ["plan", "goal_type", "parent_goal", "description", "status", "priority", "amendment_reason"]},
+        ),
         (
             "Measurement",
             {
@@ -330,3 +383,18 @@ class SafetyAssessmentAdmin(ReadOnlyAdmin):
     search_fields = ["patient__last_name", "patient__external_id"]
     date_hierarchy = "created_at"
     list_select_related = ["patient", "assessed_by"]
+
+
+@admin.register(PlanAmendment)
+class PlanAmendmentAdmin(ReadOnlyAdmin):
+    """Every amendment of the practice's signed plans: why, who, when, what changed. Append-only."""
+
+    practice_lookup = "plan__patient__practice"
+    audit_reads = True
+    list_display = ["created_at", "plan", "author", "amends_version", "reason"]
+    search_fields = ["reason", "plan__title", "plan__patient__last_name"]
+    date_hierarchy = "created_at"
+    list_select_related = ["plan__patient", "author"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -14,6 +14,7 @@ from treatment.models import (
     GoalIntervention,
     GoalProgress,
     GoalStatus,
+    PlanAmendment,
     SessionAddendum,
     SessionIntervention,
     TherapySession,
@@ -281,3 +282,44 @@ def last_session(plan: TreatmentPlan) -> LastSession | None:
             DeliveredIntervention(intervention_id=pk, name=name, goal_id=goal_id) for _, pk, name, goal_id in rows
         ),
     )
+
+
+@dataclass(frozen=True)
+class AmendmentRead:
+    """One amendment of a signed plan as the version pages show it: why, who, when, what it changed."""
+
+    amendment: PlanAmendment
+    reason: str
+    author: str
+    created_at: datetime.datetime
+    amends_version: int | None
+    #: The `changes` entries: {"object", "id", "label", "action", "fields"[, "goal_id", "intervention_id"]}.
+    changes: tuple[dict, ...]
+
+
+def plan_amendments(
+    plan: TreatmentPlan, *, after: datetime.datetime | None = None, until: datetime.datetime | None = None
+) -> list[AmendmentRead]:
+    """The plan's amendments made after `after` and up to `until` (either open), oldest first; one query, none for
+    a plan never signed (which has none)."""
+    if plan.first_signed_at is None:
+        return []
+    amendments = PlanAmendment.objects.filter(plan=plan).select_related("author").order_by("created_at", "id")
+    if after is not None:
+        amendments = amendments.filter(created_at__gt=after)
+    if until is not None:
+        amendments = amendments.filter(created_at__lte=until)
+    reads = []
+    for amendment in amendments:
+        amendment.plan = plan  # the audit of the read names the plan's patient without reading it again
+        reads.append(
+            AmendmentRead(
+                amendment=amendment,
+                reason=amendment.reason,
+                author=amendment.author.get_full_name() or amendment.author.email,
+                created_at=amendment.created_at,
+                amends_version=amendment.amends_version,
+                changes=tuple(amendment.changes or ()),
+            )
+        )
+    return reads

@@ -4,16 +4,20 @@
 - `/treatment-plans/{plan_id}/reviews[/{id}]` lists and reads reviews; `POST .../{id}/cosign` co-signs.
 - `/treatment-plans/{plan_id}/versions[/{n}]` lists and reads the sealed versions; `.../{n}/diff?against=m|current`
   says what changed from version n to version m or to the live plan.
+- `GET /treatment-plans/{plan_id}/versions/{n}/document`: the treatment-plan document (PDF) of a fully signed
+  version; 202 with its status while the worker renders it (the first request queues it); 404 for a version
+  that is not fully signed.
 
 Access follows the plan: not visible -> 404, visible but not changeable -> 403, decided before the body is read.
 Co-signing is the exception: the supervisor who may co-sign only reads the plan, so the service decides.
 """
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import re_path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -21,11 +25,15 @@ from accounts.api.base import NestedReadMixin, PatientDataViewSet
 from accounts.api.concurrency import IF_MATCH, if_match
 from accounts.api.fields import ClinicalDateField, ModelSerializer, StrictCharField
 from accounts.api.routers import UUID, OptionalSlashRouter
-from accounts.audit import Action, audit_record
+from accounts.audit import Action, audit_record, audit_record_many
 from accounts.models import User
-from reviews.models import PlanReview, PlanVersion
+from reviews.amendment_reasons import amendments_between
+from reviews.models import PlanDocument, PlanReview, PlanVersion, ReportStatus
+from reviews.reports.download import pdf_response
+from reviews.services.documents import document_request
 from reviews.services.reviews import GOAL_CHANGE_FIELDS, REVIEW_FIELDS, review_cosign, review_record
 from reviews.snapshots import plan_snapshot, snapshot_diff
+from treatment.api.serializers import PlanAmendmentSerializer
 from treatment.models import GoalStatus, TreatmentPlan
 
 #: The largest goal count a review states (far above any plan's goals; the database column stops at 2**31).
@@ -152,6 +160,9 @@ class PlanVersionDiffSerializer(serializers.Serializer):
     goals_added = serializers.ListField(child=serializers.DictField())
     goals_removed = serializers.ListField(child=serializers.DictField())
     goals_changed = VersionGoalChangeSerializer(many=True)
+    amendments = PlanAmendmentSerializer(
+        many=True, help_text="The amendments recorded between the two versions (why the plan changed), oldest first."
+    )
 
 
 # --- views -------------------------------------------------------------------------------------
@@ -217,6 +228,14 @@ class PlanReviewRecordViewSet(PlanReviewViewSet):
         return response
 
 
+class DocumentStatusSerializer(serializers.Serializer):
+    """Where a treatment-plan document stands while it is not ready."""
+
+    status = serializers.ChoiceField(choices=ReportStatus.choices)
+    detail = StrictCharField()
+    version = serializers.IntegerField()
+
+
 AGAINST = OpenApiParameter(
     "against",
     OpenApiTypes.STR,
@@ -261,6 +280,7 @@ class PlanVersionViewSet(NestedReadMixin, PatientDataViewSet):
         plan = self.parent()
         against = (request.query_params.get("against") or "current").strip().lower()
         audit_record(self.audit, Action.VIEW, version)
+        other: PlanVersion | None = None
         if against == "current":
             new = plan_snapshot(plan)
             audit_record(self.audit, Action.VIEW, plan)
@@ -270,8 +290,54 @@ class PlanVersionViewSet(NestedReadMixin, PatientDataViewSet):
             audit_record(self.audit, Action.VIEW, other)
         else:
             raise serializers.ValidationError({"against": ['Give a version number or "current".']})
-        body = {"from_version": version.number, "to_version": against, **snapshot_diff(version.snapshot, new)}
+        amendments = [entry.amendment for entry in amendments_between(plan, version, other)]
+        audit_record_many(self.audit, Action.VIEW, amendments)
+        body = {
+            "from_version": version.number,
+            "to_version": against,
+            **snapshot_diff(version.snapshot, new),
+            "amendments": amendments,
+        }
         return Response(PlanVersionDiffSerializer(body).data)
+
+    def perform_content_negotiation(self, request, force=False):
+        # The document is a file: `Accept: application/pdf` must not be a 406, and its errors are JSON.
+        return super().perform_content_negotiation(request, force=force or self.action == "document")
+
+    @extend_schema(
+        summary="Download the treatment-plan document (PDF) of a fully signed version",
+        parameters=[NUMBER],
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF, as an attachment."),
+            202: OpenApiResponse(
+                DocumentStatusSerializer,
+                description="Being rendered: ask again shortly. (404: no such version, or not fully signed.)",
+            ),
+        },
+    )
+    @action(detail=True, methods=["get"], serializer_class=DocumentStatusSerializer)
+    def document(self, request, *args, **kwargs):
+        version = self.get_object()
+        version.plan = self.parent()
+        try:
+            document = document_request(by=self.audit, version=version)
+        except PlanDocument.DoesNotExist:
+            raise Http404("This version is not fully signed: it has no treatment-plan document.") from None
+        if document.status != ReportStatus.READY:
+            audit_record(self.audit, Action.VIEW, document)
+            body = {"status": document.status, "detail": DOCUMENT_WAIT[document.status], "version": version.number}
+            return Response(DocumentStatusSerializer(body).data, status=status.HTTP_202_ACCEPTED)
+        response = pdf_response(document)
+        audit_record(self.audit, Action.EXPORT, document)
+        return response
+
+
+#: What a caller is told while the document is not ready (a failed one is queued again by the request).
+DOCUMENT_WAIT: dict[str, str] = {
+    ReportStatus.PENDING: "The document is queued for rendering; ask again in a few seconds.",
+    ReportStatus.RENDERING: "The document is being rendered; ask again in a few seconds.",
+    ReportStatus.FAILED: "The document could not be rendered; ask again to render it again.",
+}
 
 
 router = OptionalSlashRouter()

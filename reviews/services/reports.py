@@ -27,18 +27,14 @@ from __future__ import annotations
 
 import datetime
 import logging
-import time
 import uuid
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
-from django.db import DatabaseError, transaction
-from django.db.models import F, Q
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
-from kombu.exceptions import OperationalError as BrokerOperationalError
 
 from accounts.access import can
 from accounts.audit import Action, AuditContext, audit_record
@@ -46,6 +42,14 @@ from accounts.models import Practice
 from accounts.validators import check_clinical_dates
 from reviews.models import ProgressReport, ReportStatus
 from reviews.reports import render_pdf, report_filename, report_html
+from reviews.services import rendering
+from reviews.services.rendering import (  # noqa: F401 (the reports' names, kept for their callers)
+    BROKER_ERRORS,
+    MAX_ERROR_LENGTH,
+    STALL_GRACE,
+    RenderKind,
+    ReportRenderError,
+)
 from treatment.models import PlanStatus, TreatmentPlan
 
 if TYPE_CHECKING:
@@ -57,17 +61,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_PERIOD_DAYS = 30
 #: The longest period one report covers (five years): longer ones would make unwieldy documents.
 MAX_PERIOD_DAYS = 5 * 366
-#: What the error column keeps of a failure's message.
-MAX_ERROR_LENGTH = 2000
-
-
-class ReportRenderError(Exception):
-    """A render attempt failed; the row says why (and whether another attempt will follow)."""
-
-
-#: What a publish to a broker that is down raises: kombu's wrapper of the transport's connection errors, and
-#: the socket errors (a refused or timed-out connection, a filesystem broker's folder that cannot be written).
-BROKER_ERRORS: tuple[type[Exception], ...] = (BrokerOperationalError, OSError)
 #: The most rows one recovery sweep sends again; the next sweep takes the rest.
 REQUEUE_BATCH = 500
 
@@ -78,36 +71,25 @@ def _render_task() -> Task:
     return render_progress_report
 
 
-def _enqueue(*report_ids: str) -> int:
-    """Hand these reports' renders to the broker, in order; returns how many it accepted.
+REPORTS = RenderKind(
+    model=ProgressReport,
+    label="progress report",
+    task=_render_task,
+    # Looked up when called, so that `render_pdf` and `report_html` are this module's names at that time.
+    render=lambda report: render_pdf(report_html(report)),
+    filename=lambda report: report_filename(report),
+    logger=logger,
+    select_related=("plan",),
+)
 
-    Never raises for a broker that is down: the first refusal stops the batch, the rows not sent are
-    marked not queued (`queued_at` empty) for the next recovery sweep to send, and a warning is logged.
-    """
-    task = _render_task()
-    for sent, report_id in enumerate(report_ids):
-        try:
-            task.delay(report_id)
-        except BROKER_ERRORS as error:
-            unsent = report_ids[sent:]
-            logger.warning(
-                "The broker did not take %d progress report render(s) (%s: %s); they stay pending and the "
-                "recovery sweep sends them when it is back",
-                len(unsent),
-                type(error).__name__,
-                error,
-            )
-            try:
-                ProgressReport.objects.filter(pk__in=unsent, status=ReportStatus.PENDING).update(queued_at=None)
-            except DatabaseError:  # their old `queued_at` stands: the sweep sends them once the queue has drained
-                logger.warning("Could not mark %d progress report(s) as not queued", len(unsent), exc_info=True)
-            return sent
-    return len(report_ids)
+
+def _enqueue(*report_ids: str) -> int:
+    """Hand these reports' renders to the broker, in order; returns how many it accepted (`rendering.enqueue`)."""
+    return rendering.enqueue(REPORTS, *report_ids)
 
 
 def _enqueue_on_commit(report_ids: list[str]) -> None:
-    if report_ids:
-        transaction.on_commit(lambda: _enqueue(*report_ids))
+    rendering.enqueue_on_commit(lambda *ids: _enqueue(*ids), report_ids)
 
 
 def _period(
@@ -216,15 +198,6 @@ def report_retry(*, by: AuditContext, report: ProgressReport) -> ProgressReport:
     return report
 
 
-def _claim(report_id) -> bool:
-    """pending -> rendering, for one worker only (a redelivered message finds nothing to claim)."""
-    return bool(
-        ProgressReport.objects.filter(pk=report_id, status=ReportStatus.PENDING).update(
-            status=ReportStatus.RENDERING, attempts=F("attempts") + 1, started_at=timezone.now()
-        )
-    )
-
-
 def report_render(report_id, *, final_attempt: bool = True, by: AuditContext | None = None) -> ProgressReport | None:
     """Render a pending report to PDF and store it. Returns the ready report, or None if there was nothing to do.
 
@@ -232,140 +205,34 @@ def report_render(report_id, *, final_attempt: bool = True, by: AuditContext | N
     to `failed`, and `ReportRenderError` is raised. Runs in the worker: WeasyPrint is loaded here only.
     """
     by = by or AuditContext.system("reviews.render_progress_report")
-    if not _claim(report_id):
-        return None  # gone, already rendered, or being rendered by another worker
-    report = ProgressReport.objects.select_related("plan").get(pk=report_id)
-    started = time.monotonic()
-    try:
-        pdf = render_pdf(report_html(report))
-        report.file.save(report_filename(report), ContentFile(pdf), save=False)
-    except Exception as error:
-        reason = f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH]
-        status = ReportStatus.FAILED if final_attempt else ReportStatus.PENDING
-        # Back to `pending`, the task's retry is queued now: the sweep counts its wait from here.
-        ProgressReport.objects.filter(pk=report_id, status=ReportStatus.RENDERING).update(
-            status=status, error=reason, queued_at=timezone.now()
-        )
-        logger.warning("Progress report %s: attempt %s failed (%s): %s", report_id, report.attempts, status, reason)
-        raise ReportRenderError(reason) from error
-
-    with transaction.atomic():
-        # The file is complete before the row says so: nothing half-written is ever served.
-        finished = ProgressReport.objects.filter(pk=report_id, status=ReportStatus.RENDERING).update(
-            status=ReportStatus.READY, file=report.file.name, completed_at=timezone.now(), error=""
-        )
-        if finished:
-            audit_record(
-                by, Action.UPDATE, report, changes={"status": [ReportStatus.RENDERING.value, ReportStatus.READY.value]}
-            )
-    if not finished:
-        # The row was sent back to the worker while this render ran (an admin's "render again"): the render
-        # that claims it next makes its file, and this one goes.
-        if report.file.name:  # (always: `file.save` named it)
-            report.file.storage.delete(report.file.name)
-        return None
-    logger.info("Progress report %s rendered in %.1f s (%d bytes)", report_id, time.monotonic() - started, len(pdf))
-    report.refresh_from_db()
-    return report
-
-
-#: A render still `rendering` this long after it was claimed has stopped without finishing: the hard time
-#: limit killed it, or its worker died (the broker has already let its message go).
-STALL_GRACE = datetime.timedelta(minutes=2)
+    return rendering.render(REPORTS, report_id, final_attempt=final_attempt, by=by)
 
 
 def reports_recover_stalled(*, now: datetime.datetime | None = None) -> dict[str, int]:
-    """Put renders that stopped without finishing back in the queue, or mark them `failed` after the last try.
-
-    Each row is moved with a conditional UPDATE (still `rendering`, same claim), so a render that finishes
-    meanwhile, or a second recovery run, changes nothing.
-    """
-    now = now or timezone.now()
-    stalled_before = now - datetime.timedelta(seconds=settings.REPORT_RENDER_TIME_LIMIT) - STALL_GRACE
-    counts = {"requeued": 0, "failed": 0}
-    requeued: list[str] = []
-    stalled = ProgressReport.objects.filter(status=ReportStatus.RENDERING, started_at__lt=stalled_before)
-    for report in stalled.only("pk", "attempts", "started_at"):
-        last_try = report.attempts > settings.REPORT_RENDER_MAX_RETRIES
-        status = ReportStatus.FAILED if last_try else ReportStatus.PENDING
-        reason = "The render stopped without finishing (its time limit was reached or its worker stopped)."
-        moved = ProgressReport.objects.filter(
-            pk=report.pk, status=ReportStatus.RENDERING, started_at=report.started_at
-        ).update(status=status, error=reason, queued_at=now)
-        if not moved:
-            continue
-        if last_try:
-            counts["failed"] += 1
-        else:
-            counts["requeued"] += 1
-            requeued.append(str(report.pk))
-        logger.warning("Progress report %s stalled in rendering: %s", report.pk, status)
-    _enqueue_on_commit(requeued)
-    return counts
+    """Put renders that stopped without finishing back in the queue, or mark them `failed` after the last try."""
+    return rendering.recover_stalled(REPORTS, now=now or timezone.now(), requeue=_enqueue_on_commit)
 
 
 def _queue_depth() -> int | None:
     """How many messages wait in the render task's queue; None when the broker cannot be reached."""
-    app = _render_task().app
-    try:
-        with app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=0)  # one try: the next sweep is the retry
-            # Every task goes to the default queue (no task_routes): renders wait behind any other message.
-            return connection.default_channel.queue_declare(queue=app.conf.task_default_queue).message_count
-    except BROKER_ERRORS as error:
-        logger.warning("Recovery sweep: the broker cannot be reached (%s: %s)", type(error).__name__, error)
-        return None
+    return rendering.queue_depth(REPORTS)
 
 
 def never_picked_up_reason() -> str:
-    hours = settings.REPORT_PENDING_MAX_AGE / datetime.timedelta(hours=1)
-    return (
-        f"Never picked up by a worker within {hours:g} hours of the request (the broker or the workers were "
-        "down); ask for the report again."
-    )
+    return rendering.never_picked_up_reason("report")
 
 
 def reports_requeue_unclaimed(*, now: datetime.datetime | None = None) -> dict[str, int]:
-    """Send again the `pending` reports no worker has claimed, and fail those left unclaimed too long.
-
-    Sent again: the ones the broker never accepted (`queued_at` empty), and, when the broker's queue is
-    empty, the ones it accepted `REPORT_UNCLAIMED_AFTER` ago or more (their message is lost). Failed: the
-    ones asked for `REPORT_PENDING_MAX_AGE` ago or more. With the broker down nothing is sent (the next
-    sweep tries). Each row is moved with a conditional UPDATE on the `queued_at` it was read with, so a
-    second sweep at the same time sends nothing twice.
-    """
-    now = now or timezone.now()
-    counts = {"requeued": 0, "failed": 0}
-    expired = ProgressReport.objects.filter(
-        status=ReportStatus.PENDING, requested_at__lt=now - settings.REPORT_PENDING_MAX_AGE
+    """Send again the `pending` reports no worker has claimed, and fail those left unclaimed too long
+    (`rendering.requeue_unclaimed`)."""
+    return rendering.requeue_unclaimed(
+        REPORTS,
+        now=now or timezone.now(),
+        depth=lambda: _queue_depth(),
+        requeue=lambda ids: _enqueue_on_commit(ids),
+        batch=REQUEUE_BATCH,
+        expired_reason=never_picked_up_reason(),
     )
-    counts["failed"] = expired.update(status=ReportStatus.FAILED, error=never_picked_up_reason())
-    if counts["failed"]:
-        logger.warning("Recovery sweep: %d progress report(s) never picked up by a worker: failed", counts["failed"])
-
-    depth = _queue_depth()
-    if depth is None:
-        return counts
-    unclaimed = Q(queued_at__isnull=True)
-    if depth == 0:
-        unclaimed |= Q(queued_at__lt=now - settings.REPORT_UNCLAIMED_AFTER)
-    candidates = (
-        ProgressReport.objects.filter(unclaimed, status=ReportStatus.PENDING)
-        .order_by("requested_at")
-        .values_list("pk", "queued_at")[:REQUEUE_BATCH]
-    )
-    requeued: list[str] = []
-    for pk, queued_at in candidates:
-        moved = ProgressReport.objects.filter(pk=pk, status=ReportStatus.PENDING, queued_at=queued_at).update(
-            queued_at=now
-        )
-        if moved:
-            requeued.append(str(pk))
-    if requeued:
-        logger.warning("Recovery sweep: %d unclaimed progress report(s) sent to the broker again", len(requeued))
-    _enqueue_on_commit(requeued)
-    counts["requeued"] = len(requeued)
-    return counts
 
 
 def previous_month(today: datetime.date) -> tuple[datetime.date, datetime.date]:

@@ -25,6 +25,7 @@ from reviews.services.versions import version_seal
 from reviews.snapshots import plan_snapshot
 from treatment.models import GoalStatus, TreatmentGoal, TreatmentPlan
 from treatment.services import goal_update
+from treatment.services.amendments import REASON_MAX_LENGTH as AMENDMENT_REASON_MAX_LENGTH
 from treatment.services.common import lock_plan, require_change, require_open
 
 #: What a review records (the audit diff and the API use this list).
@@ -105,8 +106,12 @@ def review_check(
     )
 
 
-def _apply_goal_changes(by: AuditContext, plan: TreatmentPlan, goal_changes: dict) -> None:
-    """Update the goals the review changed, through goal_update (its rules, rollup and audit apply)."""
+def _apply_goal_changes(by: AuditContext, plan: TreatmentPlan, goal_changes: dict, reason: str) -> None:
+    """Update the goals the review changed, through goal_update (its rules, rollup and audit apply).
+
+    On a signed plan each change is an amendment whose reason is the review (`reason`), so the version diff
+    says which review changed a goal's status.
+    """
     goals = {str(g.pk): g for g in TreatmentGoal.objects.filter(plan_id=plan.pk)}
     for key, fields in goal_changes.items():
         goal = goals.get(str(key))
@@ -120,7 +125,7 @@ def _apply_goal_changes(by: AuditContext, plan: TreatmentPlan, goal_changes: dic
         if not fields:
             continue
         try:
-            goal_update(by=by, goal=goal, **fields)
+            goal_update(by=by, goal=goal, amendment_reason=reason, **fields)
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 raise ValidationError(
@@ -238,9 +243,11 @@ def review_record(
         next_review_date=next_review_date,
     )
     if goal_changes:
-        _apply_goal_changes(by, plan, goal_changes)
-        # The rollup may have moved the plan's overall progress.
-        plan.refresh_from_db(fields=["overall_progress"])
+        why = (modifications_made or "").strip() or summary
+        reason = f"Plan review of {date_format(review_date, 'j M Y')}: {why}"[:AMENDMENT_REASON_MAX_LENGTH]
+        _apply_goal_changes(by, plan, goal_changes, reason)
+        # The rollup may have moved the plan's overall progress, an amendment its signature status.
+        plan.refresh_from_db(fields=["overall_progress", "signature_status"])
     sealed_state = plan_snapshot(plan)
     counted_reviewed, counted_on_track = _goal_counts(sealed_state)
     if goals_reviewed is None:

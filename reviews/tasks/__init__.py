@@ -6,5 +6,6 @@ hint.** A message only says "there is work"; the work itself is recorded in the 
 message is lost, so a broker outage delays work, never loses it, and never fails the request that asked.
 """
 
+from reviews.tasks.documents import *  # noqa: F403
 from reviews.tasks.reminders import *  # noqa: F403
 from reviews.tasks.reports import *  # noqa: F403

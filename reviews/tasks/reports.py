@@ -11,6 +11,7 @@ from django.conf import settings
 
 from accounts.audit import AuditContext
 from accounts.tasks import DB_ERRORS, DB_RETRY
+from reviews.services.documents import documents_recover
 from reviews.services.reports import (
     ReportRenderError,
     monthly_reports_request,
@@ -62,6 +63,11 @@ def recover_stalled_reports() -> dict[str, dict[str, int]]:
     """Every 2 minutes: every report asked for reaches an end, whatever the broker or the workers lost.
 
     Renders stopped by the hard time limit or a lost worker are retried, or marked failed; `pending` reports
-    no worker has claimed are sent again, or marked failed when never picked up.
+    no worker has claimed are sent again, or marked failed when never picked up. The treatment-plan documents
+    render the same way and are swept in the same run (`documents`).
     """
-    return {"stalled": reports_recover_stalled(), "unclaimed": reports_requeue_unclaimed()}
+    return {
+        "stalled": reports_recover_stalled(),
+        "unclaimed": reports_requeue_unclaimed(),
+        "documents": documents_recover(),
+    }

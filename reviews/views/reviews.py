@@ -20,13 +20,14 @@ from django.utils.formats import date_format
 
 from accounts.audit import Action, audit_record, audit_record_many
 from accounts.concurrency import StaleWrite
+from reviews.amendment_reasons import amendments_between, with_reasons
 from reviews.forms import ReviewForm
 from reviews.models import PlanReview, PlanVersion
 from reviews.services.drift import GoalDrift, GoalSeen, review_drift, review_merge
 from reviews.services.reviews import review_cosign, review_record
 from reviews.snapshots import PLAN_LABELS, display_value, plan_snapshot, readable_diff, readable_goals
 from treatment.models import TreatmentPlan
-from treatment.selectors import plan_tree
+from treatment.selectors import plan_amendments, plan_tree
 from treatment.views.base import PlanPage
 
 # --- shared lookups ----------------------------------------------------------------------------
@@ -139,13 +140,16 @@ class PlanReviewView(PlanPage):
 
 
 class PlanVersionsView(PlanPage):
-    """`/plans/<pk>/versions/`: the sealed versions, newest first, and a form to compare two."""
+    """`/plans/<pk>/versions/`: the sealed versions and the amendments made since the first signature, newest first,
+    and a form to compare two versions."""
 
     def get(self, request, *args, **kwargs):
         plan = self.plan
         versions = _versions_of(plan)
-        audit_record_many(self.audit, Action.VIEW, [plan, *versions])
-        return render(request, "reviews/versions.html", {"plan": plan, "patient": plan.patient, "versions": versions})
+        amendments = plan_amendments(plan)[::-1]
+        audit_record_many(self.audit, Action.VIEW, [plan, *versions, *(read.amendment for read in amendments)])
+        context = {"plan": plan, "patient": plan.patient, "versions": versions, "amendments": amendments}
+        return render(request, "reviews/versions.html", context)
 
 
 class PlanVersionView(PlanPage):
@@ -172,7 +176,8 @@ class PlanVersionView(PlanPage):
 
 
 class PlanVersionCompareView(PlanPage):
-    """`/plans/<pk>/versions/compare/?a=<n>&b=<n|current>`: what changed from version a to b (or the live plan)."""
+    """`/plans/<pk>/versions/compare/?a=<n>&b=<n|current>`: what changed from version a to b (or the live plan), each
+    change with the reasons of the amendments made between the two that touched it."""
 
     def get(self, request, *args, **kwargs):
         plan = self.plan
@@ -185,6 +190,7 @@ class PlanVersionCompareView(PlanPage):
         b = (request.GET.get("b") or "current").strip().lower()
         old = _version(plan, a)
         read: list[PlanVersion | TreatmentPlan] = [old]
+        new: PlanVersion | None = None
         if b == "current":
             new_snapshot = plan_snapshot(plan)
             read.append(plan)
@@ -192,8 +198,10 @@ class PlanVersionCompareView(PlanPage):
             new = _version(plan, b)
             new_snapshot = new.snapshot
             read.append(new)
-        audit_record_many(self.audit, Action.VIEW, read)
-        context.update({"a": old.number, "b": b, **readable_diff(old.snapshot, new_snapshot)})
+        amendments = amendments_between(plan, old, new)
+        audit_record_many(self.audit, Action.VIEW, [*read, *(entry.amendment for entry in amendments)])
+        diff = with_reasons(readable_diff(old.snapshot, new_snapshot), amendments, str(plan.pk))
+        context.update({"a": old.number, "b": b, **diff})
         return render(request, "reviews/versions_compare.html", context)
 
 

@@ -136,6 +136,7 @@ def test_a_report_asked_for_while_the_broker_is_down_is_rendered_once_it_is_back
             assert recover_stalled_reports() == {
                 "stalled": {"requeued": 0, "failed": 0},
                 "unclaimed": {"requeued": 0, "failed": 0},
+                "documents": {"requeued": 0, "failed": 0},
             }
             _pending_without_message(report)
 
@@ -145,6 +146,7 @@ def test_a_report_asked_for_while_the_broker_is_down_is_rendered_once_it_is_back
             assert recover_stalled_reports() == {
                 "stalled": {"requeued": 0, "failed": 0},
                 "unclaimed": {"requeued": 1, "failed": 0},
+                "documents": {"requeued": 0, "failed": 0},
             }
 
             assert wait_for(lambda: ProgressReport.objects.get(pk=report.pk).status == ReportStatus.READY, 60), (

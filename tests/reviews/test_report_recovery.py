@@ -281,5 +281,6 @@ def test_the_beat_task_recovers_stalled_and_unclaimed_reports_in_one_run(
         assert recover_stalled_reports() == {
             "stalled": {"requeued": 1, "failed": 0},
             "unclaimed": {"requeued": 1, "failed": 0},
+            "documents": {"requeued": 0, "failed": 0},
         }
     assert len(queued) == 2

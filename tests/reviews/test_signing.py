@@ -153,7 +153,7 @@ def test_client_and_supervisor_sign_only_after_the_clinician(owner, supervisor, 
         sign_staff(supervisor, plan, role="supervisor")
     # A version sealed by something else (a review) without a clinician signature: still refused.
     sign_staff(owner, plan)
-    plan_update(by=AuditContext(user=owner), plan=plan, title="Changed title")
+    plan_update(by=AuditContext(user=owner), plan=plan, title="Changed title", amendment_reason="Clearer title")
     sign_staff(owner, plan)  # a new version, 2
     assert PlanSignature.objects.filter(plan=plan).count() == 2
     assert status_of(plan) == (SignatureStatus.AWAITING_CLIENT, None)
@@ -180,7 +180,12 @@ def test_a_change_after_signing_then_signing_again(owner, practice, plan, tree):
     practice.save(update_fields=["require_client_signature"])
     first = sign_staff(owner, plan)
     assert status_of(plan) == (SignatureStatus.SIGNED, 1)
-    goal_update(by=AuditContext(user=owner), goal=tree["objective"], description="Practise deep breathing twice a day")
+    goal_update(
+        by=AuditContext(user=owner),
+        goal=tree["objective"],
+        description="Practise deep breathing twice a day",
+        amendment_reason="Twice a day, as agreed in session",
+    )
     locked = TreatmentPlan.objects.get(pk=plan.pk)
     plan_signature_state_set(by=AuditContext(user=owner), plan=locked, status=status_after_amendment(locked))
     assert status_of(plan) == (SignatureStatus.AMENDED_UNSIGNED, 1)

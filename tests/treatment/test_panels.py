@@ -11,9 +11,19 @@ from treatment.panels import PlanPanel, panel_prefetches, plan_panels, register_
 
 
 def test_reviews_registers_its_panels_in_order():
-    assert [panel.template for panel in plan_panels()] == ["reviews/_plan_reviews.html", "reviews/_plan_reports.html"]
+    assert [panel.template for panel in plan_panels()] == [
+        "reviews/_plan_signatures.html",
+        "reviews/_plan_reviews.html",
+        "reviews/_plan_reports.html",
+    ]
     lookups = [getattr(lookup, "prefetch_through", lookup) for lookup in panel_prefetches()]
-    assert lookups == ["reviews__reviewer", "reviews__cosigned_by", "versions", "progress_reports__requested_by"]
+    assert lookups == [
+        "signatures",
+        "reviews__reviewer",
+        "reviews__cosigned_by",
+        "versions",
+        "progress_reports__requested_by",
+    ]
 
 
 def test_registering_a_template_again_replaces_it(monkeypatch):
@@ -24,6 +34,7 @@ def test_registering_a_template_again_replaces_it(monkeypatch):
     assert [panel.template for panel in plan_panels()] == [
         "reviews/_plan_reports.html",
         "other/_first.html",
+        "reviews/_plan_signatures.html",
         "reviews/_plan_reviews.html",
     ]
     assert panel_prefetches()[0] == "x"
@@ -40,6 +51,7 @@ def test_the_plan_page_shows_the_registered_panels(client, owner, plan):
     client.force_login(owner)
     body = client.get(reverse("plan-detail", args=[plan.pk])).content.decode()
 
-    assert body.index('id="sessions-heading"') < body.index('id="plan-reviews-heading"')
+    assert body.index('id="sessions-heading"') < body.index('id="plan-signatures-heading"')
+    assert body.index('id="plan-signatures-heading"') < body.index('id="plan-reviews-heading"')
     assert body.index('id="plan-reviews-heading"') < body.index('id="plan-versions-heading"')
     assert body.index('id="plan-versions-heading"') < body.index('id="plan-reports-heading"')

@@ -10,6 +10,7 @@ from treatment.models import (
     GoalIntervention,
     GoalProgress,
     GoalStatus,
+    PlanAmendment,
     PlanStatus,
     ReviewStatus,
     SessionAddendum,
@@ -18,8 +19,21 @@ from treatment.models import (
     TreatmentPlan,
 )
 from treatment.models.goal import SMART_TEMPLATE
-from treatment.selectors import GoalNode, PlanTree, summary_from_annotations
+from treatment.selectors import GoalNode, PlanTree, plan_amendments, summary_from_annotations
 from treatment.services import GOAL_FIELD_NAMES, MEASURE_FIELDS, PLAN_FIELDS, smart_missing
+from treatment.services.amendments import REASON_MAX_LENGTH
+
+
+def amendment_reason_field() -> StrictCharField:
+    """`amendment_reason` of every write to a plan, its goals and their interventions."""
+    return StrictCharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=REASON_MAX_LENGTH,
+        help_text="Why the plan is changed: required (400 naming it when missing) once a clinician has signed the "
+        "plan, when the write changes its content; kept with the amendment. Ignored on an unsigned plan.",
+    )
 
 
 class DiagnosisSerializer(serializers.Serializer):
@@ -92,11 +106,12 @@ class PlanWriteSerializer(ModelSerializer):
     measure_every_days = serializers.IntegerField(
         min_value=1, max_value=365, required=False, allow_null=True, help_text="Null: the practice's setting."
     )
+    amendment_reason = amendment_reason_field()
 
     class Meta:
         model = TreatmentPlan
         # What the service accepts, the therapist by id.
-        fields = ["therapist_id" if name == "therapist" else name for name in PLAN_FIELDS]
+        fields = [*("therapist_id" if name == "therapist" else name for name in PLAN_FIELDS), "amendment_reason"]
         extra_kwargs = {"notes": {"required": False}, "status_reason": {"required": False}}
 
 
@@ -159,6 +174,7 @@ class GoalInterventionSerializer(ModelSerializer):
     intervention = InterventionSummarySerializer(read_only=True)
     intervention_id = AvailableInterventionField(source="intervention", write_only=True)
     effectiveness_rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    amendment_reason = amendment_reason_field()
 
     class Meta:
         model = GoalIntervention
@@ -170,6 +186,7 @@ class GoalInterventionSerializer(ModelSerializer):
             "frequency",
             "notes",
             "effectiveness_rating",
+            "amendment_reason",
             "created_at",
             "updated_at",
         ]
@@ -270,6 +287,7 @@ class GoalSerializer(ModelSerializer):
     smart_missing = serializers.SerializerMethodField()
     interventions = serializers.SerializerMethodField()
     sub_goals = serializers.SerializerMethodField()
+    amendment_reason = amendment_reason_field()
 
     class Meta:
         model = TreatmentGoal
@@ -283,6 +301,7 @@ class GoalSerializer(ModelSerializer):
             "smart_missing",
             "interventions",
             "sub_goals",
+            "amendment_reason",
             "created_at",
             "updated_at",
         ]
@@ -334,14 +353,68 @@ class GoalCreateSerializer(GoalSerializer):
         fields = [f for f in GoalSerializer.Meta.fields if f not in ("smart_missing", "sub_goals")]
 
 
+#: One thing an amendment changed (its `changes` entries; a plain object, since "fields" names a serializer's own).
+AMENDMENT_CHANGE_SCHEMA = {
+    "type": "object",
+    "required": ["object", "id", "label", "action", "fields"],
+    "properties": {
+        "object": {"type": "string", "enum": ["plan", "goal", "goal_intervention"]},
+        "id": {"type": "string", "format": "uuid"},
+        "label": {
+            "type": "string",
+            "description": "The plan's title, the goal's description or the intervention's name.",
+        },
+        "action": {"type": "string", "enum": ["created", "updated", "removed"]},
+        "fields": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "The fields it changed (or was given).",
+        },
+        "goal_id": {"type": "string", "format": "uuid", "description": "For a goal's intervention: the goal."},
+        "intervention_id": {
+            "type": "string",
+            "format": "uuid",
+            "description": "For a goal's intervention: the intervention.",
+        },
+    },
+}
+
+
+@extend_schema_field({"type": "array", "items": AMENDMENT_CHANGE_SCHEMA})
+class AmendmentChangesField(serializers.JSONField):
+    """What an amendment changed, as recorded."""
+
+
+class PlanAmendmentSerializer(ModelSerializer):
+    """A change to the plan after its first clinician signature: why, who, when, what."""
+
+    author = StaffSummarySerializer(read_only=True)
+    changes = AmendmentChangesField(read_only=True)
+
+    class Meta:
+        model = PlanAmendment
+        fields = ["id", "reason", "author", "created_at", "amends_version", "changes"]
+        read_only_fields = fields
+
+
 class PlanDetailSerializer(PlanSerializer):
-    """A plan with its whole goal tree: long-term goals, their short-term goals, their objectives."""
+    """A plan with its whole goal tree: long-term goals, their short-term goals, their objectives; and the
+    amendments made since its signed version (the plan in force)."""
 
     goals = serializers.SerializerMethodField()
+    amendments = serializers.SerializerMethodField(
+        help_text="The amendments since the signed version (all of them when no version is fully signed yet), "
+        "oldest first; empty before the plan's first signature."
+    )
 
     class Meta(PlanSerializer.Meta):
-        fields = [*PlanSerializer.Meta.fields, "overall_progress", "goals"]
+        fields = [*PlanSerializer.Meta.fields, "overall_progress", "goals", "amendments"]
         read_only_fields = fields
+
+    @extend_schema_field(PlanAmendmentSerializer(many=True))
+    def get_amendments(self, plan):
+        since = [read.amendment for read in plan_amendments(plan) if read.amends_version == plan.signed_version]
+        return PlanAmendmentSerializer(since, many=True, context=self.context).data
 
     @extend_schema_field(GoalSerializer(many=True))
     def get_goals(self, plan):

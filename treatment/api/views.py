@@ -98,6 +98,7 @@ class PatientPlanViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelMixi
         body = PlanWriteSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         data = _plan_fields(body.validated_data)
+        data.pop("amendment_reason", None)  # a new plan is unsigned: nothing to amend
         if data.pop("status", PlanStatus.ACTIVE) != PlanStatus.ACTIVE:
             raise serializers.ValidationError({"status": ["A new plan starts active."]})
         if data.pop("actual_end_date", None):

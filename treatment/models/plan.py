@@ -194,8 +194,17 @@ class TreatmentPlan(models.Model):
         return ReviewStatus.CURRENT
 
 
+AMENDMENT_APPEND_ONLY = "Plan amendments are append-only: a further change is a new amendment."
+
+
 class PlanAmendmentQuerySet(PatientScopedQuerySet):
     patient_lookup = "plan__patient"
+
+    def update(self, **kwargs):
+        raise PermissionError(AMENDMENT_APPEND_ONLY)
+
+    def delete(self):
+        raise PermissionError(AMENDMENT_APPEND_ONLY)
 
 
 def _etag(pk, updated_at) -> str:
@@ -226,6 +235,14 @@ class PlanAmendment(models.Model):
 
     def __str__(self):
         return f"Amendment to {self.plan} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError(AMENDMENT_APPEND_ONLY)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(AMENDMENT_APPEND_ONLY)
 
     @property
     def patient(self):

@@ -8,11 +8,14 @@ the goals it writes, then computes and stores the rollup (`plan_recalculate`), a
 Writes to one plan queue behind each other and each sees what the previous one committed; writes to
 different plans take different locks and never wait on each other. Nothing takes a goal's lock before its
 plan's, so two writers cannot deadlock. (`tests/treatment/test_plan_lock.py` proves it on PostgreSQL.)
+After a plan's first clinician signature each of these writes that changes its content takes an
+`amendment_reason` and records a `PlanAmendment` (`treatment.services.amendments` says what counts).
 Every lock comes before the transaction's first audit event (audit last, `accounts.audit.audit_record`); a
 transfer of care locks all the patient's plans at once (`plans_follow_transfer`).
 """
 
 from .addenda import session_addendum_add
+from .amendments import plan_amend_record
 from .common import lock_plan
 from .goals import (
     GOAL_FIELD_NAMES,
@@ -49,6 +52,7 @@ __all__ = [
     "lock_plan",
     "measurement_record",
     "objective_refresh",
+    "plan_amend_record",
     "plan_check",
     "plan_create",
     "plan_recalculate",

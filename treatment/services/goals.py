@@ -16,6 +16,14 @@ from treatment.models import GoalIntervention, GoalProgress, GoalStatus, GoalTyp
 from treatment.models.goal import PARENT_TYPE, SMART_TEMPLATE
 from treatment.progress import rating_to_percentage
 
+from .amendments import (
+    amended_fields,
+    amendment_reason_clean,
+    filled_fields,
+    goal_change,
+    link_change,
+    plan_amend_if_signed,
+)
 from .common import check_intervention, lock_plan, require_change, require_open, require_signed_for_progress
 from .measures import objective_refresh
 from .plans import plan_recalculate
@@ -170,6 +178,13 @@ def _link(by, goal: TreatmentGoal, plan: TreatmentPlan, intervention: Interventi
     return link
 
 
+def _link_created(link: GoalIntervention) -> dict:
+    """The amendment's entry for a new link: the intervention and what was said of its use."""
+    return link_change(
+        link, "created", filled_fields("goal_intervention", snapshot(link, ("intervention", *GOAL_INTERVENTION_FIELDS)))
+    )
+
+
 @transaction.atomic
 def goal_add(
     *,
@@ -179,15 +194,18 @@ def goal_add(
     description: str,
     parent_goal: TreatmentGoal | None = None,
     interventions: list[dict] | None = None,
+    amendment_reason: str = "",
     **fields,
 ) -> TreatmentGoal:
     """Add a goal to a plan's tree, with the interventions that serve it.
 
-    `interventions` is a list of {"intervention": Intervention, "frequency", "notes"}.
+    `interventions` is a list of {"intervention": Intervention, "frequency", "notes"}. Adding to a signed plan
+    takes an `amendment_reason`; the goal and its links are one amendment.
     """
     plan = lock_plan(plan.pk)
     require_change(by, plan.patient)
     require_open(plan)
+    reason = amendment_reason_clean(plan, amendment_reason)
     unknown = set(fields) - set(GOAL_FIELDS)
     if unknown:
         raise ValueError(f"Not goal fields: {sorted(unknown)}")
@@ -207,21 +225,40 @@ def goal_add(
         goal.progress_percentage = 100
     goal.full_clean(exclude=["plan", "parent_goal"], validate_constraints=False)
     goal.save()
-    audit_record(by, Action.CREATE, goal, patient=plan.patient, changes=diff({}, snapshot(goal, GOAL_FIELDS)))
+    created = snapshot(goal, GOAL_FIELDS)
+    audit_record(by, Action.CREATE, goal, patient=plan.patient, changes=diff({}, created))
+    changes = [goal_change(goal, "created", filled_fields("goal", created))]
     for position, item in enumerate(interventions or []):
         item = dict(item)
-        _link(by, goal, plan, item.pop("intervention"), f"interventions[{position}].intervention_id", **item)
+        link = _link(by, goal, plan, item.pop("intervention"), f"interventions[{position}].intervention_id", **item)
+        changes.append(_link_created(link))
+    plan_amend_if_signed(by=by, plan=plan, reason=reason, changes=changes)
     _rolled_up(goal, plan)
     return goal
 
 
 @transaction.atomic
-def goal_update(*, by: AuditContext, goal: TreatmentGoal, if_match: str | None = None, **fields) -> TreatmentGoal:
-    """Change a goal; moving it keeps the hierarchy rules; discontinuing it takes it out of the rollup."""
+def goal_update(
+    *, by: AuditContext, goal: TreatmentGoal, if_match: str | None = None, amendment_reason: str = "", **fields
+) -> TreatmentGoal:
+    """Change a goal; moving it keeps the hierarchy rules; discontinuing it takes it out of the rollup.
+
+    Changing a signed plan's goal takes an `amendment_reason` (not so a change of its progress alone).
+    """
+    plan = lock_plan(goal.plan_id)
+    goal, change, reason = goal_write(by=by, plan=plan, goal=goal, if_match=if_match, reason=amendment_reason, **fields)
+    plan_amend_if_signed(by=by, plan=plan, reason=reason, changes=[change])
+    return goal
+
+
+def goal_write(
+    *, by: AuditContext, plan: TreatmentPlan, goal: TreatmentGoal, if_match: str | None, reason: str, **fields
+) -> tuple[TreatmentGoal, dict, str]:
+    """`goal_update`'s write under the plan lock the caller holds: the goal saved, audited and rolled up, with
+    the amendment entry it makes and the reason checked, for the caller to record as one amendment."""
     unknown = set(fields) - set(GOAL_FIELDS)
     if unknown:
         raise ValueError(f"Not goal fields: {sorted(unknown)}")
-    plan = lock_plan(goal.plan_id)
     goal = TreatmentGoal.objects.select_for_update().get(pk=goal.pk)
     require_change(by, plan.patient)
     check_if_match(goal.etag, if_match)
@@ -261,31 +298,43 @@ def goal_update(*, by: AuditContext, goal: TreatmentGoal, if_match: str | None =
         latest = goal.progress_entries.exclude(rating=None).order_by("-recorded_at").first()
         goal.progress_percentage = rating_to_percentage(latest.rating) if latest and latest.rating is not None else 0
     goal.full_clean(exclude=["plan", "parent_goal"], validate_constraints=False)
+    after = snapshot(goal, GOAL_FIELDS)
+    amending = amended_fields("goal", before, after)
+    reason = amendment_reason_clean(plan, reason, changing=bool(amending))
     goal.save()
-    changes = diff(before, snapshot(goal, GOAL_FIELDS))
+    changes = diff(before, after)
     if changes:
         audit_record(by, Action.UPDATE, goal, patient=plan.patient, changes=changes)
     _rolled_up(goal, plan)
-    return goal
+    return goal, goal_change(goal, "updated", amending), reason
 
 
 @transaction.atomic
 def goal_intervention_add(
-    *, by: AuditContext, goal: TreatmentGoal, intervention: Intervention, **fields
+    *, by: AuditContext, goal: TreatmentGoal, intervention: Intervention, amendment_reason: str = "", **fields
 ) -> GoalIntervention:
-    """Link an intervention to a goal, with its frequency and notes."""
+    """Link an intervention to a goal, with its frequency and notes (on a signed plan, with the reason why)."""
     plan = lock_plan(goal.plan_id)
     require_change(by, plan.patient)
     require_open(plan)
     unknown = set(fields) - set(GOAL_INTERVENTION_FIELDS)
     if unknown:
         raise ValueError(f"Not goal-intervention fields: {sorted(unknown)}")
-    return _link(by, goal, plan, intervention, "intervention_id", **fields)
+    reason = amendment_reason_clean(plan, amendment_reason)
+    link = _link(by, goal, plan, intervention, "intervention_id", **fields)
+    plan_amend_if_signed(by=by, plan=plan, reason=reason, changes=[_link_created(link)])
+    return link
 
 
 @transaction.atomic
-def goal_intervention_update(*, by: AuditContext, link: GoalIntervention, **fields) -> GoalIntervention:
-    """Change how often an intervention is used for a goal, its notes, or its effectiveness (1-5)."""
+def goal_intervention_update(
+    *, by: AuditContext, link: GoalIntervention, amendment_reason: str = "", **fields
+) -> GoalIntervention:
+    """Change how often an intervention is used for a goal, its notes, or its effectiveness (1-5).
+
+    On a signed plan a change of frequency or notes takes an `amendment_reason`; a rating of effectiveness is an
+    observation, not an amendment.
+    """
     unknown = set(fields) - set(GOAL_INTERVENTION_FIELDS)
     if unknown:
         raise ValueError(f"Not goal-intervention fields: {sorted(unknown)}")
@@ -297,10 +346,14 @@ def goal_intervention_update(*, by: AuditContext, link: GoalIntervention, **fiel
     for name, value in fields.items():
         setattr(link, name, value)
     link.full_clean(exclude=["goal", "intervention"], validate_constraints=False)
+    after = snapshot(link, GOAL_INTERVENTION_FIELDS)
+    amending = amended_fields("goal_intervention", before, after)
+    reason = amendment_reason_clean(plan, amendment_reason, changing=bool(amending))
     link.save()
-    changes = diff(before, snapshot(link, GOAL_INTERVENTION_FIELDS))
+    changes = diff(before, after)
     if changes:
         audit_record(by, Action.UPDATE, link, patient=plan.patient, changes=changes)
+    plan_amend_if_signed(by=by, plan=plan, reason=reason, changes=[link_change(link, "updated", amending)])
     return link
 
 

@@ -14,8 +14,9 @@ from django.db import transaction
 from accounts.audit import AuditContext
 from treatment.models import TreatmentGoal
 
+from .amendments import amendment_reason_clean, plan_amend_if_signed
 from .common import lock_plan, require_change, require_open
-from .goals import goal_update
+from .goals import goal_write
 
 Direction = Literal["up", "down"]
 DIRECTIONS: tuple[Direction, ...] = ("up", "down")
@@ -51,12 +52,20 @@ def reorder_priorities(ordered: list[TreatmentGoal], slots: list[int]) -> dict |
 
 
 @transaction.atomic
-def goal_move(*, by: AuditContext, goal: TreatmentGoal, direction: Direction, if_match: str | None = None) -> bool:
+def goal_move(
+    *,
+    by: AuditContext,
+    goal: TreatmentGoal,
+    direction: Direction,
+    if_match: str | None = None,
+    amendment_reason: str = "",
+) -> bool:
     """Move a goal one place up or down among its siblings; False when it is already at that end.
 
     The moved goal is written first with the ETag the caller saw, so a conflict (`StaleWrite`) stops the
-    whole move; the siblings whose priority has to change follow, each through `goal_update` (its rules,
-    audit and rollup). The siblings are read under the plan's lock, so two moves cannot interleave.
+    whole move; the siblings whose priority has to change follow, each through `goal_update`'s write (its
+    rules, audit and rollup). The siblings are read under the plan's lock, so two moves cannot interleave.
+    On a signed plan the move takes an `amendment_reason` and is one amendment, however many goals it renumbers.
     """
     if direction not in DIRECTIONS:
         raise ValidationError({"direction": "Move up or down."})
@@ -75,8 +84,16 @@ def goal_move(*, by: AuditContext, goal: TreatmentGoal, direction: Direction, if
     priorities = reorder_priorities(siblings, slots)
     if priorities is None:
         raise ValidationError({"priority": TOO_MANY_TO_ORDER})
-    goal_update(by=by, goal=goal, if_match=if_match, priority=priorities[goal.pk])
+    reason = amendment_reason_clean(plan, amendment_reason)
+    _, change, _ = goal_write(
+        by=by, plan=plan, goal=goal, if_match=if_match, reason=reason, priority=priorities[goal.pk]
+    )
+    changes = [change]
     for sibling in siblings:
         if sibling.pk != goal.pk and priorities[sibling.pk] != sibling.priority:
-            goal_update(by=by, goal=sibling, priority=priorities[sibling.pk])
+            _, change, _ = goal_write(
+                by=by, plan=plan, goal=sibling, if_match=None, reason=reason, priority=priorities[sibling.pk]
+            )
+            changes.append(change)
+    plan_amend_if_signed(by=by, plan=plan, reason=reason, changes=changes)
     return True

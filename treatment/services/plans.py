@@ -22,6 +22,7 @@ from treatment.models.plan import CLOSED_STATUSES, PLAN_TRANSITIONS
 from treatment.progress import rollup
 from treatment.signals import plan_closed
 
+from .amendments import amended_fields, amendment_reason_clean, plan_amend_if_signed, plan_change
 from .common import choose_clinician, is_clinician, lock_plan, require_change, require_open
 
 #: The fields of a plan a client writes (the API, the forms and the audit diff use this list).
@@ -228,11 +229,19 @@ def _check_transition(plan: TreatmentPlan, new_status: str) -> None:
 
 
 @transaction.atomic
-def plan_update(*, by: AuditContext, plan: TreatmentPlan, if_match: str | None = None, **fields) -> TreatmentPlan:
+def plan_update(
+    *,
+    by: AuditContext,
+    plan: TreatmentPlan,
+    if_match: str | None = None,
+    amendment_reason: str = "",
+    **fields,
+) -> TreatmentPlan:
     """Change a plan's fields or status; a closed (completed or discontinued) plan is final.
 
     Closing a plan takes a `status_reason` (kept on the plan, in the audit event and in the final version
-    that `plan_closed`'s receivers seal); putting it on hold or back to active takes none.
+    that `plan_closed`'s receivers seal); putting it on hold or back to active takes none. Changing a signed
+    plan's content takes an `amendment_reason` (`treatment.services.amendments`).
     """
     unknown = set(fields) - set(PLAN_FIELDS)
     if unknown:
@@ -281,12 +290,15 @@ def plan_update(*, by: AuditContext, plan: TreatmentPlan, if_match: str | None =
         lambda: _check_dates(plan.start_date, plan.target_end_date, plan.actual_end_date, plan.next_review_date),
     )
     _collect(errors, lambda: plan.full_clean(validate_constraints=False, exclude=list(errors)))
+    amending = amended_fields("plan", before, snapshot(plan, PLAN_FIELDS))
+    why = _collect(errors, functools.partial(amendment_reason_clean, plan, amendment_reason, changing=bool(amending)))
     if errors:
         raise ValidationError(errors)
     plan.save()
     changes = diff(before, snapshot(plan, PLAN_FIELDS))
     if changes:
         audit_record(by, Action.UPDATE, plan, changes=changes)
+    plan_amend_if_signed(by=by, plan=plan, reason=why or "", changes=[plan_change(plan, amending)])
     if closing:
         plan_closed.send(sender=TreatmentPlan, by=by, plan=plan)
     return plan

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
-from django.urls import path
+from django.urls import path, reverse
 
 from accounts.audit import Action, audit_record
 from accounts.forms import add_service_error
@@ -19,6 +19,7 @@ from interventions.models import Intervention
 from treatment import services
 from treatment.forms import GoalInterventionForm, InterventionSearchForm
 from treatment.models import GoalIntervention, TreatmentGoal
+from treatment.views import amending
 from treatment.views.base import PlanPage, respond
 from treatment.views.tree import tree_response
 
@@ -100,6 +101,9 @@ class GoalInterventionsView(PlanPage):
             "linked": set(GoalIntervention.objects.filter(goal=goal).values_list("intervention_id", flat=True)),
             "picker_error": error,
             "frequency_length": FREQUENCY_LENGTH,
+            **amending.amending_context(
+                self.request, self.plan, next_url=reverse("goal-interventions", args=[goal.pk]), target=str(goal.pk)
+            ),
         }
         return respond(
             self.request, "treatment/_goal_intervention_picker.html", "treatment/plan_goal_interventions.html", context
@@ -120,12 +124,14 @@ class GoalInterventionsView(PlanPage):
         intervention = Intervention.objects.available_to(request.user).filter(pk=chosen_id).first()
         if intervention is None:
             return self.render_picker(search, error="Choose an intervention from your practice's library.")
+        reason = amending.session_reason(request, self.plan)
         try:
             services.goal_intervention_add(
-                by=self.audit, goal=self.object, intervention=intervention, frequency=frequency
+                by=self.audit, goal=self.object, intervention=intervention, frequency=frequency, amendment_reason=reason
             )
         except ValidationError as error:
             return self.render_picker(search, error=" ".join(error.messages), frequency={intervention.pk: frequency})
+        amending.after_write(request, self.plan, reason)
         return tree_response(
             request, self.plan, focus_goal=self.object.pk, message=f"{intervention.name} added to the goal."
         )
@@ -142,6 +148,8 @@ class GoalInterventionEditView(PlanPage):
     def render_form(self, form: GoalInterventionForm):
         link = self.object
         context = {"plan": self.plan, "goal": link.goal, "link": link, "form": form}
+        next_url = f"{self.plan.get_absolute_url()}#goal-{link.goal_id}"
+        context.update(amending.amending_context(self.request, self.plan, next_url=next_url, target=f"link-{link.pk}"))
         return respond(
             self.request,
             "treatment/_goal_intervention_form.html",
@@ -151,18 +159,22 @@ class GoalInterventionEditView(PlanPage):
 
     def get(self, request, *args, **kwargs):
         audit_record(self.audit, Action.VIEW, self.object)
-        return self.render_form(GoalInterventionForm(link=self.object))
+        form = GoalInterventionForm(link=self.object)
+        return self.render_form(amending.ask_reason(form, request, self.plan))
 
     def post(self, request, *args, **kwargs):
         link = self.object
-        form = GoalInterventionForm(request.POST, link=link)
+        form = amending.ask_reason(GoalInterventionForm(request.POST, link=link), request, self.plan)
         if not form.is_valid():
             return self.render_form(form)
+        reason = amending.reason_for_write(form, request, self.plan)
+        fields = {name: value for name, value in form.cleaned_data.items() if name != amending.FIELD}
         try:
-            services.goal_intervention_update(by=self.audit, link=link, **form.cleaned_data)
+            services.goal_intervention_update(by=self.audit, link=link, amendment_reason=reason, **fields)
         except ValidationError as error:
             add_service_error(form, error)
             return self.render_form(form)
+        amending.after_write(request, self.plan, reason)
         return tree_response(request, self.plan, focus_goal=link.goal_id, message=f"{link.intervention.name} saved.")
 
 

@@ -22,6 +22,7 @@ from treatment import services
 from treatment.forms import GoalForm
 from treatment.models import GoalType, TreatmentGoal, TreatmentPlan
 from treatment.services.ordering import DIRECTIONS
+from treatment.views import amending
 from treatment.views.base import PlanPage, refresh_etag, respond
 from treatment.views.tree import CHILD_TYPE, tree_response
 
@@ -47,7 +48,15 @@ class GoalFormPage(PlanPage):
 
     def render_form(self, form: GoalForm, **extra):
         context = {"plan": self.plan, "form": form, **self.form_context(), **extra}
+        next_url = f"{self.plan.get_absolute_url()}#goal-tree"
+        context.update(amending.amending_context(self.request, self.plan, next_url=next_url, target=form.key))
         return respond(self.request, self.partial, self.page, context)
+
+    def goal_form(self, *args, **kwargs) -> GoalForm:
+        """The goal form, asking why on the first change of a signed plan in this session."""
+        form = GoalForm(*args, **kwargs)
+        amending.ask_reason(form, self.request, self.plan)
+        return form
 
 
 class GoalAddView(GoalFormPage):
@@ -86,26 +95,31 @@ class GoalAddView(GoalFormPage):
 
     def get(self, request, *args, **kwargs):
         self.setup_goal()
-        form = GoalForm(key=self.key(), initial={"parent": self.parent.pk if self.parent else None, "priority": 1})
+        form = self.goal_form(
+            key=self.key(), initial={"parent": self.parent.pk if self.parent else None, "priority": 1}
+        )
         audit_record(self.audit, Action.VIEW, self.plan)  # the form shows the plan (and the goal it goes under)
         return self.render_form(form)
 
     def post(self, request, *args, **kwargs):
         self.setup_goal()
-        form = GoalForm(request.POST, key=self.key())
+        form = self.goal_form(request.POST, key=self.key())
         if not form.is_valid():
             return self.render_form(form)
+        reason = amending.reason_for_write(form, request, self.plan)
         try:
             goal = services.goal_add(
                 by=self.audit,
                 plan=self.plan,
                 goal_type=self.goal_type,
                 parent_goal=self.parent,
+                amendment_reason=reason,
                 **form.service_fields(),
             )
         except ValidationError as error:
             add_service_error(form, error)
             return self.render_form(form)
+        amending.after_write(request, goal.plan, reason)
         return tree_response(request, goal.plan, focus_goal=goal.pk, message="Goal added.")
 
 
@@ -125,16 +139,21 @@ class GoalEditView(GoalFormPage):
 
     def get(self, request, *args, **kwargs):
         audit_record(self.audit, Action.VIEW, self.object)
-        return self.render_form(GoalForm(goal=self.object, key=str(self.object.pk)))
+        return self.render_form(self.goal_form(goal=self.object, key=str(self.object.pk)))
 
     def post(self, request, *args, **kwargs):
         goal = self.object
-        form = GoalForm(request.POST, goal=goal, key=str(goal.pk))
+        form = self.goal_form(request.POST, goal=goal, key=str(goal.pk))
         if not form.is_valid():
             return self.render_form(form)
+        reason = amending.reason_for_write(form, request, self.plan)
         try:
             saved = services.goal_update(
-                by=self.audit, goal=goal, if_match=form.cleaned_data["etag"] or None, **form.service_fields()
+                by=self.audit,
+                goal=goal,
+                if_match=form.cleaned_data["etag"] or None,
+                amendment_reason=reason,
+                **form.service_fields(),
             )
         except StaleWrite as stale:
             form.add_error(None, GOAL_CONFLICT)
@@ -143,6 +162,7 @@ class GoalEditView(GoalFormPage):
         except ValidationError as error:
             add_service_error(form, error)
             return self.render_form(form)
+        amending.after_write(request, saved.plan, reason)
         return tree_response(request, saved.plan, focus_goal=goal.pk, message="Goal saved.")
 
 
@@ -159,14 +179,20 @@ class GoalMoveView(PlanPage):
         direction = request.POST.get("direction")
         if direction not in DIRECTIONS:
             raise BadRequest("Move up or down.")
+        reason = amending.session_reason(request, self.plan)
         try:
             moved = services.goal_move(
-                by=self.audit, goal=goal, direction=direction, if_match=request.POST.get("etag") or None
+                by=self.audit,
+                goal=goal,
+                direction=direction,
+                if_match=request.POST.get("etag") or None,
+                amendment_reason=reason,
             )
         except StaleWrite:
             return tree_response(request, self.current_plan(), focus_goal=goal.pk, error=MOVE_CONFLICT)
         except ValidationError as error:
             return tree_response(request, self.current_plan(), focus_goal=goal.pk, error=" ".join(error.messages))
+        amending.after_write(request, self.plan, reason)
         return tree_response(request, self.current_plan(), focus_goal=goal.pk, message="Goal moved." if moved else "")
 
     def current_plan(self) -> TreatmentPlan:

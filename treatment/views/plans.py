@@ -30,6 +30,7 @@ from treatment.measure_selectors import patient_safety
 from treatment.models import GoalStatus, PlanStatus, ReviewStatus, TherapySession, TreatmentPlan
 from treatment.models.plan import CLOSED_STATUSES
 from treatment.panels import panel_prefetches, plan_panels
+from treatment.views import amending
 from treatment.views.base import PlanPage, refresh_etag
 from treatment.views.measures import can_assess
 from treatment.views.tree import tree_context
@@ -144,12 +145,13 @@ class PlanBuilderPage(PatientDataPage):
         raise NotImplementedError
 
     def make_form(self, data=None, **kwargs) -> PlanForm:
-        return PlanForm(
-            data, patient=self.builder_patient(), user=self.request.user, plan=self.builder_plan(), **kwargs
-        )
+        plan = self.builder_plan()
+        form = PlanForm(data, patient=self.builder_patient(), user=self.request.user, plan=plan, **kwargs)
+        return amending.ask_reason(form, self.request, plan) if plan is not None else form
 
     def render_form(self, form, *, query: str = "", results=None, focus: str = "", status: int = 200):
         picker = {"chips": form.chips, "query": query, "results": results}
+        plan = self.builder_plan()
         context = {
             "form": form,
             "patient": self.builder_patient(),
@@ -160,6 +162,8 @@ class PlanBuilderPage(PatientDataPage):
             "diagnosis_errors": form.errors.get("diagnosis_codes") if form.is_bound else None,
             "problem_errors": form.errors.get("presenting_problems") if form.is_bound else None,
         }
+        if plan is not None:
+            context.update(amending.amending_context(self.request, plan, next_url=self.request.path, target="plan"))
         return render(self.request, self.template_name, context, status=status)
 
     def get(self, request, *args, **kwargs):
@@ -172,7 +176,7 @@ class PlanBuilderPage(PatientDataPage):
         if any(name in request.POST for name in BUILDER_ACTIONS):
             # A list button without JavaScript: show the form again with the lists changed, nothing saved.
             state = apply_builder_action(request.POST)
-            initial = {name: request.POST.get(name, "") for name in PlanForm.base_fields}
+            initial = {name: request.POST.get(name, "") for name in (*PlanForm.base_fields, amending.FIELD)}
             form = self.make_form(initial=initial, codes=state["codes"], problems=state["problems"])
             return self.render_form(form, query=state["query"], results=state["results"], focus=state["focus"])
         form = self.make_form(request.POST)
@@ -218,9 +222,16 @@ class PlanEditView(PlanPage, PlanBuilderPage):
         return self.plan
 
     def save(self, form: PlanForm) -> TreatmentPlan:
-        return services.plan_update(
-            by=self.audit, plan=self.plan, if_match=form.cleaned_data["etag"] or None, **form.service_fields()
+        reason = amending.reason_for_write(form, self.request, self.plan)
+        plan = services.plan_update(
+            by=self.audit,
+            plan=self.plan,
+            if_match=form.cleaned_data["etag"] or None,
+            amendment_reason=reason,
+            **form.service_fields(),
         )
+        amending.after_write(self.request, plan, reason)
+        return plan
 
 
 # --- the plan page ------------------------------------------------------------------------------
@@ -232,7 +243,7 @@ def age_on(born: datetime.date, day: datetime.date) -> int:
 
 
 def plan_page_context(request, plan: TreatmentPlan, *, can_change: bool, status_form=None) -> dict:
-    context = tree_context(plan, can_change=can_change)
+    context = tree_context(plan, can_change=can_change, amending_reason=amending.session_reason(request, plan))
     review_status = plan.review_status()
     sessions = (
         TherapySession.objects.filter(plan=plan)

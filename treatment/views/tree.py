@@ -23,6 +23,7 @@ from treatment.models import GoalIntervention, GoalType, TreatmentGoal, Treatmen
 from treatment.progress import percentage_to_rating
 from treatment.score_selectors import ObjectiveMeasure, objective_measure
 from treatment.selectors import GoalNode, plan_tree, progress_series
+from treatment.views.amending import session_reason
 from treatment.views.base import PlanPage
 
 #: The tree's headings nest as its goals do (the page's sections are h2).
@@ -88,9 +89,16 @@ class GoalCard:
 
 
 def tree_context(
-    plan: TreatmentPlan, *, can_change: bool, focus_goal: uuid.UUID | None = None, message: str = "", error: str = ""
+    plan: TreatmentPlan,
+    *,
+    can_change: bool,
+    focus_goal: uuid.UUID | None = None,
+    message: str = "",
+    error: str = "",
+    amending_reason: str = "",
 ) -> dict[str, Any]:
-    """The goal tree as cards (`roots`), each with its chart, SMART gaps and place among its siblings.
+    """The goal tree as cards (`roots`), each with its chart, SMART gaps and place among its siblings, and above
+    them on a signed plan the reason in use for amending it (`amending_reason`, `treatment.views.amending`).
 
     A fixed number of queries whatever the size of the tree: the goals, their interventions and
     the rated progress entries (one each), and the patient's scores when an objective is driven by a measure.
@@ -141,6 +149,9 @@ def tree_context(
         "focus_goal": focus_goal,
         "tree_message": message,
         "tree_error": error,
+        "amending_reason": amending_reason,
+        "amending_next": f"{plan.get_absolute_url()}#goal-tree",
+        "amending_target": "tree",
     }
 
 
@@ -157,7 +168,10 @@ def tree_response(
         elif message:
             messages.success(request, message)
         return redirect(f"{plan.get_absolute_url()}#goal-{focus_goal}" if focus_goal else plan.get_absolute_url())
-    context = tree_context(plan, can_change=True, focus_goal=focus_goal, message=message, error=error)
+    reason = session_reason(request, plan)
+    context = tree_context(
+        plan, can_change=True, focus_goal=focus_goal, message=message, error=error, amending_reason=reason
+    )
     response = render(request, "treatment/_plan_goal_tree.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return reswap(retarget(response, "#goal-tree"), "outerHTML")
@@ -172,7 +186,7 @@ class PlanGoalTreeView(PlanPage):
         plan = self.plan
         if not request.htmx:
             return redirect(f"{plan.get_absolute_url()}#goal-tree")
-        context = tree_context(plan, can_change=self.can_change)
+        context = tree_context(plan, can_change=self.can_change, amending_reason=session_reason(request, plan))
         audit_record(self.audit, Action.VIEW, plan)
         response = render(request, "treatment/_plan_goal_tree.html", context)
         patch_vary_headers(response, ["HX-Request"])
