@@ -16,6 +16,7 @@ from typing import Any
 
 from django.utils.dateparse import parse_date
 
+from accounts.audit import diff as field_changes
 from accounts.audit import jsonable
 from treatment.models import GoalStatus, GoalType, PlanStatus, TreatmentPlan
 from treatment.selectors import GoalNode, plan_tree
@@ -91,7 +92,8 @@ def goal_depths(goals: list[dict]) -> dict[str, int]:
 
 
 def _changes(old: dict, new: dict, fields) -> dict:
-    return {name: [old.get(name), new.get(name)] for name in fields if old.get(name) != new.get(name)}
+    """{field: [old, new]} for the `fields` that differ: the audit trail's comparison, which amendments use too."""
+    return field_changes({name: old.get(name) for name in fields}, {name: new.get(name) for name in fields})
 
 
 def _interventions_diff(old: list[dict], new: list[dict]) -> dict:

@@ -45,6 +45,7 @@ PAGES = {
     "plan-edit": lambda r: f"/plans/{r['plan'].pk}/edit/",
     "plan-status": lambda r: f"/plans/{r['plan'].pk}/status/",
     "plan-close": lambda r: f"/plans/{r['plan'].pk}/close/",
+    "plan-amending": lambda r: f"/plans/{r['plan'].pk}/amending/",
     "diagnosis-search": lambda r: "/diagnoses/search/?diagnosis_q=anxiety",
     "diagnosis-picker": lambda r: "/diagnoses/picker/",
     "plan-problems": lambda r: "/plans/builder/problems/",
