@@ -1,6 +1,7 @@
-"""The treatment pages: plans and the plan builder, the goal tree and its goals and interventions, sessions."""
+"""The treatment pages: plans and the plan builder, the goal tree and its goals and interventions, sessions, and
+the outcomes by intervention."""
 
-from treatment.views import goal_interventions, goals, plans, session_notes, sessions, tree
+from treatment.views import goal_interventions, goals, outcomes, plans, session_notes, sessions, tree
 
 urlpatterns = [
     *plans.urlpatterns,
@@ -9,4 +10,5 @@ urlpatterns = [
     *goal_interventions.urlpatterns,
     *sessions.urlpatterns,
     *session_notes.urlpatterns,
+    *outcomes.urlpatterns,
 ]

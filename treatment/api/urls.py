@@ -2,6 +2,7 @@ from django.urls import re_path
 
 from accounts.api.routers import UUID, OptionalSlashRouter
 from treatment.api import views
+from treatment.api.outcomes import InterventionOutcomesView
 
 router = OptionalSlashRouter()
 router.register(f"patients/(?P<patient_pk>{UUID})/treatment-plans", views.PatientPlanViewSet, basename="patient-plan")
@@ -19,5 +20,6 @@ urlpatterns = [
         views.DiagnosisCodeDetailView.as_view(),
         name="diagnosis-code-detail",
     ),
+    re_path(r"^analytics/interventions/?$", InterventionOutcomesView.as_view(), name="intervention-outcomes"),
     *router.urls,
 ]
