@@ -100,6 +100,13 @@ class ReminderKind(models.TextChoices):
     OVERDUE = "overdue", "Review overdue"
 
 
+class AlertKind(models.TextChoices):
+    """The notifications a measurement sends (`reviews.services.measure_alerts`)."""
+
+    SAFETY_FLAG = "safety_flag", "Safety flag raised"
+    DETERIORATION = "measure_deterioration", "Reliable deterioration"
+
+
 class ReviewReminder(models.Model):
     """One reminder of one kind for one plan and due date: the unique constraint makes the sweep idempotent."""
 
@@ -154,6 +161,10 @@ class Notification(models.Model):
     reminder = models.ForeignKey(
         ReviewReminder, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
+    #: The measurement an alert is about (a safety flag it raised, a reliable deterioration it showed).
+    measurement = models.ForeignKey(
+        "treatment.Measurement", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
@@ -170,6 +181,12 @@ class Notification(models.Model):
                 condition=Q(reminder__isnull=False),
                 name="notification_once_per_reminder",
             ),
+            # A measurement alerts each recipient once per kind (a safety flag, a deterioration).
+            models.UniqueConstraint(
+                fields=["measurement", "kind", "recipient"],
+                condition=Q(measurement__isnull=False),
+                name="notification_once_per_measurement_kind",
+            ),
         ]
 
     def __str__(self):
@@ -177,8 +194,10 @@ class Notification(models.Model):
 
     @property
     def patient(self):
-        """The patient the notification is about (through its plan), for the audit trail; None if none."""
-        return self.plan.patient if self.plan is not None else None
+        """The patient the notification is about (by its plan or measurement), for the audit trail; None if none."""
+        if self.plan is not None:
+            return self.plan.patient
+        return self.measurement.patient if self.measurement is not None else None
 
 
 class ReportStatus(models.TextChoices):

@@ -39,7 +39,12 @@ def user_notifications(user: User) -> NotificationQuerySet:
     if not (user and user.is_authenticated):
         return Notification.objects.none()
     visible_plans = TreatmentPlan.objects.restrict(user, "view").values("pk")
-    return Notification.objects.for_user(user).filter(Q(plan__isnull=True) | Q(plan__in=visible_plans))
+    visible_patients = Patient.objects.restrict(user, "view").values("pk")
+    return Notification.objects.for_user(user).filter(
+        Q(plan__isnull=True, measurement__isnull=True)
+        | Q(plan__in=visible_plans)
+        | Q(plan__isnull=True, measurement__patient__in=visible_patients)
+    )
 
 
 def latest_unread_notifications(user: User, limit: int = 5) -> list[Notification]:

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch
 from django.utils import timezone
@@ -28,7 +28,7 @@ from django.utils.formats import date_format
 
 from accounts.audit import AuditContext
 from accounts.models import MAX_REVIEW_LEAD_DAYS, User
-from reviews.models import Notification, ReminderKind, ReviewReminder
+from reviews.models import AlertKind, Notification, ReminderKind, ReviewReminder
 from treatment.models import PlanStatus, ReviewStatus, TreatmentPlan
 
 logger = logging.getLogger(__name__)
@@ -192,7 +192,7 @@ def _email(notification_ids: list[uuid.UUID]) -> int:
     """
     notifications = list(
         Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True)
-        .select_related("recipient", "reminder", "plan__patient")
+        .select_related("recipient", "reminder", "plan__patient", "measurement__patient")
         .order_by("created_at")
     )
     sent = 0
@@ -219,36 +219,46 @@ def _email(notification_ids: list[uuid.UUID]) -> int:
     return sent
 
 
+#: The email templates of each notification's kind (a review reminder, or a measurement's alert).
+EMAIL_TEMPLATES = {
+    **dict.fromkeys(ReminderKind.values, "reviews/email/review_reminder"),
+    **dict.fromkeys(AlertKind.values, "reviews/email/measure_alert"),
+}
+
+
 def _email_message(notification: Notification, connection: BaseEmailBackend) -> EmailMultiAlternatives:
-    reminder, plan = notification.reminder, notification.plan
-    if reminder is None or plan is None:
-        raise ValueError(f"Notification {notification.pk} is not a review reminder")
+    """A notification's email: its title and body (no PHI beyond initials) and a link into Trellis."""
+    reminder, plan, measurement = notification.reminder, notification.plan, notification.measurement
+    patient = plan.patient if plan is not None else measurement.patient if measurement is not None else None
+    if patient is None or (reminder is None and measurement is None):
+        raise ValueError(f"Notification {notification.pk} has no email")
     context = {
         "recipient": notification.recipient,
         "title": notification.title,
         "body": notification.body,
         "kind": notification.kind,
-        "initials": plan.patient.initials,
-        "due": date_format(reminder.due_date),
+        "initials": patient.initials,
+        "due": date_format(reminder.due_date) if reminder is not None else "",
         "url": f"{settings.SITE_URL.rstrip('/')}{notification.link}",
     }
-    subject = " ".join(render_to_string("reviews/email/review_reminder_subject.txt", context).split())
+    template = EMAIL_TEMPLATES[notification.kind]
+    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
     email = EmailMultiAlternatives(
         subject=subject,
-        body=render_to_string("reviews/email/review_reminder.txt", context),
+        body=render_to_string(f"{template}.txt", context),
         to=[notification.recipient.email],
         connection=connection,
     )
-    email.attach_alternative(render_to_string("reviews/email/review_reminder.html", context), "text/html")
+    email.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     return email
 
 
 def _retry_unsent_emails() -> int:
-    """Send the recent reminder emails an earlier run could not (a mail server down for a while)."""
+    """Send the recent reminder and alert emails an earlier run could not (a mail server down for a while)."""
     now = timezone.now()
     ids = list(
         Notification.objects.filter(
-            reminder__isnull=False,
+            Q(reminder__isnull=False) | Q(measurement__isnull=False),
             emailed_at__isnull=True,
             created_at__gte=now - EMAIL_RETRY_WINDOW,
             created_at__lt=now - EMAIL_RETRY_GRACE,

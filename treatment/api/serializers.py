@@ -18,7 +18,7 @@ from treatment.models import (
 )
 from treatment.models.goal import SMART_TEMPLATE
 from treatment.selectors import GoalNode, PlanTree, summary_from_annotations
-from treatment.services import GOAL_FIELD_NAMES, PLAN_FIELDS, smart_missing
+from treatment.services import GOAL_FIELD_NAMES, MEASURE_FIELDS, PLAN_FIELDS, smart_missing
 
 
 class DiagnosisSerializer(serializers.Serializer):
@@ -199,7 +199,8 @@ class GoalSerializer(ModelSerializer):
         fields = [
             "id",
             "plan_id",
-            *GOAL_FIELD_NAMES,
+            # The measure's fields are nested (`measure`, `measure_flags`), not flat.
+            *(name for name in GOAL_FIELD_NAMES if name not in MEASURE_FIELDS),
             "smart_missing",
             "interventions",
             "sub_goals",

@@ -1,5 +1,6 @@
 from .diagnosis import DiagnosisCode
 from .goal import GoalIntervention, GoalProgress, GoalStatus, GoalType, TreatmentGoal
+from .measure import Measurement, SafetyAssessment, SafetyFlag, SafetyFlagStatus
 from .plan import PlanAmendment, PlanStatus, ReviewStatus, SignatureStatus, TreatmentPlan
 from .session import ADDENDUM_MAX_LENGTH, SessionAddendum, SessionIntervention, TherapySession
 
@@ -10,9 +11,13 @@ __all__ = [
     "GoalProgress",
     "GoalStatus",
     "GoalType",
+    "Measurement",
     "PlanAmendment",
     "PlanStatus",
     "ReviewStatus",
+    "SafetyAssessment",
+    "SafetyFlag",
+    "SafetyFlagStatus",
     "SessionAddendum",
     "SessionIntervention",
     "SignatureStatus",

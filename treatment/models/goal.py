@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.access import PatientScopedQuerySet
 from accounts.validators import validate_clinical_date, validate_clinical_datetime, validate_no_nul
+from treatment.instruments import INSTRUMENTS, validate_instrument
 
 from .plan import _etag
 
@@ -97,6 +98,26 @@ class TreatmentGoal(models.Model):
         validators=[validate_no_nul],
         help_text="Answers to the SMART template, by part and question.",
     )
+    # An objective driven by a standardized measure (`treatment.services.measures`): its progress and
+    # current value come from the patient's scores on the instrument, not from ratings.
+    measure_instrument = models.CharField(
+        max_length=20,
+        blank=True,
+        validators=[validate_instrument],
+        help_text="The code of the instrument whose scores drive it (treatment.instruments; no choices, so that "
+        "a new instrument needs no migration).",
+    )
+    #: The score progress starts from; null: the default rule (the last score on or before the plan's start,
+    #: else the first after it).
+    measure_baseline_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    measure_target_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    # What the last score made of it (derived, written by the measures service only; null until a score).
+    measure_baseline_used = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    measure_last_score = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    measure_response = models.BooleanField(null=True, blank=True, editable=False)
+    measure_remission = models.BooleanField(null=True, blank=True, editable=False)
+    measure_reliable_improvement = models.BooleanField(null=True, blank=True, editable=False)
+    measure_reliable_deterioration = models.BooleanField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -117,6 +138,14 @@ class TreatmentGoal(models.Model):
                 condition=Q(progress_percentage__gte=0, progress_percentage__lte=100), name="goal_progress_range"
             ),
             models.CheckConstraint(condition=Q(priority__gte=1, priority__lte=10), name="goal_priority_range"),
+            # Only an objective is driven by a measure, and it then has a target score.
+            models.CheckConstraint(
+                condition=Q(
+                    measure_instrument="", measure_baseline_score__isnull=True, measure_target_score__isnull=True
+                )
+                | (Q(goal_type=GoalType.OBJECTIVE, measure_target_score__isnull=False) & ~Q(measure_instrument="")),
+                name="goal_measure_objective_only",
+            ),
             models.CheckConstraint(
                 condition=Q(goal_type=GoalType.LONG_TERM, parent_goal__isnull=True)
                 | (~Q(goal_type=GoalType.LONG_TERM) & Q(parent_goal__isnull=False)),
@@ -134,6 +163,11 @@ class TreatmentGoal(models.Model):
     @property
     def etag(self) -> str:
         return _etag(self.pk, self.updated_at)
+
+    @property
+    def measure(self):
+        """The instrument driving this objective, or None."""
+        return INSTRUMENTS.get(self.measure_instrument) if self.measure_instrument else None
 
 
 class GoalIntervention(models.Model):

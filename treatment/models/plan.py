@@ -99,6 +99,17 @@ class TreatmentPlan(models.Model):
     signed_version = models.PositiveIntegerField(null=True, blank=True)
     #: When a clinician first signed the plan: from then on every change to it is an amendment with a reason.
     first_signed_at = models.DateTimeField(null=True, blank=True)
+    # Measurement-based care: which instruments the plan administers besides its objectives' own, and how
+    # often (null: the practice's `measure_every_sessions` / `measure_every_days`).
+    measure_instruments = models.JSONField(
+        default=list, blank=True, help_text='Instrument codes the plan administers, e.g. ["phq9"].'
+    )
+    measure_every_sessions = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(52)]
+    )
+    measure_every_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -18,6 +18,7 @@ from .goals import (
     GOAL_FIELD_NAMES,
     GOAL_FIELDS,
     GOAL_INTERVENTION_FIELDS,
+    MEASURE_FIELDS,
     clean_smart,
     goal_add,
     goal_intervention_add,
@@ -27,6 +28,7 @@ from .goals import (
     smart_coverage,
     smart_missing,
 )
+from .measures import measurement_record, objective_refresh, safety_assessment_record
 from .ordering import goal_move, reorder_priorities
 from .plans import PLAN_FIELDS, clean_problems, plan_check, plan_create, plan_recalculate, plan_update
 from .sessions import session_record
@@ -35,6 +37,7 @@ __all__ = [
     "GOAL_FIELDS",
     "GOAL_FIELD_NAMES",
     "GOAL_INTERVENTION_FIELDS",
+    "MEASURE_FIELDS",
     "PLAN_FIELDS",
     "clean_problems",
     "clean_smart",
@@ -44,12 +47,15 @@ __all__ = [
     "goal_move",
     "goal_update",
     "lock_plan",
+    "measurement_record",
+    "objective_refresh",
     "plan_check",
     "plan_create",
     "plan_recalculate",
     "plan_update",
     "progress_record",
     "reorder_priorities",
+    "safety_assessment_record",
     "session_addendum_add",
     "session_record",
     "smart_coverage",

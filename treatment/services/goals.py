@@ -11,13 +11,17 @@ from django.utils import timezone
 from accounts.audit import Action, AuditContext, audit_record, diff, snapshot
 from accounts.concurrency import check_if_match
 from interventions.models import Intervention
+from treatment.instruments import INSTRUMENTS
 from treatment.models import GoalIntervention, GoalProgress, GoalStatus, GoalType, TreatmentGoal, TreatmentPlan
 from treatment.models.goal import PARENT_TYPE, SMART_TEMPLATE
 from treatment.progress import rating_to_percentage
 
 from .common import check_intervention, lock_plan, require_change, require_open
+from .measures import objective_refresh
 from .plans import plan_recalculate
 
+#: What a client writes of an objective's measure (the API nests them as `measure`).
+MEASURE_FIELDS = ("measure_instrument", "measure_baseline_score", "measure_target_score")
 #: What a client writes on a goal (the API, the forms and the audit diff use this list).
 GOAL_FIELDS = (
     "goal_type",
@@ -32,6 +36,7 @@ GOAL_FIELDS = (
     "progress_percentage",
     "priority",
     "smart",
+    *MEASURE_FIELDS,
 )
 #: The same fields as a client names them (the parent by its id): the API's goal and a version's snapshot.
 GOAL_FIELD_NAMES = tuple("parent_goal_id" if name == "parent_goal" else name for name in GOAL_FIELDS)
@@ -119,6 +124,31 @@ def _check_parent(plan: TreatmentPlan, goal_type: str, parent: TreatmentGoal | N
         raise ValidationError({"parent_goal_id": "A goal cannot be its own parent."})
 
 
+def _check_measure(goal: TreatmentGoal) -> None:
+    """An objective may be driven by a registered instrument, with a target (and optionally a baseline) in its
+    score range; no other goal is. Errors name the API's nested field (`measure.target_score`)."""
+    if not goal.measure_instrument:
+        if goal.measure_baseline_score is not None or goal.measure_target_score is not None:
+            raise ValidationError({"measure.instrument": "Name the instrument whose scores drive this objective."})
+        return
+    instrument = INSTRUMENTS.get(goal.measure_instrument)
+    if instrument is None:
+        raise ValidationError({"measure.instrument": f"Unknown instrument; use one of {', '.join(INSTRUMENTS)}."})
+    if goal.goal_type != GoalType.OBJECTIVE:
+        raise ValidationError({"measure": "Only an objective is driven by a measure."})
+    errors = {}
+    if goal.measure_target_score is None:
+        errors["measure.target_score"] = f"Give the {instrument.short_name} score this objective aims for."
+    for name in ("baseline_score", "target_score"):
+        value = getattr(goal, f"measure_{name}")
+        if value is not None and not instrument.min_score <= value <= instrument.max_score:
+            errors[f"measure.{name}"] = (
+                f"A {instrument.short_name} score is between {instrument.min_score} and {instrument.max_score}."
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
 def _rolled_up(goal: TreatmentGoal, plan: TreatmentPlan) -> None:
     """Store the plan's rollup and give `goal` its stored figure and status, and the plan as it now stands
     (the caller's answer: the page redraws the tree from it without reading the plan again)."""
@@ -171,6 +201,8 @@ def goal_add(
         created_by=by.user,
         **fields,
     )
+    _check_measure(goal)
+    objective_refresh(goal, plan)
     if goal.status == GoalStatus.ACHIEVED:
         goal.progress_percentage = 100
     goal.full_clean(exclude=["plan", "parent_goal"], validate_constraints=False)
@@ -208,10 +240,22 @@ def goal_update(*, by: AuditContext, goal: TreatmentGoal, if_match: str | None =
     if rated and goal.sub_goals.exists():
         raise ValidationError({"progress_percentage": "This goal's progress is calculated from its sub-goals."})
     was_achieved = goal.status == GoalStatus.ACHIEVED
+    was_measured = (goal.measure_instrument, goal.measure_baseline_score, goal.measure_target_score)
     for name, value in fields.items():
         setattr(goal, name, value)
+    _check_measure(goal)
+    measured = (goal.measure_instrument, goal.measure_baseline_score, goal.measure_target_score)
+    if rated and goal.measure is not None:
+        raise ValidationError(
+            {"progress_percentage": f"This objective's progress comes from its {goal.measure.short_name} scores."}
+        )
+    if measured != was_measured or (was_achieved and goal.status != GoalStatus.ACHIEVED):
+        # A new measure, or a reopened measured objective: its figures are its scores' again.
+        objective_refresh(goal, plan)
     if goal.status == GoalStatus.ACHIEVED:
         goal.progress_percentage = 100
+    elif goal.measure is not None:
+        pass  # its progress is its scores' (set just above, or unchanged)
     elif was_achieved and "progress_percentage" not in fields and not goal.sub_goals.exists():
         # Reopened: back to what its last rated entry said.
         latest = goal.progress_entries.exclude(rating=None).order_by("-recorded_at").first()
@@ -301,10 +345,12 @@ def _progress_entry(
     )
     # The leaf rule (a goal with sub-goals is overwritten by the rollup): the latest observation
     # speaks for the goal, so a backdated entry does not overrule a newer one.
+    # An objective driven by a measure takes its progress and current value from its scores, not from here.
     newer = goal.progress_entries.filter(recorded_at__gt=entry.recorded_at)
-    if rating is not None and not newer.exclude(rating=None).exists():
+    measured = goal.measure is not None
+    if rating is not None and not measured and not newer.exclude(rating=None).exists():
         goal.progress_percentage = rating_to_percentage(rating)
-    if entry.progress_value and not newer.exclude(progress_value="").exists():
+    if entry.progress_value and not measured and not newer.exclude(progress_value="").exists():
         goal.current_value = entry.progress_value
     if goal.status == GoalStatus.NOT_STARTED:
         goal.status = GoalStatus.IN_PROGRESS
