@@ -22,8 +22,8 @@ before `since`). A goal linked to several interventions counts once for each.
   progress at the end of the period minus its progress at the start, in percentage points. A goal's progress
   at an instant is its latest rated entry recorded before that instant as a percentage
   (`treatment.progress.rating_to_percentage`, rating x 10), or 0 when it had none yet (a goal starts at 0);
-- mean score change, response and remission rates: for goals driven by a measure, from its scores (see
-  `treatment.outcome_measures`).
+- mean score change, response and remission rates: for objectives driven by a measure with a score in the
+  period, from their scores (defined in `treatment.outcome_measures`).
 
 **Small cells.** Each figure is computed from a set of patients; one computed from fewer than
 `MINIMUM_CELL` distinct patients is suppressed (no value, `suppressed` set), and a row whose patient count is
@@ -51,6 +51,7 @@ from django.db.models.functions import Coalesce
 from accounts.audit import AuditContext, audit_aggregate
 from accounts.models import Role, User
 from interventions.models import Modality
+from treatment import outcome_measures
 from treatment.models import GoalIntervention, GoalProgress
 from treatment.progress import rating_to_percentage
 
@@ -136,6 +137,13 @@ class InterventionOutcome:
     mean_rating: Figure
     #: Mean progress change over the period, in percentage points.
     mean_progress_change: Figure
+    #: Mean score change (latest score in the period minus baseline; negative: fewer symptoms) of its
+    #: measure-driven objectives.
+    mean_score_change: Figure
+    #: Percent of its measure-driven objectives at least halving their baseline by their latest score.
+    response_rate: Figure
+    #: Percent of its measure-driven objectives (on an instrument with a threshold) in remission at it.
+    remission_rate: Figure
 
     @property
     def cells(self) -> tuple[Figure, ...]:
@@ -153,6 +161,9 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("goals", "Goals"),
     ("mean_rating", "Mean effectiveness (1-5)"),
     ("mean_progress_change", "Mean progress change (points)"),
+    ("mean_score_change", "Mean score change"),
+    ("response_rate", "Response rate (%)"),
+    ("remission_rate", "Remission rate (%)"),
 )
 SORT_KEYS = ("intervention", *(key for key, _ in COLUMNS))
 DEFAULT_SORT = "intervention"
@@ -262,7 +273,7 @@ def _progress_figures(
 
 
 #: The queries the table takes (one aggregate per group of figures), whatever the number of rows.
-QUERIES = 2
+QUERIES = 2 + outcome_measures.QUERIES
 
 
 def outcomes_by_intervention(user: User, *, since: datetime.date, until: datetime.date) -> OutcomesReport:
@@ -277,12 +288,21 @@ def outcomes_by_intervention(user: User, *, since: datetime.date, until: datetim
     if not counted:
         return OutcomesReport(scope=scope, since=since, until=until, rows=())
     progress = _progress_figures(links, start, end)
-    rows = [_row(row, progress.get(row["intervention_id"], {})) for row in counted]
+    measures = outcome_measures.measure_figures(links, since, until)
+    rows = [
+        _row(row, progress.get(row["intervention_id"], {}), measures.get(row["intervention_id"], NO_MEASURES))
+        for row in counted
+    ]
     rows.sort(key=lambda r: (r.name.casefold(), str(r.intervention_id)))
     return OutcomesReport(scope=scope, since=since, until=until, rows=tuple(rows))
 
 
-def _row(counted: dict[str, Any], progress: dict[str, Any]) -> InterventionOutcome:
+NO_MEASURES = outcome_measures.NO_MEASURES
+
+
+def _row(
+    counted: dict[str, Any], progress: dict[str, Any], measures: outcome_measures.MeasureFigures
+) -> InterventionOutcome:
     patients = counted["patients"]
     suppressed = patients < MINIMUM_CELL
     figures: dict[str, Figure] = {
@@ -290,6 +310,9 @@ def _row(counted: dict[str, Any], progress: dict[str, Any]) -> InterventionOutco
         "goals": figure(counted["goals"], patients),
         "mean_rating": figure(counted["mean_rating"], counted["rated_patients"]),
         "mean_progress_change": figure(progress.get("mean_change"), progress.get("patients", 0)),
+        "mean_score_change": figure(measures.mean_score_change, measures.score_patients),
+        "response_rate": figure(measures.response_rate, measures.score_patients),
+        "remission_rate": figure(measures.remission_rate, measures.remission_patients),
     }
     if suppressed:
         figures = dict.fromkeys(figures, HIDDEN)

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from accounts.models import User
 from interventions.models import Intervention
 from tests.factories import GoalFactory, PatientFactory, PlanFactory, intervention
-from treatment.models import GoalIntervention, GoalProgress, TreatmentGoal
+from treatment.instruments import INSTRUMENTS
+from treatment.models import GoalIntervention, GoalProgress, Measurement, TreatmentGoal
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 PLAN_START = datetime.date(2026, 1, 5)
@@ -51,3 +52,56 @@ def patient_goal(
         ]
     )
     return goal
+
+
+def _answers(instrument: str, total: int) -> list[int]:
+    """Item answers adding up to `total` on `instrument`, highest first."""
+    spec = INSTRUMENTS[instrument]
+    top = max(option.value for option in spec.options)
+    answers = []
+    for _ in spec.items:
+        answers.append(min(top, total))
+        total -= answers[-1]
+    assert total == 0
+    return answers
+
+
+def measured_objective(
+    therapist: User,
+    interventions: Sequence[Intervention],
+    *,
+    instrument: str = "phq9",
+    target: int = 4,
+    baseline: int | None = None,
+    scores: Sequence[tuple[datetime.date, int]] = (),
+    plan_start: datetime.date = PLAN_START,
+) -> TreatmentGoal:
+    """A new patient of `therapist` whose plan has an objective driven by `instrument` (target `target`, baseline
+    `baseline` or the default rule) linked to `interventions`, and the patient's scores `(administered_on,
+    total)` on it."""
+    root = patient_goal(therapist, [], plan_start=plan_start)
+    short = GoalFactory(parent_goal=root, goal_type="short_term", description="Fewer depressive symptoms")
+    objective = GoalFactory(
+        parent_goal=short,
+        goal_type="objective",
+        description="Score lower on the questionnaire",
+        interventions=[{"intervention": i, "frequency": "weekly"} for i in interventions],
+    )
+    GoalIntervention.objects.filter(goal=objective).update(created_at=at(plan_start, 9))
+    TreatmentGoal.objects.filter(pk=objective.pk).update(
+        measure_instrument=instrument, measure_target_score=target, measure_baseline_score=baseline
+    )
+    Measurement.objects.bulk_create(
+        [
+            Measurement(
+                patient_id=root.plan.patient_id,
+                instrument=instrument,
+                answers=_answers(instrument, total),
+                total_score=total,
+                administered_on=day,
+                administered_by=therapist,
+            )
+            for day, total in scores
+        ]
+    )
+    return objective

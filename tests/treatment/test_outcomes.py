@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.treatment.outcomes_support import at, library, patient_goal
+from tests.treatment.outcomes_support import at, library, measured_objective, patient_goal
 from treatment.models import GoalIntervention, TreatmentPlan
 from treatment.outcomes import HIDDEN, NO_DATA, QUERIES, Figure, default_period, outcomes_by_intervention
 
@@ -157,3 +157,46 @@ def test_queries_are_constant_in_patients_and_interventions(owner):
         patient_goal(owner, [library(names[i % 4]), library(names[(i + 1) % 4])], rating=4, progress=[(at(SINCE), 6)])
     assert len(report(owner).rows) == 4
     assert _count(owner) == small == QUERIES  # one aggregate per group of figures
+
+
+def d(month: int, day: int, year: int = 2026) -> datetime.date:
+    return datetime.date(year, month, day)
+
+
+def test_measure_figures_by_hand(owner):
+    scheduling = library("Activity Scheduling")
+    # Plans start on 5 Jan 2026; the period is 1 Mar - 31 May.
+    # Baseline the last score on or before the start (20), latest in the period 8: -12, a response.
+    measured_objective(owner, [scheduling], scores=[(d(1, 2), 20), (d(4, 1), 8)])
+    # No score before the start: the first after it (15); 31 May is in the period: -12, response and remission.
+    measured_objective(owner, [scheduling], scores=[(d(1, 10), 15), (d(3, 20), 4), (d(5, 31), 3)])
+    # The objective's own baseline (18); 1 Jun is after the period: latest 10, -8, no response (10 > 9).
+    measured_objective(owner, [scheduling], baseline=18, scores=[(d(2, 1), 12), (d(3, 5), 10), (d(6, 1), 2)])
+    # A score on the start day is the baseline (12): latest 6, -6, a response (exactly half).
+    measured_objective(owner, [scheduling], scores=[(d(12, 20, 2025), 10), (d(1, 5), 12), (d(4, 10), 6)])
+    # GAD-7 9 -> 11: +2.
+    measured_objective(owner, [scheduling], instrument="gad7", scores=[(d(1, 1), 9), (d(5, 1), 11)])
+    # PCL-5 50 -> 24: -26, a response; it has no remission threshold, so it is left out of that rate.
+    measured_objective(owner, [scheduling], instrument="pcl5", target=20, scores=[(d(1, 1), 50), (d(4, 1), 24)])
+    # No score in the period: in the patient count, not in the measure figures.
+    measured_objective(owner, [scheduling], scores=[(d(2, 1), 14), (d(6, 2), 5)])
+
+    figures = row(owner, "Activity Scheduling")
+    assert figures.patients == Figure(7, False)
+    assert figures.mean_score_change == Figure(-10.3, False)  # (-12 - 12 - 8 - 6 + 2 - 26) / 6
+    assert figures.response_rate == Figure(66.7, False)  # 4 of 6
+    assert figures.remission_rate == Figure(20.0, False)  # 1 of 5 (the PCL-5 left out)
+
+
+def test_measure_figures_of_four_patients_are_withheld(owner):
+    scheduling = library("Activity Scheduling")
+    for _ in range(4):
+        measured_objective(owner, [scheduling], scores=[(d(1, 2), 20), (d(4, 1), 8)])
+    measured_objective(owner, [scheduling], instrument="pcl5", target=20, scores=[(d(1, 1), 50), (d(4, 1), 24)])
+    figures = row(owner, "Activity Scheduling")
+    assert figures.mean_score_change == Figure(-14.8, False)  # five patients: (-12 * 4 - 26) / 5
+    assert figures.response_rate == Figure(100.0, False)
+    assert figures.remission_rate == HIDDEN  # four PHQ-9 patients
+
+    measured_objective(owner, [scheduling], scores=[(d(1, 2), 9), (d(4, 1), 4)])
+    assert row(owner, "Activity Scheduling").remission_rate == Figure(20.0, False)  # 1 of 5

@@ -50,6 +50,16 @@ class InterventionOutcomeSerializer(serializers.Serializer):
     mean_progress_change = FigureSerializer(
         help_text="Mean change in percentage points of its goals rated in the period (end minus start)."
     )
+    mean_score_change = FigureSerializer(
+        help_text="Mean change of its measure-driven objectives' scores, baseline to latest in the period "
+        "(negative: fewer symptoms)."
+    )
+    response_rate = FigureSerializer(
+        help_text="Percent (0-100) of those objectives whose latest score is at most half their baseline."
+    )
+    remission_rate = FigureSerializer(
+        help_text="Percent (0-100) of those objectives (on an instrument with a threshold) in remission."
+    )
 
 
 class OutcomesSerializer(serializers.Serializer):
