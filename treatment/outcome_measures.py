@@ -24,7 +24,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import Avg, Case, Count, F, FloatField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
@@ -78,7 +77,7 @@ def measure_figures(links: QuerySet[GoalIntervention], since: date, until: date)
     """The measure figures of `links` (the table's links of the period), by intervention id."""
     remission_codes = [code for code, spec in INSTRUMENTS.items() if spec.remission_below is not None]
     newest_first = ("-administered_on", "-created_at")
-    rows: QuerySet[GoalIntervention, dict[str, Any]] = (
+    rows = (
         links.exclude(goal__measure_instrument="")
         .filter(goal__measure_target_score__isnull=False)
         .annotate(

@@ -45,6 +45,7 @@ from decimal import Decimal
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
+from django.db import models
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -63,27 +64,20 @@ SUPPRESSED_TEXT = f"< {MINIMUM_CELL}"
 DEFAULT_MONTHS = 12
 
 
-class Scope:
+class Scope(models.TextChoices):
     """Whose patients the figures cover (recorded in the audit trail; it names no person)."""
 
-    CASELOAD = "caseload"
-    SUPERVISEES = "caseload_and_supervisees"
-    PRACTICE = "practice"
+    CASELOAD = "caseload", "your caseload"
+    SUPERVISEES = "caseload_and_supervisees", "your caseload and your supervisees' patients"
+    PRACTICE = "practice", "the whole practice"
 
 
-def scope_of(user: User) -> str:
+def scope_of(user: User) -> Scope:
     if user.role == Role.PRACTICE_ADMIN:
         return Scope.PRACTICE
     if user.role == Role.SUPERVISOR:
         return Scope.SUPERVISEES
     return Scope.CASELOAD
-
-
-SCOPE_LABELS = {
-    Scope.CASELOAD: "your caseload",
-    Scope.SUPERVISEES: "your caseload and your supervisees' patients",
-    Scope.PRACTICE: "the whole practice",
-}
 
 
 def default_period(today: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -181,7 +175,7 @@ class OutcomesReport:
 
     @property
     def scope_label(self) -> str:
-        return SCOPE_LABELS[self.scope]
+        return str(Scope(self.scope).label)
 
     def sorted_by(self, sort: str) -> tuple[InterventionOutcome, ...]:
         """The rows by `sort` (a key of SORT_KEYS, `-` first for descending); cells without a value (suppressed
@@ -208,7 +202,9 @@ def period_bounds(
     user: User, since: datetime.date, until: datetime.date
 ) -> tuple[datetime.datetime, datetime.datetime]:
     """The period's first instant and the instant after it, on the practice's clock."""
-    zone = user.practice.zoneinfo
+    practice = user.practice
+    assert practice is not None, "the table is of a practice (`scoped_links`)"
+    zone = practice.zoneinfo
     start = datetime.datetime.combine(since, datetime.time.min, tzinfo=zone)
     end = datetime.datetime.combine(until + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone)
     return start, end
@@ -237,7 +233,7 @@ PERCENT_PER_RATING = rating_to_percentage(1)
 
 def _link_figures(links: QuerySet[GoalIntervention]) -> list[dict[str, Any]]:
     """Query 1: per intervention, its patients, goals and mean rating (with the patients that rating covers)."""
-    return list(
+    rows = (
         links.values("intervention_id", "intervention__name", "intervention__modality", "intervention__is_system")
         .annotate(
             patients=Count("goal__plan__patient_id", distinct=True),
@@ -247,6 +243,7 @@ def _link_figures(links: QuerySet[GoalIntervention]) -> list[dict[str, Any]]:
         )
         .order_by()
     )
+    return [dict(row) for row in rows]
 
 
 def _progress_figures(
@@ -269,7 +266,7 @@ def _progress_figures(
         )
         .order_by()
     )
-    return {row["intervention_id"]: row for row in rows}
+    return {row["intervention_id"]: dict(row) for row in rows}
 
 
 #: The queries the table takes (one aggregate per group of figures), whatever the number of rows.

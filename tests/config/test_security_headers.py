@@ -75,6 +75,8 @@ PAGES = {
     "plan-report-create": lambda r: f"/plans/{r['plan'].pk}/reports/",
     "report-detail": lambda r: f"/reports/{MISSING}/",
     "report-pdf": lambda r: f"/reports/{MISSING}/pdf/",
+    "intervention-outcomes": lambda r: "/outcomes/interventions/",
+    "intervention-outcomes-csv": lambda r: "/outcomes/interventions.csv",
 }
 #: Beyond the pages: the admin, the API's browsable docs, and error pages.
 OTHERS = ["/admin/", "/admin/accounts/user/", "/admin/accounts/patient/", "/admin/login/", "/api/docs/", "/nowhere/"]

@@ -64,7 +64,7 @@ class InterventionOutcomeSerializer(serializers.Serializer):
 
 class OutcomesSerializer(serializers.Serializer):
     scope = serializers.ChoiceField(
-        choices=[outcomes.Scope.CASELOAD, outcomes.Scope.SUPERVISEES, outcomes.Scope.PRACTICE],
+        choices=outcomes.Scope.choices,
         help_text="Whose patients: the caller's caseload, with their supervisees', or the whole practice.",
     )
     since = serializers.DateField()
@@ -98,7 +98,9 @@ class InterventionOutcomesView(APIView):
             raise serializers.ValidationError({"sort": [f"Sort by one of {', '.join(outcomes.SORT_KEYS)}."]})
         form = OutcomesPeriodForm(request.query_params, today=user.practice.today())
         if not form.is_valid():
-            raise serializers.ValidationError({field: list(messages) for field, messages in form.errors.items()})
+            raise serializers.ValidationError(
+                {field: [str(m) for m in messages] for field, messages in form.errors.items()}
+            )
         since, until = form.period
         report = outcomes.outcomes_by_intervention(user, since=since, until=until)
         outcomes.audit_figures(AuditContext.from_request(request), Action.VIEW, report)

@@ -11,7 +11,7 @@ import csv
 from typing import Any
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.urls import path
 from django.views.generic import TemplateView
 
@@ -26,10 +26,9 @@ from treatment.outcome_forms import OutcomesPeriodForm
 def period_form(request: HttpRequest) -> OutcomesPeriodForm:
     """The period asked for, validated; with nothing asked the inputs show the default period."""
     today = request.user.practice.today()  # type: ignore[union-attr]
-    data = request.GET
+    data = request.GET.copy()
     if not (data.get("since") or data.get("until")):
         since, until = outcomes.default_period(today)
-        data = data.copy()
         data["since"], data["until"] = since.isoformat(), until.isoformat()
     return OutcomesPeriodForm(data, today=today)
 
@@ -100,10 +99,12 @@ class OutcomesCsv(RecordPage):
 
     practice_required = True
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: HttpRequest) -> HttpResponseBase:
         form = period_form(request)
         if not form.is_valid():
-            errors = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in form.errors.items())
+            errors = "; ".join(
+                f"{field}: {' '.join(str(m) for m in messages)}" for field, messages in form.errors.items()
+            )
             return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
         since, until = form.period
         report = outcomes.outcomes_by_intervention(request.user, since=since, until=until)  # type: ignore[arg-type]
