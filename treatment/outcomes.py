@@ -153,11 +153,11 @@ class InterventionOutcome:
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("patients", "Patients"),
     ("goals", "Goals"),
-    ("mean_rating", "Mean effectiveness (1-5)"),
-    ("mean_progress_change", "Mean progress change (points)"),
-    ("mean_score_change", "Mean score change"),
-    ("response_rate", "Response rate (%)"),
-    ("remission_rate", "Remission rate (%)"),
+    ("mean_rating", "Mean rating (1-5)"),
+    ("mean_progress_change", "Progress change (points)"),
+    ("mean_score_change", "Score change"),
+    ("response_rate", "Response (%)"),
+    ("remission_rate", "Remission (%)"),
 )
 SORT_KEYS = ("intervention", *(key for key, _ in COLUMNS))
 DEFAULT_SORT = "intervention"

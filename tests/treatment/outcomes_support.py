@@ -54,7 +54,7 @@ def patient_goal(
     return goal
 
 
-def _answers(instrument: str, total: int) -> list[int]:
+def answers_totalling(instrument: str, total: int) -> list[int]:
     """Item answers adding up to `total` on `instrument`, highest first."""
     spec = INSTRUMENTS[instrument]
     top = max(option.value for option in spec.options)
@@ -96,7 +96,7 @@ def measured_objective(
             Measurement(
                 patient_id=root.plan.patient_id,
                 instrument=instrument,
-                answers=_answers(instrument, total),
+                answers=answers_totalling(instrument, total),
                 total_score=total,
                 administered_on=day,
                 administered_by=therapist,

@@ -113,11 +113,11 @@ class TestScope:
             "Library",
             "Patients",
             "Goals",
-            "Mean effectiveness (1-5)",
-            "Mean progress change (points)",
-            "Mean score change",
-            "Response rate (%)",
-            "Remission rate (%)",
+            "Mean rating (1-5)",
+            "Progress change (points)",
+            "Score change",
+            "Response (%)",
+            "Remission (%)",
         ]
         rows = {line[0]: line[3:] for line in lines[1:]}
         assert set(rows) == set(SEES[role])
@@ -173,7 +173,7 @@ class TestScope:
             html.index(">Deep Breathing ") < html.index(">Cognitive Defusion ") < html.index(">Values Clarification ")
         )
         resort = "?since=2026-01-01&amp;until=2026-06-30&amp;sort=mean_rating"
-        assert f'<th scope="col" aria-sort="descending"><a href="{resort}">Mean effectiveness (1-5)</a></th>' in html
+        assert f'<th scope="col" aria-sort="descending"><a href="{resort}">Mean rating (1-5)</a></th>' in html
         assert html.count("aria-sort=") == 1
         ascending = client.get(PAGE, {**PERIOD, "sort": "mean_rating"}).content.decode()
         assert ascending.index(">Cognitive Defusion ") < ascending.index(">Deep Breathing ")
