@@ -24,8 +24,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Avg, Case, Count, F, FloatField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db import connection
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from treatment.instruments import INSTRUMENTS
@@ -49,6 +51,28 @@ class MeasureFigures:
 NO_MEASURES = MeasureFigures(None, 0, None, None, 0)
 
 
+def grouped_by_intervention(rows: QuerySet[Any, Any], aggregates: dict[str, str]) -> dict[uuid.UUID, dict[str, Any]]:
+    """`aggregates` (name: SQL over the columns of `rows`) per intervention, in one query.
+
+    `rows` is a `values()` queryset of one row per link with `intervention_id` and its figures as columns; the
+    aggregates run over it as a derived table, so each column's subqueries run once per link (an ORM aggregate
+    over an annotation repeats the annotation's SQL wherever the aggregate names it).
+    """
+    sql, params = rows.query.sql_with_params()
+    # An empty OFFSET keeps the database from merging the derived table into the outer query, which would put
+    # each column's subqueries back in every aggregate naming it (PostgreSQL and SQLite both flatten it).
+    sql += " OFFSET 0" if connection.vendor == "postgresql" else " LIMIT -1 OFFSET 0"
+    select = ", ".join(f"{expression} AS {name}" for name, expression in aggregates.items())
+    # The aggregates are this module's constants and the callers', never input: the parameters stay parameters.
+    query = f"SELECT intervention_id, {select} FROM ({sql}) AS per_link GROUP BY intervention_id"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        names = [column[0] for column in cursor.description]
+        found = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    # SQLite hands a UUID back as its hex text.
+    return {uuid.UUID(str(row.pop("intervention_id"))): row for row in found}
+
+
 def _scores() -> QuerySet[Measurement]:
     """The goal's patient's scores on the goal's instrument (for a subquery over links)."""
     return Measurement.objects.filter(
@@ -60,28 +84,43 @@ def _first(scores: QuerySet[Measurement], *order: str) -> Subquery:
     return Subquery(scores.order_by(*order).values("total_score")[:1])
 
 
-def _remitted() -> Case:
-    """100 when the latest score in the period is below its instrument's remission threshold, else 0."""
+def _remission_below() -> Case:
+    """The remission threshold of the objective's instrument, or null for an instrument without one."""
     return Case(
         *(
-            When(goal__measure_instrument=code, latest__lt=spec.remission_below, then=Value(100.0))
+            When(goal__measure_instrument=code, then=Value(spec.remission_below))
             for code, spec in INSTRUMENTS.items()
             if spec.remission_below is not None
         ),
-        default=Value(0.0),
-        output_field=FloatField(),
+        default=None,
+        output_field=IntegerField(),
     )
+
+
+MEASURE_AGGREGATES = {
+    "mean_score_change": "AVG(latest - baseline)",
+    "score_patients": "COUNT(DISTINCT patient_id)",
+    # Response: a reduction of at least half from a baseline above 0 (`treatment.measures.flags_from`).
+    "response_rate": "AVG(CASE WHEN baseline > 0 AND 2 * latest <= baseline THEN 100.0 ELSE 0.0 END)",
+    # Remission: below the instrument's threshold; objectives on an instrument without one are left out (null).
+    "remission_rate": "AVG(CASE WHEN remission_below IS NULL THEN NULL "
+    "WHEN latest < remission_below THEN 100.0 ELSE 0.0 END)",
+    "remission_patients": "COUNT(DISTINCT CASE WHEN remission_below IS NOT NULL THEN patient_id END)",
+}
 
 
 def measure_figures(links: QuerySet[GoalIntervention], since: date, until: date) -> dict[uuid.UUID, MeasureFigures]:
     """The measure figures of `links` (the table's links of the period), by intervention id."""
-    remission_codes = [code for code, spec in INSTRUMENTS.items() if spec.remission_below is not None]
     newest_first = ("-administered_on", "-created_at")
-    rows = (
+    in_period = _scores().filter(administered_on__gte=since, administered_on__lte=until)
+    per_link = (
         links.exclude(goal__measure_instrument="")
         .filter(goal__measure_target_score__isnull=False)
-        .annotate(
-            latest=_first(_scores().filter(administered_on__gte=since, administered_on__lte=until), *newest_first),
+        .filter(Exists(in_period))
+        .values(
+            "intervention_id",
+            patient_id=F("goal__plan__patient_id"),
+            latest=_first(in_period, *newest_first),
             baseline=Coalesce(
                 F("goal__measure_baseline_score"),
                 _first(_scores().filter(administered_on__lte=OuterRef("goal__plan__start_date")), *newest_first),
@@ -91,33 +130,10 @@ def measure_figures(links: QuerySet[GoalIntervention], since: date, until: date)
                     "created_at",
                 ),
             ),
-        )
-        .filter(latest__isnull=False)
-        .values("intervention_id")
-        .annotate(
-            mean_score_change=Avg(F("latest") - F("baseline"), output_field=FloatField()),
-            score_patients=Count("goal__plan__patient_id", distinct=True),
-            response_rate=Avg(
-                Case(
-                    When(baseline__gt=0, baseline__gte=F("latest") * 2, then=Value(100.0)),
-                    default=Value(0.0),
-                    output_field=FloatField(),
-                )
-            ),
-            remission_rate=Avg(_remitted(), filter=Q(goal__measure_instrument__in=remission_codes)),
-            remission_patients=Count(
-                "goal__plan__patient_id", distinct=True, filter=Q(goal__measure_instrument__in=remission_codes)
-            ),
+            remission_below=_remission_below(),
         )
         .order_by()
     )
     return {
-        row["intervention_id"]: MeasureFigures(
-            mean_score_change=row["mean_score_change"],
-            score_patients=row["score_patients"],
-            response_rate=row["response_rate"],
-            remission_rate=row["remission_rate"],
-            remission_patients=row["remission_patients"],
-        )
-        for row in rows
+        key: MeasureFigures(**figures) for key, figures in grouped_by_intervention(per_link, MEASURE_AGGREGATES).items()
     }

@@ -246,6 +246,12 @@ def _link_figures(links: QuerySet[GoalIntervention]) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
+PROGRESS_AGGREGATES = {
+    "mean_change": f"AVG((end_rating - start_rating) * {PERCENT_PER_RATING})",
+    "patients": "COUNT(DISTINCT patient_id)",
+}
+
+
 def _progress_figures(
     links: QuerySet[GoalIntervention], start: datetime.datetime, end: datetime.datetime
 ) -> dict[uuid.UUID, dict[str, Any]]:
@@ -253,20 +259,17 @@ def _progress_figures(
     observed = GoalProgress.objects.filter(
         goal_id=OuterRef("goal_id"), rating__isnull=False, recorded_at__gte=start, recorded_at__lt=end
     )
-    rows = (
+    per_link = (
         links.filter(Exists(observed))
-        .annotate(
+        .values(
+            "intervention_id",
+            patient_id=F("goal__plan__patient_id"),
             start_rating=Coalesce(_rated_before(start), Value(0)),
             end_rating=_rated_before(end),
         )
-        .values("intervention_id")
-        .annotate(
-            mean_change=Avg((F("end_rating") - F("start_rating")) * PERCENT_PER_RATING),
-            patients=Count("goal__plan__patient_id", distinct=True),
-        )
         .order_by()
     )
-    return {row["intervention_id"]: dict(row) for row in rows}
+    return outcome_measures.grouped_by_intervention(per_link, PROGRESS_AGGREGATES)
 
 
 #: The queries the table takes (one aggregate per group of figures), whatever the number of rows.
