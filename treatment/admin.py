@@ -1,4 +1,5 @@
-"""Treatment records in Django admin: plans with their goal tree, goals, and read-only progress and sessions.
+"""Treatment records in Django admin: plans with their goal tree, goals, and read-only progress, sessions, measurements
+and safety flags.
 
 Every write goes through `treatment.services`, so the transition rules, the goal hierarchy, the progress
 rollup and the audit trail apply here as in the API. Each form rehearses its service call while it validates
@@ -16,6 +17,9 @@ from treatment import services
 from treatment.models import (
     GoalIntervention,
     GoalProgress,
+    Measurement,
+    SafetyAssessment,
+    SafetyFlag,
     SessionAddendum,
     SessionIntervention,
     TherapySession,
@@ -126,6 +130,10 @@ class TreatmentPlanAdmin(PracticeScopedAdmin):
                 ]
             },
         ),
+        (
+            "Standardized measures",
+            {"fields": ["measure_instruments", ("measure_every_sessions", "measure_every_days")]},
+        ),
         ("Record", {"fields": ["version", "overall_progress", "created_by", "created_at", "updated_at"]}),
     ]
 
@@ -186,7 +194,19 @@ class TreatmentGoalAdmin(PracticeScopedAdmin):
     list_filter = ["goal_type", "status"]
     search_fields = ["description", "plan__title", "plan__patient__last_name"]
     list_select_related = ["plan__patient"]
-    readonly_fields = ["plan", "goal_type", "created_by", "created_at", "updated_at"]
+    readonly_fields = [
+        "plan",
+        "goal_type",
+        "measure_baseline_used",
+        "measure_last_score",
+        "measure_response",
+        "measure_remission",
+        "measure_reliable_improvement",
+        "measure_reliable_deterioration",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
     fieldsets = [
         (None, {"fields": ["plan", "goal_type", "parent_goal", "description", "status", "priority"]}),
         (
@@ -198,6 +218,17 @@ class TreatmentGoalAdmin(PracticeScopedAdmin):
                     "target_date",
                     "progress_percentage",
                     "smart",
+                ]
+            },
+        ),
+        (
+            "Driven by a standardized measure (objectives only)",
+            {
+                "fields": [
+                    ("measure_instrument", "measure_baseline_score", "measure_target_score"),
+                    ("measure_baseline_used", "measure_last_score"),
+                    ("measure_response", "measure_remission"),
+                    ("measure_reliable_improvement", "measure_reliable_deterioration"),
                 ]
             },
         ),
@@ -261,3 +292,52 @@ class TherapySessionAdmin(ReadOnlyAdmin):
     search_fields = ["patient__last_name", "patient__external_id", "plan__title"]
     date_hierarchy = "session_date"
     list_select_related = ["patient", "therapist", "plan"]
+
+
+# --- standardized measures: clinical data, read here and recorded in the app or the API ------------------------
+
+
+class SafetyFlagInline(ReadOnlyInline):
+    model = SafetyFlag
+    fields = ("status", "reason", "raised_at", "cleared_by", "cleared_at", "assessment")
+    readonly_fields = ("status", "reason", "raised_at", "cleared_by", "cleared_at", "assessment")
+
+
+@admin.register(Measurement)
+class MeasurementAdmin(ReadOnlyAdmin):
+    """Scores as administered; a score is never edited (a correction is a new measurement). Instruments are code
+    (`treatment.instruments`), not rows."""
+
+    practice_lookup = "patient__practice"
+    audit_reads = True
+    inlines = [SafetyFlagInline]
+    list_display = ["administered_on", "patient", "instrument", "total_score", "severity", "safety_flag"]
+    list_filter = ["instrument", "safety_flag", "administered_on"]
+    search_fields = ["patient__last_name", "patient__external_id"]
+    date_hierarchy = "administered_on"
+    list_select_related = ["patient", "administered_by"]
+
+
+@admin.register(SafetyFlag)
+class SafetyFlagAdmin(ReadOnlyAdmin):
+    """Safety flags and what cleared them; cleared only by a risk assessment recorded in the app or the API."""
+
+    practice_lookup = "patient__practice"
+    audit_reads = True
+    list_display = ["raised_at", "patient", "status", "reason", "cleared_by", "cleared_at"]
+    list_filter = ["status"]
+    search_fields = ["patient__last_name", "patient__external_id"]
+    date_hierarchy = "raised_at"
+    list_select_related = ["patient", "cleared_by"]
+
+
+@admin.register(SafetyAssessment)
+class SafetyAssessmentAdmin(ReadOnlyAdmin):
+    """Recorded risk assessments (append-only)."""
+
+    practice_lookup = "patient__practice"
+    audit_reads = True
+    list_display = ["created_at", "patient", "assessed_by"]
+    search_fields = ["patient__last_name", "patient__external_id"]
+    date_hierarchy = "created_at"
+    list_select_related = ["patient", "assessed_by"]

@@ -60,7 +60,7 @@ class NotificationViewSet(AuditedReadMixin):
 
     def get_queryset(self):
         # The patient, for the audit trail: a notification names one by initials.
-        return user_notifications(self.request.user).select_related("plan__patient")
+        return user_notifications(self.request.user).select_related("plan__patient", "measurement__patient")
 
     @extend_schema(summary="Mark a notification read", request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"])

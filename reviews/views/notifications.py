@@ -27,7 +27,7 @@ class NotificationListView(ListView):
     paginate_by = 25
 
     def get_queryset(self):
-        return user_notifications(self.request.user).select_related("plan__patient")
+        return user_notifications(self.request.user).select_related("plan__patient", "measurement__patient")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

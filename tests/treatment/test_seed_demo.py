@@ -27,13 +27,16 @@ from accounts.audit import AuditContext
 from accounts.models import AuditEvent, Patient, User
 from reviews.models import Notification, PlanReview, PlanVersion, ProgressReport, ReportStatus, ReviewReminder
 from treatment.diagnoses import lookup
+from treatment.measures import progress_from
 from treatment.models import (
     GoalIntervention,
     GoalProgress,
     GoalStatus,
     GoalType,
+    Measurement,
     PlanStatus,
     ReviewStatus,
+    SafetyFlag,
     SessionIntervention,
     TherapySession,
     TreatmentGoal,
@@ -147,6 +150,12 @@ def test_progress_improves_and_rolls_up(seeded):
             ratings = list(objective.progress_entries.exclude(rating=None).values_list("rating", flat=True))
             half = len(ratings) // 2
             assert sum(ratings[half:]) / (len(ratings) - half) > sum(ratings[:half]) / half, objective
+            if objective.measure_instrument and objective.status != GoalStatus.ACHIEVED:
+                # Driven by a measure: its progress is its scores' (treatment.measures), not its ratings'.
+                assert objective.progress_percentage == progress_from(
+                    objective.measure_baseline_used, objective.measure_target_score, objective.measure_last_score
+                ), objective
+                continue
             assert objective.progress_percentage == (
                 100 if objective.status == GoalStatus.ACHIEVED else ratings[-1] * 10
             )
@@ -203,9 +212,13 @@ def test_rerunning_creates_and_changes_nothing(seeded):
     assert snapshot() == first
     assert len(first["plans"]) == len(WITH_PLANS)
     assert "7 treatment plans" in seeded
-    assert "2 plan reviews, 3 review reminders, 6 notifications, 1 progress reports." in seeded
     assert (
-        "New: 0 patients, 0 treatment plans, 0 goals, 0 sessions, 0 progress entries, 0 plan reviews, "
+        "44 measurements, 2 safety flags, 2 plan reviews, 3 review reminders, 10 notifications, 1 progress reports."
+        in seeded
+    )
+    assert (
+        "New: 0 patients, 0 treatment plans, 0 goals, 0 sessions, 0 progress entries, 0 measurements, "
+        "0 safety flags, 0 plan reviews, "
         "0 review reminders, 0 notifications, 0 progress reports." in out.getvalue()
     )
 
@@ -287,7 +300,9 @@ def test_the_demo_therapist_finds_her_review_reminders_at_once(seeded):
     rivera = User.objects.get(email="rivera@riverside.example")
     by_mrn = plans()
 
-    mine = {n.plan.patient.external_id: n for n in Notification.objects.for_user(lee).select_related("plan__patient")}
+    # The review reminders and co-sign requests (the safety alerts are the measures' test's).
+    reminders = Notification.objects.filter(measurement=None).select_related("plan__patient")
+    mine = {n.plan.patient.external_id: n for n in reminders.for_user(lee)}
     assert {mrn: n.kind for mrn, n in mine.items()} == {
         "RCC-1001": "due",
         "RCC-1002": "overdue",
@@ -299,18 +314,13 @@ def test_the_demo_therapist_finds_her_review_reminders_at_once(seeded):
     assert all(n.link == f"/plans/{by_mrn[mrn].pk}/" and n.read_at is None for mrn, n in mine.items())
     # Rivera: the overdue reminder of Lee's plan, and a request to co-sign each review of her supervisees'
     # plans; the co-signed one (RCC-1002) is read, the other (RCC-1004, Patel's) still awaits her.
-    theirs = [
-        (n.kind, n.plan.patient.external_id, n.read_at is None)
-        for n in Notification.objects.for_user(rivera).select_related("plan__patient")
-    ]
+    theirs = [(n.kind, n.plan.patient.external_id, n.read_at is None) for n in reminders.for_user(rivera)]
     assert theirs == [
         ("overdue", "RCC-1002", True),
         ("cosign_requested", "RCC-1004", True),
         ("cosign_requested", "RCC-1002", False),
     ]
-    assert Notification.objects.get(recipient=rivera, kind="cosign_requested", read_at=None).title == (
-        "Review to co-sign — D.K."
-    )
+    assert reminders.get(recipient=rivera, kind="cosign_requested", read_at=None).title == ("Review to co-sign — D.K.")
     assert not Notification.objects.exclude(recipient__in=[lee, rivera]).exists()
     assert ReviewReminder.objects.filter(resolved_at=None).count() == 3
 
@@ -322,3 +332,36 @@ def test_one_progress_report_is_asked_for(seeded):
     assert report.requested_by == report.plan.therapist
     assert report.status == ReportStatus.PENDING  # rendered by the worker once the seed commits
     assert report.period_end == report.plan.local_today()
+
+
+def test_the_patients_have_months_of_scores_an_objective_per_open_plan_and_one_open_flag(seeded):
+    by_mrn = plans()
+    for mrn, plan in by_mrn.items():
+        scores = list(Measurement.objects.filter(patient=plan.patient).order_by("administered_on", "created_at"))
+        primary = [m for m in scores if m.session_id is not None and m.instrument == scores[0].instrument]
+        assert len(primary) >= 3, mrn
+        assert (primary[-1].administered_on - primary[0].administered_on).days >= 49, mrn
+        assert all(m.session.plan_id == plan.pk and m.administered_on == m.session.session_date for m in scores)
+        assert not [m for m in scores if m.administered_on > plan.local_today()]
+        driven = list(plan.goals.exclude(measure_instrument=""))
+        if plan.is_closed:
+            assert driven == [], mrn
+            continue
+        [objective] = driven
+        assert objective.goal_type == GoalType.OBJECTIVE and objective.measure_last_score is not None, mrn
+        assert objective.measure_instrument == scores[0].instrument
+    # The measured long-term goals' instruments: "15 -> 5 GAD-7" gives the GAD-7, starting near 15.
+    gad7 = Measurement.objects.filter(patient=by_mrn["RCC-1001"].patient, instrument="gad7").order_by("administered_on")
+    assert abs(gad7.first().total_score - 15) <= 2 and gad7.last().total_score < gad7.first().total_score
+    assert Measurement.objects.filter(patient=by_mrn["RCC-1004"].patient, instrument="pcl5").count() >= 3
+    # One open safety flag (M.J.'s latest PHQ-9), after an earlier one cleared by a recorded assessment.
+    flags = list(SafetyFlag.objects.order_by("raised_at"))
+    assert [(f.patient.external_id, f.status) for f in flags] == [("RCC-1002", "cleared"), ("RCC-1002", "open")]
+    assert flags[0].assessment.assessed_by == by_mrn["RCC-1002"].therapist
+    alerts = Notification.objects.exclude(measurement=None)
+    assert sorted(alerts.values_list("kind", "recipient__email")) == [
+        ("safety_flag", "lee@riverside.example"),
+        ("safety_flag", "lee@riverside.example"),
+        ("safety_flag", "rivera@riverside.example"),
+        ("safety_flag", "rivera@riverside.example"),
+    ]

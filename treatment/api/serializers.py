@@ -5,6 +5,7 @@ from accounts.api.fields import ModelSerializer, StrictBooleanField, StrictCharF
 from accounts.api.serializers import PracticeStaffField, StaffSummarySerializer
 from accounts.validators import validate_clinical_datetime
 from interventions.api.serializers import AvailableInterventionField, InterventionSummarySerializer
+from treatment.instruments import INSTRUMENTS
 from treatment.models import (
     GoalIntervention,
     GoalProgress,
@@ -80,6 +81,17 @@ class PlanWriteSerializer(ModelSerializer):
         required=False,
         help_text="active <-> on_hold; completed or discontinued close the plan for good and need status_reason.",
     )
+    measure_instruments = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(INSTRUMENTS)),
+        required=False,
+        help_text="Instruments the plan administers besides those driving its objectives.",
+    )
+    measure_every_sessions = serializers.IntegerField(
+        min_value=1, max_value=52, required=False, allow_null=True, help_text="Null: the practice's setting."
+    )
+    measure_every_days = serializers.IntegerField(
+        min_value=1, max_value=365, required=False, allow_null=True, help_text="Null: the practice's setting."
+    )
 
     class Meta:
         model = TreatmentPlan
@@ -116,6 +128,9 @@ class PlanSerializer(ModelSerializer):
             "review_status",
             "version",
             "notes",
+            "measure_instruments",
+            "measure_every_sessions",
+            "measure_every_days",
             "progress_summary",
             "created_at",
             "updated_at",
@@ -172,6 +187,62 @@ class GoalInterventionInputSerializer(serializers.Serializer):
     notes = StrictCharField(required=False, allow_blank=True)
 
 
+class GoalMeasureSerializer(serializers.Serializer):
+    """What drives an objective: the instrument, the baseline (null: the default rule) and the target score."""
+
+    instrument = serializers.ChoiceField(choices=list(INSTRUMENTS))
+    baseline_score = serializers.IntegerField(
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text="Null: the last score on or before the plan's start, else the first after it.",
+    )
+    target_score = serializers.IntegerField(min_value=0)
+
+
+@extend_schema_field(GoalMeasureSerializer(allow_null=True))
+class GoalMeasureField(serializers.Field):
+    """A goal's `measure`: read from and written to its three `measure_*` columns; null clears it."""
+
+    EMPTY = {"measure_instrument": "", "measure_baseline_score": None, "measure_target_score": None}
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", **kwargs)
+
+    def validate_empty_values(self, data):
+        if data is None:
+            return True, dict(self.EMPTY)
+        return super().validate_empty_values(data)
+
+    def to_representation(self, goal):
+        if not goal.measure_instrument:
+            return None
+        return {
+            "instrument": goal.measure_instrument,
+            "baseline_score": goal.measure_baseline_score,
+            "target_score": goal.measure_target_score,
+        }
+
+    def to_internal_value(self, data):
+        body = GoalMeasureSerializer(data=data)
+        body.is_valid(raise_exception=True)
+        value = body.validated_data
+        return {
+            "measure_instrument": value["instrument"],
+            "measure_baseline_score": value.get("baseline_score"),
+            "measure_target_score": value["target_score"],
+        }
+
+
+class MeasureFlagsSerializer(serializers.Serializer):
+    """What the latest score says of a measure-driven objective; each null until a score (or without a rule)."""
+
+    response = serializers.BooleanField(allow_null=True, help_text="At least 50% lower than the baseline.")
+    remission = serializers.BooleanField(allow_null=True, help_text="Below the instrument's remission score.")
+    reliable_improvement = serializers.BooleanField(allow_null=True)
+    reliable_deterioration = serializers.BooleanField(allow_null=True)
+
+
 class GoalSerializer(ModelSerializer):
     """A goal with its interventions and its sub-goals (short-term under long-term, objectives under those)."""
 
@@ -190,6 +261,10 @@ class GoalSerializer(ModelSerializer):
         help_text="Set by progress ratings and calculated for goals with sub-goals; settable on a leaf goal.",
     )
     smart = SmartField(required=False)
+    measure = GoalMeasureField(
+        required=False, help_text="The instrument whose scores drive this objective (objectives only); null: none."
+    )
+    measure_flags = serializers.SerializerMethodField()
     smart_missing = serializers.SerializerMethodField()
     interventions = serializers.SerializerMethodField()
     sub_goals = serializers.SerializerMethodField()
@@ -201,6 +276,8 @@ class GoalSerializer(ModelSerializer):
             "plan_id",
             # The measure's fields are nested (`measure`, `measure_flags`), not flat.
             *(name for name in GOAL_FIELD_NAMES if name not in MEASURE_FIELDS),
+            "measure",
+            "measure_flags",
             "smart_missing",
             "interventions",
             "sub_goals",
@@ -212,6 +289,17 @@ class GoalSerializer(ModelSerializer):
     @extend_schema_field(serializers.ListField(child=StrictCharField()))
     def get_smart_missing(self, goal) -> list[str]:
         return smart_missing(goal)
+
+    @extend_schema_field(MeasureFlagsSerializer(allow_null=True))
+    def get_measure_flags(self, goal) -> dict | None:
+        if not goal.measure_instrument:
+            return None
+        return {
+            "response": goal.measure_response,
+            "remission": goal.measure_remission,
+            "reliable_improvement": goal.measure_reliable_improvement,
+            "reliable_deterioration": goal.measure_reliable_deterioration,
+        }
 
     def _node(self, goal: TreatmentGoal) -> GoalNode | None:
         tree: PlanTree | None = self.context.get("tree")

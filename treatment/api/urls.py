@@ -1,12 +1,23 @@
 from django.urls import re_path
 
 from accounts.api.routers import UUID, OptionalSlashRouter
-from treatment.api import views
+from treatment.api import measures, views
 from treatment.api.outcomes import InterventionOutcomesView
 
 router = OptionalSlashRouter()
 router.register(f"patients/(?P<patient_pk>{UUID})/treatment-plans", views.PatientPlanViewSet, basename="patient-plan")
 router.register(f"patients/(?P<patient_pk>{UUID})/sessions", views.PatientSessionViewSet, basename="patient-session")
+router.register(
+    f"patients/(?P<patient_pk>{UUID})/measurements", measures.PatientMeasurementViewSet, basename="patient-measurement"
+)
+router.register(
+    f"patients/(?P<patient_pk>{UUID})/safety-flags", measures.PatientSafetyFlagViewSet, basename="patient-safety-flag"
+)
+router.register(
+    f"patients/(?P<patient_pk>{UUID})/safety-assessments",
+    measures.PatientSafetyAssessmentViewSet,
+    basename="patient-safety-assessment",
+)
 router.register("treatment-plans", views.TreatmentPlanViewSet, basename="plan")
 router.register(f"treatment-plans/(?P<plan_pk>{UUID})/goals", views.PlanGoalViewSet, basename="plan-goal")
 router.register("goals", views.GoalViewSet, basename="goal")
@@ -19,6 +30,10 @@ urlpatterns = [
         r"^diagnosis-codes/(?P<code>[A-Za-z0-9.]{3,8})/?$",
         views.DiagnosisCodeDetailView.as_view(),
         name="diagnosis-code-detail",
+    ),
+    re_path(r"^instruments/?$", measures.InstrumentListView.as_view(), name="instrument-list"),
+    re_path(
+        r"^instruments/(?P<code>[a-z0-9]{1,20})/?$", measures.InstrumentDetailView.as_view(), name="instrument-detail"
     ),
     re_path(r"^analytics/interventions/?$", InterventionOutcomesView.as_view(), name="intervention-outcomes"),
     *router.urls,

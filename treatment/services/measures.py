@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -46,7 +46,7 @@ from treatment.models.measure import ASSESSMENT_MAX_LENGTH
 from treatment.models.plan import CLOSED_STATUSES
 from treatment.signals import measure_deteriorated, safety_flag_raised
 
-from .common import require_change
+from .common import is_clinician, require_change
 from .plans import plan_recalculate
 
 #: What the scores write on an objective (derived; never written by a client).
@@ -287,6 +287,8 @@ def safety_assessment_record(*, by: AuditContext, patient: Patient, note: str) -
     require_change(by, patient)
     if by.user is None:
         raise ValidationError({"assessed_by": "A risk assessment is recorded by the clinician who made it."})
+    if not is_clinician(by.user):
+        raise PermissionDenied("A risk assessment is recorded by a clinician.")
     text = (note or "").strip() if isinstance(note, str) else ""
     if not text:
         raise ValidationError({"note": NO_ASSESSMENT_NOTE})

@@ -16,6 +16,7 @@ from accounts.concurrency import check_if_match
 from accounts.models import CareTeamMembership, Patient, User
 from accounts.validators import check_clinical_dates
 from treatment import diagnoses
+from treatment.instruments import INSTRUMENTS
 from treatment.models import GoalStatus, PlanStatus, TreatmentGoal, TreatmentPlan
 from treatment.models.plan import CLOSED_STATUSES, PLAN_TRANSITIONS
 from treatment.progress import rollup
@@ -37,6 +38,9 @@ PLAN_FIELDS = (
     "review_frequency_days",
     "next_review_date",
     "notes",
+    "measure_instruments",
+    "measure_every_sessions",
+    "measure_every_days",
 )
 MAX_PROBLEMS = 20
 T = TypeVar("T")
@@ -61,6 +65,20 @@ def clean_problems(problems) -> list[str]:
     if len(cleaned) > MAX_PROBLEMS:
         raise ValidationError({"presenting_problems": f"List at most {MAX_PROBLEMS} presenting problems."})
     return cleaned
+
+
+def clean_measure_instruments(codes) -> list[str]:
+    """The plan's own instruments: known codes, each once, in the registry's order."""
+    if codes in (None, ""):
+        return []
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        raise ValidationError({"measure_instruments": "Send a list of instrument codes."})
+    unknown = sorted(set(codes) - set(INSTRUMENTS))
+    if unknown:
+        raise ValidationError(
+            {"measure_instruments": f"Unknown instrument {', '.join(unknown)}; use {', '.join(INSTRUMENTS)}."}
+        )
+    return [code for code in INSTRUMENTS if code in codes]
 
 
 def _check_therapist(therapist: User, patient: Patient, field: str = "therapist_id") -> None:
@@ -136,6 +154,9 @@ def plan_create(
     review_frequency_days: int | None = None,
     next_review_date: datetime.date | None = None,
     notes: str = "",
+    measure_instruments: list[str] | None = None,
+    measure_every_sessions: int | None = None,
+    measure_every_days: int | None = None,
 ) -> TreatmentPlan:
     """Start a plan for a patient; its first review falls `review_frequency_days` after the start."""
     # Before the first review date is computed from the start: no date arithmetic on an unbounded date.
@@ -160,6 +181,7 @@ def plan_create(
             next_review_date=next_review_date,
         ),
     ) or ([], [])
+    instruments = _collect(errors, functools.partial(clean_measure_instruments, measure_instruments)) or []
     plan = TreatmentPlan(
         patient=patient,
         therapist=therapist,
@@ -171,6 +193,9 @@ def plan_create(
         review_frequency_days=frequency,
         next_review_date=next_review_date,
         notes=notes or "",
+        measure_instruments=instruments,
+        measure_every_sessions=measure_every_sessions,
+        measure_every_days=measure_every_days,
         created_by=by.user,
     )
     _collect(errors, lambda: plan.full_clean(validate_constraints=False, exclude=list(errors)))
@@ -222,7 +247,11 @@ def plan_update(*, by: AuditContext, plan: TreatmentPlan, if_match: str | None =
     # Every refusal about the fields comes at once, each under the field it names.
     errors: dict[str, list[str]] = {}
     reason = _collect(errors, functools.partial(_closing_reason, plan, new_status, fields.pop("status_reason", None)))
-    for name, clean in (("diagnosis_codes", diagnoses.clean_diagnoses), ("presenting_problems", clean_problems)):
+    for name, clean in (
+        ("diagnosis_codes", diagnoses.clean_diagnoses),
+        ("presenting_problems", clean_problems),
+        ("measure_instruments", clean_measure_instruments),
+    ):
         if name in fields:
             value = fields.pop(name)
             cleaned = _collect(errors, functools.partial(clean, value))

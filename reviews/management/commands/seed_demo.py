@@ -9,8 +9,8 @@ from accounts.demo import DEMO_PASSWORD, DEMO_STAFF, seed_people
 from accounts.models import Patient, Role
 from reviews.demo import demo_plans, seed_reviews
 from reviews.models import Notification, PlanReview, ProgressReport, ReviewReminder
-from treatment.demo import seed_plans
-from treatment.models import GoalProgress, TherapySession, TreatmentGoal, TreatmentPlan
+from treatment.demo import seed_measures, seed_plans
+from treatment.models import GoalProgress, Measurement, SafetyFlag, TherapySession, TreatmentGoal, TreatmentPlan
 
 COUNTED = [
     ("patients", Patient),
@@ -18,6 +18,8 @@ COUNTED = [
     ("goals", TreatmentGoal),
     ("sessions", TherapySession),
     ("progress entries", GoalProgress),
+    ("measurements", Measurement),
+    ("safety flags", SafetyFlag),
     ("plan reviews", PlanReview),
     ("review reminders", ReviewReminder),
     ("notifications", Notification),
@@ -28,8 +30,8 @@ COUNTED = [
 class Command(BaseCommand):
     help = (
         "Create the demo practices, staff and patients, and give the patients treatment plans with goals, "
-        "interventions and months of weekly sessions and progress, reviews, review reminders and a progress "
-        "report. Safe to re-run: what exists is left as it is."
+        "interventions and months of weekly sessions and progress, standardized measures, reviews, review "
+        "reminders and a progress report. Safe to re-run: what exists is left as it is."
     )
 
     def handle(self, *args, **opts):
@@ -38,6 +40,7 @@ class Command(BaseCommand):
             by = AuditContext.system("manage.py seed_demo")
             _practices, staff, patients = seed_people(by)
             seed_plans(by, staff, patients)
+            seed_measures(by, patients)
             seed_reviews(by, demo_plans())
         added = [model.objects.count() - count for (_, model), count in zip(COUNTED, before, strict=True)]
         summary = ", ".join(f"{n} {label}" for (label, _), n in zip(COUNTED, added, strict=True))
