@@ -195,7 +195,10 @@ def scoped_links(user: User) -> QuerySet[GoalIntervention]:
     """Every goal-intervention link on a patient the user may see, within their practice."""
     if not (user.is_authenticated and user.practice_id):
         return GoalIntervention.objects.none()
-    return GoalIntervention.objects.visible_to(user).filter(goal__plan__patient__practice_id=user.practice_id)
+    links = GoalIntervention.objects.visible_to(user)
+    # `visible_to` keeps everyone but a superuser inside their practice already; a second join to the patient for
+    # the same condition would only blur the planner's estimate of how few links a caseload has.
+    return links.filter(goal__plan__patient__practice_id=user.practice_id) if user.is_superuser else links
 
 
 def period_bounds(

@@ -200,3 +200,16 @@ def test_measure_figures_of_four_patients_are_withheld(owner):
 
     measured_objective(owner, [scheduling], scores=[(d(1, 2), 9), (d(4, 1), 4)])
     assert row(owner, "Activity Scheduling").remission_rate == Figure(20.0, False)  # 1 of 5
+
+
+def test_a_superuser_sees_their_own_practice_only(owner, other_practice):
+    from tests.factories import UserFactory
+
+    breathing = library("Deep Breathing")
+    harbor = UserFactory(practice=other_practice, email="therapist@harbor.example")
+    for _ in range(5):
+        patient_goal(owner, [breathing], rating=4)
+        patient_goal(harbor, [breathing], rating=1)
+    root = UserFactory(practice=owner.practice, email="root@riverside.example", is_superuser=True)
+    assert row(root, "Deep Breathing").patients == Figure(5, False)
+    assert row(root, "Deep Breathing").mean_rating == Figure(4.0, False)
