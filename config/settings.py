@@ -273,6 +273,7 @@ SPECTACULAR_SETTINGS = {
         "GoalStatusEnum": "treatment.models.GoalStatus",
         "ReviewStatusEnum": "treatment.models.ReviewStatus",
         "ReportStatusEnum": "reviews.models.ReportStatus",
+        "InstrumentCodeEnum": "treatment.instruments.INSTRUMENT_CODES",
         "OutcomeScopeEnum": "treatment.outcomes.Scope",
         # The name the token scope had before the outcomes added a second "scope": the schema stays the same for it.
         "ScopeEnum": "accounts.models.PersonalToken.Scope",

@@ -26,6 +26,7 @@ from treatment.models import (
     TreatmentGoal,
     TreatmentPlan,
 )
+from treatment.services.measures import MEASURE_FIGURE_FIELDS
 
 
 class ServiceForm(ServiceModelForm):
@@ -194,19 +195,7 @@ class TreatmentGoalAdmin(PracticeScopedAdmin):
     list_filter = ["goal_type", "status"]
     search_fields = ["description", "plan__title", "plan__patient__last_name"]
     list_select_related = ["plan__patient"]
-    readonly_fields = [
-        "plan",
-        "goal_type",
-        "measure_baseline_used",
-        "measure_last_score",
-        "measure_response",
-        "measure_remission",
-        "measure_reliable_improvement",
-        "measure_reliable_deterioration",
-        "created_by",
-        "created_at",
-        "updated_at",
-    ]
+    readonly_fields = ["plan", "goal_type", *MEASURE_FIGURE_FIELDS, "created_by", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["plan", "goal_type", "parent_goal", "description", "status", "priority"]}),
         (

@@ -296,6 +296,8 @@ PCL5 = Instrument(
 
 #: Every instrument by code, in the order lists show them.
 INSTRUMENTS: dict[str, Instrument] = {i.code: i for i in (PHQ9, GAD7, PCL5)}
+#: The codes, for the API's choice fields (one enum in the schema: `ENUM_NAME_OVERRIDES`).
+INSTRUMENT_CODES = list(INSTRUMENTS)
 #: (code, short name) for a form's choices.
 INSTRUMENT_CHOICES = [(i.code, i.short_name) for i in INSTRUMENTS.values()]
 

@@ -20,7 +20,8 @@ PREFIX = "api/v1/"
 
 #: How many routes live under /api/v1/ today, every one answering both ways. A route added or removed changes it:
 #: update it on purpose, in the same change as the route.
-API_ROUTE_COUNT = 47
+API_ROUTE_COUNT = 56  # + the measures (issue 15): instruments, measurements, safety flags and assessments;
+# + the outcomes by intervention (issue 15)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ A refused write changes nothing.
 """
 
 import datetime
+import uuid
 
 import pytest
 
@@ -294,3 +295,25 @@ def test_a_new_objective_can_be_driven_by_a_measure(api, owner, plan, tree):
     )
     assert response.status_code == 201
     assert response.json()["measure"] == {"instrument": "gad7", "baseline_score": 14, "target_score": 4}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("kind", ["measurements", "safety-flags", "safety-assessments"])
+def test_reading_one_record(api, cast, owner, patient, flagged, role, kind):
+    assessment = safety_assessment_record_for(owner, patient)
+    record = {"measurements": flagged, "safety-flags": flagged.safety_flag_record, "safety-assessments": assessment}[
+        kind
+    ]
+    response = api.as_(cast[role]).get(f"{base(patient)}/{kind}/{record.pk}")
+    assert response.status_code == READ[role]
+    if READ[role] == 200:
+        assert response.json()["id"] == str(record.pk)
+        assert AuditEvent.objects.filter(object_id=str(record.pk), action="view", user=cast[role]).count() == 1
+    # An id that names none of this patient's records is not found.
+    assert api.as_(owner).get(f"{base(patient)}/{kind}/{uuid.uuid4()}").status_code == 404
+
+
+def safety_assessment_record_for(owner, patient):
+    from treatment.services import safety_assessment_record
+
+    return safety_assessment_record(by=AuditContext(user=owner), patient=patient, note="Assessed; low risk.")

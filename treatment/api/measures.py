@@ -20,7 +20,7 @@ from accounts.api.fields import ModelSerializer, StrictCharField, VisibleRelated
 from accounts.api.serializers import StaffSummarySerializer
 from accounts.models import Patient
 from treatment import services
-from treatment.instruments import INSTRUMENTS, Instrument
+from treatment.instruments import INSTRUMENT_CODES, INSTRUMENTS, Instrument
 from treatment.models import Measurement, SafetyAssessment, SafetyFlag, TherapySession
 
 # --- instruments ---------------------------------------------------------------------------------
@@ -121,7 +121,7 @@ class InstrumentDetailView(APIView):
 class MeasurementSerializer(ModelSerializer):
     """A measurement (POST and GET /patients/{id}/measurements)."""
 
-    instrument = serializers.ChoiceField(choices=list(INSTRUMENTS))
+    instrument = serializers.ChoiceField(choices=INSTRUMENT_CODES)
     # Any JSON here: the service checks the list and names each bad answer `answers[i]`.
     answers = serializers.JSONField(help_text="One answer value per item, in the instrument's order.")
     loinc = serializers.SerializerMethodField(help_text="The LOINC code of the total score; null when it has none.")
@@ -157,13 +157,13 @@ class MeasurementSerializer(ModelSerializer):
 
 
 class MeasurementQuerySerializer(serializers.Serializer):
-    instrument = serializers.ChoiceField(choices=list(INSTRUMENTS), required=False)
+    instrument = serializers.ChoiceField(choices=INSTRUMENT_CODES, required=False)
 
 
 @extend_schema_view(
     list=extend_schema(
         summary="List a patient's measurements, oldest first",
-        parameters=[OpenApiParameter("instrument", str, enum=list(INSTRUMENTS), required=False)],
+        parameters=[OpenApiParameter("instrument", str, enum=INSTRUMENT_CODES, required=False)],
     ),
     create=extend_schema(summary="Record a measurement (scored; may raise a safety flag)"),
 )

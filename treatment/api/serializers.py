@@ -5,7 +5,7 @@ from accounts.api.fields import ModelSerializer, StrictBooleanField, StrictCharF
 from accounts.api.serializers import PracticeStaffField, StaffSummarySerializer
 from accounts.validators import validate_clinical_datetime
 from interventions.api.serializers import AvailableInterventionField, InterventionSummarySerializer
-from treatment.instruments import INSTRUMENTS
+from treatment.instruments import INSTRUMENT_CODES
 from treatment.models import (
     GoalIntervention,
     GoalProgress,
@@ -82,7 +82,7 @@ class PlanWriteSerializer(ModelSerializer):
         help_text="active <-> on_hold; completed or discontinued close the plan for good and need status_reason.",
     )
     measure_instruments = serializers.ListField(
-        child=serializers.ChoiceField(choices=list(INSTRUMENTS)),
+        child=serializers.ChoiceField(choices=INSTRUMENT_CODES),
         required=False,
         help_text="Instruments the plan administers besides those driving its objectives.",
     )
@@ -190,7 +190,7 @@ class GoalInterventionInputSerializer(serializers.Serializer):
 class GoalMeasureSerializer(serializers.Serializer):
     """What drives an objective: the instrument, the baseline (null: the default rule) and the target score."""
 
-    instrument = serializers.ChoiceField(choices=list(INSTRUMENTS))
+    instrument = serializers.ChoiceField(choices=INSTRUMENT_CODES)
     baseline_score = serializers.IntegerField(
         min_value=0,
         required=False,

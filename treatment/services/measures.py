@@ -49,14 +49,18 @@ from treatment.signals import measure_deteriorated, safety_flag_raised
 from .common import is_clinician, require_change
 from .plans import plan_recalculate
 
-#: What the scores write on an objective (derived; never written by a client).
-MEASURE_DERIVED_FIELDS = (
+#: What the scores make of an objective, kept on it (derived; never written by a client; read-only in admin).
+MEASURE_FIGURE_FIELDS = (
     "measure_baseline_used",
     "measure_last_score",
     "measure_response",
     "measure_remission",
     "measure_reliable_improvement",
     "measure_reliable_deterioration",
+)
+#: Every field a score writes on an objective.
+MEASURE_DERIVED_FIELDS = (
+    *MEASURE_FIGURE_FIELDS,
     "current_value",
     "progress_percentage",
     "status",
