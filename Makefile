@@ -113,6 +113,7 @@ bench: install-dev
 	$(BIN)/python -m tests.benchmarks.pages
 	$(BIN)/python -m tests.benchmarks.diagnoses
 	$(BIN)/python -m tests.benchmarks.audit
+	$(BIN)/python -m tests.benchmarks.outcomes
 	$(MAKE) --no-print-directory bench-connections
 
 # gunicorn as production runs it, driven by 20 concurrent clients: connections (per request, persistent, pooled)

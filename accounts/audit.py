@@ -164,6 +164,13 @@ def audit_report_export(ctx: AuditContext, *, rows: int, query: str) -> AuditEve
     return _about_no_record(ctx, Action.EXPORT, object_type=AuditEvent._meta.label_lower, object_id="", changes=changes)
 
 
+def audit_aggregate(ctx: AuditContext, action: str, *, object_type: str, changes: dict[str, Any]) -> AuditEvent:
+    """Record a read (`view`) or an export of figures aggregated over many patients (the outcomes by
+    intervention): it names no patient, since no figure belongs to one; `changes` says what was asked for (the
+    scope, the period, how many rows), never a person."""
+    return _about_no_record(ctx, action, object_type=object_type, object_id="", changes=changes)
+
+
 def jsonable(value: object) -> object:
     """A field's value as JSON can hold it: dates as ISO text, ids as strings, records by their id."""
     if isinstance(value, (date, datetime)):

@@ -29,7 +29,7 @@ COLUMNS = (
 CHUNK = 2000
 
 
-class _Echo:
+class Echo:
     """A file-like object whose write hands back what it was given, for csv.writer to stream through."""
 
     def write(self, value: str) -> str:
@@ -37,7 +37,7 @@ class _Echo:
 
 
 def _rows(events: QuerySet[AuditEvent]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     yield writer.writerow(COLUMNS)
     for event in events.order_by("seq").values_list(*COLUMNS).iterator(chunk_size=CHUNK):
         yield writer.writerow(event)

@@ -301,6 +301,9 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "accounts.models.Role",
         "SignatureRoleEnum": "reviews.models.SignatureRole",
         "SignatureStatusEnum": "treatment.models.SignatureStatus",
+        "OutcomeScopeEnum": "treatment.outcomes.Scope",
+        # The name the token scope had before the outcomes added a second "scope": the schema stays the same for it.
+        "ScopeEnum": "accounts.models.PersonalToken.Scope",
     },
 }
 

@@ -319,5 +319,61 @@ def score_chart_svg(
                     f"{escape(letters)}</tspan> {escape(rest)}</text>"
                 )
             at += 30 + 6.1 * len(words)
+
+
+Bar = tuple[str, float]
+
+
+def describe_bars(bars: Sequence[Bar], label: str, unit: str) -> str:
+    """A bar chart in words: its text alternative, naming every bar and its figure."""
+    if not bars:
+        return f"{label}: no figures to show."
+    return f"{label}: " + "; ".join(f"{name} {value:+g} {unit}" for name, value in bars) + "."
+
+
+def bar_chart_svg(bars: Sequence[Bar], *, label: str, unit: str, width: int = 640, bar_height: int = 22) -> SafeString:
+    """A horizontal bar chart, one named bar per figure from a zero line (negative figures to its left), scaled
+    to the largest magnitude; the outcomes page's chart of mean progress change by intervention."""
+    alt = describe_bars(bars, label, unit)
+    name_w, right, top, gap = 200, 56, 8, 6
+    height = top * 2 + max(len(bars), 1) * (bar_height + gap)
+    lowest = min((value for _, value in bars), default=0.0)
+    highest = max((value for _, value in bars), default=0.0)
+    # A negative bar's figure is written left of it: room for it between the names and the plot.
+    origin = name_w + (right if lowest < 0 else 0)
+    plot_w = width - origin - right
+    span = max(highest, 0.0) - min(lowest, 0.0) or 1.0
+    zero = origin + plot_w * (0 - min(lowest, 0.0)) / span
+
+    def x(value: float) -> float:
+        return round(zero + plot_w * value / span, 1)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(alt)}" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'font-family="DejaVu Sans, Arial, sans-serif" font-size="11">',
+        f"<title>{escape(alt)}</title>",
+    ]
+    if not bars:
+        parts.append(
+            f'<text x="{width / 2}" y="{height / 2 + 4}" text-anchor="middle" fill="{TEXT}">No figures to show</text>'
+        )
+    for i, (name, value) in enumerate(bars):
+        y = top + i * (bar_height + gap)
+        left, right_end = sorted((x(0), x(value)))
+        shown = name if len(name) <= 30 else name[:29] + "…"
+        middle = y + bar_height / 2 + 4
+        parts.append(
+            f'<text x="{name_w - 8}" y="{middle}" text-anchor="end" fill="{TEXT}">{escape(shown)}</text>'
+            f'<rect x="{left}" y="{y}" width="{max(round(right_end - left, 1), 1)}" height="{bar_height}" '
+            f'fill="{LINE}"><title>{escape(name)}: {value:+g} {escape(unit)}</title></rect>'
+            f'<text x="{right_end + 4 if value >= 0 else left - 4}" y="{middle}" '
+            f'text-anchor="{"start" if value >= 0 else "end"}" fill="{TEXT}">{value:+g}</text>'
+        )
+    if bars:
+        parts.append(
+            f'<line x1="{round(zero, 1)}" y1="{top / 2}" x2="{round(zero, 1)}" y2="{height - top / 2}" '
+            f'stroke="{TEXT}" stroke-width="1"/>'
+        )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 (every interpolated text is escaped above)

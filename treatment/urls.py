@@ -1,6 +1,17 @@
-"""The treatment pages: plans and the plan builder, the goal tree and its goals and interventions, sessions."""
+"""The treatment pages: plans and the plan builder, the goal tree and its goals and interventions, sessions, and
+the outcomes by intervention."""
 
-from treatment.views import amending, goal_interventions, goals, measures, plans, session_notes, sessions, tree
+from treatment.views import (
+    amending,
+    goal_interventions,
+    goals,
+    measures,
+    outcomes,
+    plans,
+    session_notes,
+    sessions,
+    tree,
+)
 
 urlpatterns = [
     *plans.urlpatterns,
@@ -11,4 +22,5 @@ urlpatterns = [
     *sessions.urlpatterns,
     *session_notes.urlpatterns,
     *measures.urlpatterns,
+    *outcomes.urlpatterns,
 ]

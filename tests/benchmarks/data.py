@@ -1,8 +1,56 @@
 """The goal trees the benchmarks measure: built in bulk, then rolled up once by the service."""
 
 import datetime
+import random
 
 from django.utils import timezone
+
+
+def grow_practice(*, clinicians: int, patients: int) -> tuple[dict, list]:
+    """One practice of `clinicians` (a tenth of them supervisors, each therapist supervised) and an admin, and
+    `patients` patients spread over the therapists, a fifth with a second therapist on the care team, their
+    grants written by the one writer. Returns ({"therapist", "supervisor", "practice admin"}: a user of each,
+    the patients)."""
+    from accounts.models import CareTeamMembership, Patient, Practice, Role, User
+    from accounts.permissions import sync_patient_access
+
+    # The benchmark signs in with force_login (no second factor): it measures pages, not the sign-in.
+    practice = Practice.objects.create(name="Bench practice", mfa_required=False)
+    supervisors = [
+        User.objects.create_user(f"sup{i}@bench.example", "x", practice=practice, role=Role.SUPERVISOR)
+        for i in range(clinicians // 10)
+    ]
+    therapists = [
+        User.objects.create_user(
+            f"t{i}@bench.example",
+            "x",
+            practice=practice,
+            role=Role.THERAPIST,
+            supervisor=supervisors[i % len(supervisors)],
+        )
+        for i in range(clinicians - len(supervisors))
+    ]
+    admin = User.objects.create_user("admin@bench.example", "x", practice=practice, role=Role.PRACTICE_ADMIN)
+    rng = random.Random(7)
+    people = Patient.objects.bulk_create(
+        [
+            Patient(
+                practice=practice,
+                first_name=f"First{i}",
+                last_name=f"Last{i:05d}",
+                date_of_birth=datetime.date(1960 + i % 40, 1 + i % 12, 1 + i % 28),
+                primary_therapist=therapists[i % len(therapists)],
+                external_id=f"B{i:05d}",
+            )
+            for i in range(patients)
+        ]
+    )
+    memberships = [CareTeamMembership(patient=p, user_id=p.primary_therapist_id) for p in people]
+    memberships += [CareTeamMembership(patient=p, user=rng.choice(therapists)) for p in people[::5]]
+    CareTeamMembership.objects.bulk_create(memberships, ignore_conflicts=True)
+    for p in people:
+        sync_patient_access(p)
+    return {"therapist": therapists[0], "supervisor": supervisors[0], "practice admin": admin}, people
 
 
 def grow_goal_tree(plan, therapist, *, chains: int, entries_per_goal: int) -> list:

@@ -7,11 +7,9 @@ asserts nothing.
 """
 
 import os
-import random
 import statistics
 import sys
 import time
-from datetime import date
 
 import django
 
@@ -29,46 +27,10 @@ RUNS = int(os.environ.get("BENCH_RUNS", 30))
 
 
 def build():
-    from accounts.models import CareTeamMembership, Patient, Practice, Role, User
-    from accounts.permissions import sync_patient_access
+    from tests.benchmarks.data import grow_practice
 
-    # The benchmark signs in with force_login (no second factor): it measures pages, not the sign-in.
-    practice = Practice.objects.create(name="Bench practice", mfa_required=False)
-    supervisors = [
-        User.objects.create_user(f"sup{i}@bench.example", "x", practice=practice, role=Role.SUPERVISOR)
-        for i in range(CLINICIANS // 10)
-    ]
-    therapists = [
-        User.objects.create_user(
-            f"t{i}@bench.example",
-            "x",
-            practice=practice,
-            role=Role.THERAPIST,
-            supervisor=supervisors[i % len(supervisors)],
-        )
-        for i in range(CLINICIANS - len(supervisors))
-    ]
-    admin = User.objects.create_user("admin@bench.example", "x", practice=practice, role=Role.PRACTICE_ADMIN)
-    rng = random.Random(7)
-    patients = Patient.objects.bulk_create(
-        [
-            Patient(
-                practice=practice,
-                first_name=f"First{i}",
-                last_name=f"Last{i:05d}",
-                date_of_birth=date(1960 + i % 40, 1 + i % 12, 1 + i % 28),
-                primary_therapist=therapists[i % len(therapists)],
-                external_id=f"B{i:05d}",
-            )
-            for i in range(PATIENTS)
-        ]
-    )
-    memberships = [CareTeamMembership(patient=p, user_id=p.primary_therapist_id) for p in patients]
-    memberships += [CareTeamMembership(patient=p, user=rng.choice(therapists)) for p in patients[::5]]
-    CareTeamMembership.objects.bulk_create(memberships, ignore_conflicts=True)
-    for p in patients:
-        sync_patient_access(p)
-    return {"therapist": therapists[0], "supervisor": supervisors[0], "practice admin": admin}
+    users, _ = grow_practice(clinicians=CLINICIANS, patients=PATIENTS)
+    return users
 
 
 def measure(client, path) -> tuple[float, float]:

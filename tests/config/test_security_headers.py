@@ -79,13 +79,14 @@ PAGES = {
     "plan-report-create": lambda r: f"/plans/{r['plan'].pk}/reports/",
     "report-detail": lambda r: f"/reports/{MISSING}/",
     "report-pdf": lambda r: f"/reports/{MISSING}/pdf/",
-    "plan-amending": lambda r: f"/plans/{r['plan'].pk}/amending/",
     "plan-sign": lambda r: f"/plans/{r['plan'].pk}/sign/",
     "plan-cosign": lambda r: f"/plans/{r['plan'].pk}/cosign/",
     "plan-client-handover": lambda r: f"/plans/{r['plan'].pk}/sign/client/start/",
     "plan-client-sign": lambda r: f"/plans/{r['plan'].pk}/sign/client/",
     "plan-hand-back": lambda r: f"/plans/{r['plan'].pk}/sign/hand-back/",
     "plan-version-document": lambda r: f"/plans/{r['plan'].pk}/versions/1/document/",
+    "intervention-outcomes": lambda r: "/outcomes/interventions/",
+    "intervention-outcomes-csv": lambda r: "/outcomes/interventions.csv",
 }
 #: Beyond the pages: the admin, the API's browsable docs, and error pages.
 OTHERS = ["/admin/", "/admin/accounts/user/", "/admin/accounts/patient/", "/admin/login/", "/api/docs/", "/nowhere/"]

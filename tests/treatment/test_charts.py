@@ -4,7 +4,7 @@ import datetime
 import zoneinfo
 
 from accounts.audit import AuditContext
-from treatment.charts import progress_chart_svg
+from treatment.charts import bar_chart_svg, progress_chart_svg
 from treatment.selectors import progress_series
 from treatment.services import progress_record
 
@@ -86,3 +86,28 @@ def test_one_rating_in_a_longer_period_keeps_its_date_inside_the_chart():
 
     assert svg.count(">1 Oct 2026</text>") == 1 and ">31 Oct 2026</text>" not in svg
     assert '<text x="40.0" y="154" text-anchor="start"' in svg
+
+
+# --- the bar chart of the outcomes by intervention ------------------------------------------------------
+
+
+def test_bar_chart_draws_a_bar_per_figure_from_the_zero_line():
+
+    svg = bar_chart_svg([("Deep Breathing", 30.0), ("Cognitive Defusion", -10.0)], label="Change", unit="points")
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert svg.count("<rect") == 2
+    assert 'aria-label="Change: Deep Breathing +30 points; Cognitive Defusion -10 points."' in svg
+    # Scaled to the span from -10 to +30: the negative bar is a third of the positive one's length, left of zero.
+    widths = [float(part.split('"')[0]) for part in svg.split('width="')[2:]]
+    assert widths[0] == 3 * widths[1]
+    zero = float(svg.split('<line x1="')[1].split('"')[0])
+    assert float(svg.split('<rect x="')[1].split('"')[0]) == zero
+    assert float(svg.split('<rect x="')[2].split('"')[0]) == round(zero - widths[1], 1)
+    assert "href" not in svg and "url(" not in svg
+
+
+def test_bar_chart_says_when_empty_and_escapes_names():
+
+    assert "No figures to show" in bar_chart_svg([], label="Change", unit="points")
+    svg = bar_chart_svg([('<b>"x"</b>', 1.0)], label="Change", unit="points")
+    assert "<b>" not in svg and "&lt;b&gt;" in svg

@@ -2,6 +2,7 @@ from django.urls import re_path
 
 from accounts.api.routers import UUID, OptionalSlashRouter
 from treatment.api import measures, views
+from treatment.api.outcomes import InterventionOutcomesView
 
 router = OptionalSlashRouter()
 router.register(f"patients/(?P<patient_pk>{UUID})/treatment-plans", views.PatientPlanViewSet, basename="patient-plan")
@@ -34,5 +35,6 @@ urlpatterns = [
     re_path(
         r"^instruments/(?P<code>[a-z0-9]{1,20})/?$", measures.InstrumentDetailView.as_view(), name="instrument-detail"
     ),
+    re_path(r"^analytics/interventions/?$", InterventionOutcomesView.as_view(), name="intervention-outcomes"),
     *router.urls,
 ]
