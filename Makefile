@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 # Tests and tools run with DEBUG on unless told otherwise; `make run` turns it off (production sets SECRET_KEY).
 export DEBUG ?= true
 
-.PHONY: install install-dev lock run run-env dev serving test test-fast test-browser lint format check typecheck bench bench-connections bench-sweep fuzz clean
+.PHONY: install install-dev lock run run-env dev serving test test-fast test-browser lint format check typecheck bench bench-connections \
+	bench-sweep loadtest fuzz clean
 
 # Two locks, each installed by hash and again whenever it changes: requirements.txt is what production
 # runs (`make run`), requirements-dev.txt the test, lint and type tools on top (every other target).
@@ -106,6 +107,13 @@ clean:
 # schemathesis against a live server on a throwaway database (tests/fuzz/run.sh says how, and what is left out).
 fuzz: install-dev
 	tests/fuzz/run.sh
+
+# The practice-scale load benchmark (tests/benchmarks/loadtest.py): gunicorn as in production, driven by wrk, on
+# DATABASE_URL (by default a database of its own, built once and reused: the first run takes a few minutes).
+LOADTEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/trellis_loadtest
+loadtest: install-dev
+	DATABASE_URL=$${DATABASE_URL:-$(LOADTEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/12} \
+	$(BIN)/python -m tests.benchmarks.loadtest
 
 bench: install-dev
 	$(BIN)/python -m tests.benchmarks.patients
