@@ -319,6 +319,8 @@ def score_chart_svg(
                     f"{escape(letters)}</tspan> {escape(rest)}</text>"
                 )
             at += 30 + 6.1 * len(words)
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 (every interpolated text is escaped above)
 
 
 Bar = tuple[str, float]
