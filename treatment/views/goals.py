@@ -86,13 +86,17 @@ class GoalAddView(GoalFormPage):
 
     def get(self, request, *args, **kwargs):
         self.setup_goal()
-        form = GoalForm(key=self.key(), initial={"parent": self.parent.pk if self.parent else None, "priority": 1})
+        form = GoalForm(
+            key=self.key(),
+            goal_type=self.goal_type,
+            initial={"parent": self.parent.pk if self.parent else None, "priority": 1},
+        )
         audit_record(self.audit, Action.VIEW, self.plan)  # the form shows the plan (and the goal it goes under)
         return self.render_form(form)
 
     def post(self, request, *args, **kwargs):
         self.setup_goal()
-        form = GoalForm(request.POST, key=self.key())
+        form = GoalForm(request.POST, key=self.key(), goal_type=self.goal_type)
         if not form.is_valid():
             return self.render_form(form)
         try:
@@ -104,7 +108,7 @@ class GoalAddView(GoalFormPage):
                 **form.service_fields(),
             )
         except ValidationError as error:
-            add_service_error(form, error)
+            add_service_error(form, error, GoalForm.SERVICE_ALIASES)
             return self.render_form(form)
         return tree_response(request, goal.plan, focus_goal=goal.pk, message="Goal added.")
 
@@ -141,7 +145,7 @@ class GoalEditView(GoalFormPage):
             refresh_etag(form, stale.current_etag)
             return self.render_form(form)
         except ValidationError as error:
-            add_service_error(form, error)
+            add_service_error(form, error, GoalForm.SERVICE_ALIASES)
             return self.render_form(form)
         return tree_response(request, saved.plan, focus_goal=goal.pk, message="Goal saved.")
 
