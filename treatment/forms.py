@@ -291,7 +291,7 @@ class GoalForm(forms.Form):
     measure_instrument = forms.ChoiceField(
         required=False,
         choices=[("", "None (progress from ratings)"), *INSTRUMENT_CHOICES],
-        label="Measure",
+        label="Instrument",
         help_text="A standardized measure whose scores set this objective's current value and progress.",
     )
     measure_baseline_score = forms.IntegerField(
