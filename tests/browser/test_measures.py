@@ -115,6 +115,15 @@ def test_a_phq9_administered_on_the_session_page_by_keyboard_moves_the_objective
     screenshot("plan-objective-after-phq9")
     assert_accessible(page)
 
+    # The session read back lists the measure given in it, linking to its result.
+    page.goto(f"/sessions/{measurement.session_id}/")
+    measures = page.locator("#session-measures")
+    expect(measures.get_by_role("link", name="PHQ-9", exact=True)).to_have_attribute(
+        "href", f"/measurements/{measurement.pk}/"
+    )
+    expect(measures.get_by_role("row", name=re.compile("PHQ-9 7 of 27 Mild None"))).to_be_visible()
+    assert_accessible(page)
+
 
 def test_the_standalone_page_the_safety_prompt_and_the_banner_are_accessible(page, sign_in, owner, patient, driven):
     sign_in(owner)
@@ -141,6 +150,10 @@ def test_the_standalone_page_the_safety_prompt_and_the_banner_are_accessible(pag
 
     page.goto(f"/patients/{patient.pk}/")
     expect(page.get_by_role("heading", name="Safety flag: assess risk")).to_be_visible()
+    flagged = Measurement.objects.get(total_score=9)
+    expect(page.get_by_role("link", name=re.compile(r"PHQ-9 given .* \(total 9\)"))).to_have_attribute(
+        "href", f"/measurements/{flagged.pk}/"
+    )
     assert_accessible(page)
     page.get_by_role("link", name="Record the risk assessment").click()
     assert_accessible(page)

@@ -10,12 +10,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.audit import AuditContext
+from tests.treatment.test_goal_pages import HTMX, edit_data, text
 from treatment.models import TreatmentGoal
 from treatment.services.measures import measurement_record
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
 MEASURE_LABELS = ('name="measure_instrument"', 'name="measure_baseline_score"', 'name="measure_target_score"')
 
 
@@ -23,26 +23,6 @@ MEASURE_LABELS = ('name="measure_instrument"', 'name="measure_baseline_score"', 
 def owner_client(client, owner):
     client.force_login(owner)
     return client
-
-
-def text(response) -> str:
-    return response.content.decode()
-
-
-def edit_data(goal, **overrides):
-    data = {
-        "description": goal.description,
-        "measurable_criteria": goal.measurable_criteria,
-        "baseline_value": goal.baseline_value,
-        "current_value": goal.current_value,
-        "target_value": goal.target_value,
-        "target_date": goal.target_date.isoformat() if goal.target_date else "",
-        "priority": str(goal.priority),
-        "status": goal.status,
-        "etag": goal.etag,
-    }
-    data.update(overrides)
-    return data
 
 
 def record_phq9(patient, total: int):
