@@ -17,7 +17,8 @@ from accounts.forms import ClinicalDateField, add_check_errors
 from accounts.models import User
 from interventions.models import Modality
 from treatment import diagnoses
-from treatment.models import GoalStatus, TreatmentGoal
+from treatment.instruments import INSTRUMENT_CHOICES
+from treatment.models import GoalStatus, GoalType, TreatmentGoal
 from treatment.models.goal import SMART_TEMPLATE
 from treatment.services import plan_check, smart_coverage, smart_missing
 
@@ -286,9 +287,34 @@ class GoalForm(forms.Form):
     status = forms.ChoiceField(choices=GoalStatus.choices)
     parent = forms.UUIDField(required=False, widget=forms.HiddenInput)
     etag = forms.CharField(required=False, widget=forms.HiddenInput)
+    # An objective driven by a measure: checked by the goal services (as the API's `measure` is), not here.
+    measure_instrument = forms.ChoiceField(
+        required=False,
+        choices=[("", "None (progress from ratings)"), *INSTRUMENT_CHOICES],
+        label="Instrument",
+        help_text="A standardized measure whose scores set this objective's current value and progress.",
+    )
+    measure_baseline_score = forms.IntegerField(
+        required=False,
+        label="Baseline score",
+        help_text="Blank: the last score on or before the plan's start, else the first score after it.",
+    )
+    measure_target_score = forms.IntegerField(required=False, label="Target score")
 
-    def __init__(self, *args, goal: TreatmentGoal | None = None, key: str = "new", **kwargs):
+    #: The goal services name a measure's errors as the API nests them (`measure.target_score`).
+    SERVICE_ALIASES = {
+        "measure.instrument": "measure_instrument",
+        "measure.baseline_score": "measure_baseline_score",
+        "measure.target_score": "measure_target_score",
+    }
+
+    def __init__(
+        self, *args, goal: TreatmentGoal | None = None, key: str = "new", goal_type: str | None = None, **kwargs
+    ):
         self.goal, self.key = goal, key
+        #: Only an objective's form shows the measure (another goal's posted measure reaches the service,
+        #: which refuses it).
+        self.is_objective = (goal.goal_type if goal is not None else goal_type) == GoalType.OBJECTIVE
         if goal is not None:
             initial = {name: getattr(goal, name) for name in self.base_fields if hasattr(goal, name)}
             initial["etag"] = goal.etag
@@ -369,6 +395,9 @@ class GoalForm(forms.Form):
         if "status" in self.fields:
             fields["status"] = data["status"]
         fields["smart"] = self.smart_answers()
+        fields["measure_instrument"] = data["measure_instrument"]
+        fields["measure_baseline_score"] = data["measure_baseline_score"]
+        fields["measure_target_score"] = data["measure_target_score"]
         return fields
 
 

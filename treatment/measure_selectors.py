@@ -196,6 +196,32 @@ def patient_scores(patient_id: uuid.UUID) -> dict[str, list[ScorePoint]]:
     return {code: series[code] for code in INSTRUMENTS if code in series}
 
 
+@dataclass(frozen=True)
+class SessionMeasurement:
+    """A measure administered in a session, as the session's read-back lists it (each links to its result)."""
+
+    id: uuid.UUID
+    instrument_name: str
+    total_score: int
+    max_score: int
+    severity: str
+    safety_flag: bool
+
+
+def session_measurements(session_id: uuid.UUID) -> list[SessionMeasurement]:
+    """The measures given in a session, in the order entered (one query). The caller has already found the session
+    among those the user may view."""
+    rows = (
+        Measurement.objects.filter(session_id=session_id)
+        .order_by("created_at", "id")
+        .values_list("id", "instrument", "total_score", "severity", "safety_flag")
+    )
+    return [
+        SessionMeasurement(pk, INSTRUMENTS[code].short_name, total, INSTRUMENTS[code].max_score, severity, flag)
+        for pk, code, total, severity, flag in rows
+    ]
+
+
 # --- safety --------------------------------------------------------------------------------------
 
 
@@ -205,6 +231,10 @@ class FlagRow:
 
     id: uuid.UUID
     instrument: str
+    #: The measurement that raised it (one flag per measurement): the banner and the history link to it.
+    measurement_id: uuid.UUID
+    instrument_name: str
+    total_score: int
     administered_on: datetime.date
     reason: str
     raised_at: datetime.datetime
@@ -233,6 +263,9 @@ def patient_safety(patient_id: uuid.UUID) -> SafetyState:
         FlagRow(
             id=flag.pk,
             instrument=flag.measurement.instrument,
+            measurement_id=flag.measurement_id,
+            instrument_name=INSTRUMENTS[flag.measurement.instrument].short_name,
+            total_score=flag.measurement.total_score,
             administered_on=flag.measurement.administered_on,
             reason=flag.reason,
             raised_at=flag.raised_at,

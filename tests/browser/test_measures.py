@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.audit import AuditContext
 from tests.browser.axe import assert_accessible
+from tests.browser.goal_menu import goal_action
 from tests.factories import GoalFactory, PlanFactory
 from treatment.models import Measurement, TreatmentGoal
 from treatment.services.measures import measurement_record
@@ -114,6 +115,15 @@ def test_a_phq9_administered_on_the_session_page_by_keyboard_moves_the_objective
     screenshot("plan-objective-after-phq9")
     assert_accessible(page)
 
+    # The session read back lists the measure given in it, linking to its result.
+    page.goto(f"/sessions/{measurement.session_id}/")
+    measures = page.locator("#session-measures")
+    expect(measures.get_by_role("link", name="PHQ-9", exact=True)).to_have_attribute(
+        "href", f"/measurements/{measurement.pk}/"
+    )
+    expect(measures.get_by_role("row", name=re.compile("PHQ-9 7 of 27 Mild None"))).to_be_visible()
+    assert_accessible(page)
+
 
 def test_the_standalone_page_the_safety_prompt_and_the_banner_are_accessible(page, sign_in, owner, patient, driven):
     sign_in(owner)
@@ -140,6 +150,10 @@ def test_the_standalone_page_the_safety_prompt_and_the_banner_are_accessible(pag
 
     page.goto(f"/patients/{patient.pk}/")
     expect(page.get_by_role("heading", name="Safety flag: assess risk")).to_be_visible()
+    flagged = Measurement.objects.get(total_score=9)
+    expect(page.get_by_role("link", name=re.compile(r"PHQ-9 given .* \(total 9\)"))).to_have_attribute(
+        "href", f"/measurements/{flagged.pk}/"
+    )
     assert_accessible(page)
     page.get_by_role("link", name="Record the risk assessment").click()
     assert_accessible(page)
@@ -149,4 +163,31 @@ def test_the_standalone_page_the_safety_prompt_and_the_banner_are_accessible(pag
     expect(page.get_by_role("heading", name="Safety flag: assess risk")).to_have_count(0)
     # One assessment cleared both open flags (the baseline's item 9 was 2 as well); each keeps it in its history.
     expect(page.get_by_role("cell", name=re.compile("safety plan reviewed"))).to_have_count(2)
+    assert_accessible(page)
+
+
+def test_a_measure_is_set_on_a_new_objective_from_the_plan_page(page, sign_in, owner, driven):
+    plan, _ = driven
+    sign_in(owner)
+    page.goto(f"/plans/{plan.pk}/")
+    goal_action(page, "Fewer low days", "link", "Add objective under: Fewer low days").click()
+    form = page.locator("form.goal-form")
+    form.get_by_label("Description").fill("GAD-7 below 5")
+    form.get_by_label("Instrument").select_option("gad7")
+    form.get_by_label("Baseline score").fill("16")
+    form.get_by_label("Target score").fill("30")
+    form.get_by_role("button", name="Save goal").click()
+
+    # Refused by the goal service, shown in the form's error summary, with what was typed kept.
+    expect(form.get_by_role("heading", name="The goal was not saved")).to_be_visible()
+    expect(form.get_by_role("link", name="Target score")).to_be_visible()
+    expect(form.get_by_label("Target score")).to_have_value("30")
+    assert_accessible(page)
+
+    form.get_by_label("Target score").fill("4")
+    form.get_by_role("button", name="Save goal").click()
+    expect(page.locator("form.goal-form")).to_have_count(0)
+    expect(page.get_by_role("heading", name="GAD-7 below 5")).to_be_visible()
+    goal = TreatmentGoal.objects.get(description="GAD-7 below 5")
+    assert (goal.measure_instrument, goal.measure_baseline_score, goal.measure_target_score) == ("gad7", 16, 4)
     assert_accessible(page)

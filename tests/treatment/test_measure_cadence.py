@@ -122,6 +122,9 @@ def test_scores_and_safety_state(by, patient, django_assert_num_queries):
     assert first.safety_flag is False
     state = patient_safety(patient.pk)
     assert [row.id for row in state.open] == [flagged.safety_flag_record.pk]
+    assert [(row.measurement_id, row.instrument_name, row.total_score) for row in state.open] == [
+        (flagged.pk, "PHQ-9", 9)
+    ]
     safety_assessment_record(by=by, patient=patient, note="Assessed; safe.")
     with django_assert_num_queries(1):
         state = patient_safety(patient.pk)

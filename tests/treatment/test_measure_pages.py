@@ -141,3 +141,23 @@ def test_the_patient_page_charts_each_instrument_scored(client, owner, patient):
     assert "Safety flag: assess risk" in html  # the first one's item 9 was 2
     safety_assessment_record(by=by, patient=patient, note="Assessed.")
     assert "Safety flag: assess risk" not in client.get(patient.get_absolute_url()).content.decode()
+
+
+def test_the_banner_and_the_flag_history_link_to_the_measurement_that_raised_the_flag(client, owner, patient, plan):
+    by = AuditContext.system("tests", user=owner)
+    day = patient.practice.today()
+    measurement = measurement_record(by=by, patient=patient, instrument="phq9", answers=[2] * 8 + [1])
+    client.force_login(owner)
+    link = f'<a href="/measurements/{measurement.pk}/">'
+    given = f"PHQ-9 given {day:%-d %b %Y} (total 17)</a>"
+
+    patient_page = client.get(patient.get_absolute_url()).content.decode()
+    plan_page = client.get(f"/plans/{plan.pk}/").content.decode()
+
+    for html in (patient_page, plan_page):  # the banner
+        assert f"{link}{given}" in html
+    assert f"{link}PHQ-9 total 17</a>" in patient_page  # the history's row
+    safety_assessment_record(by=by, patient=patient, note="Assessed.")
+    patient_page = client.get(patient.get_absolute_url()).content.decode()
+    assert given not in patient_page and f"{link}PHQ-9 total 17</a>" in patient_page
+    assert client.get(f"/measurements/{measurement.pk}/").status_code == 200

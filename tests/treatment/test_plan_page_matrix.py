@@ -52,7 +52,7 @@ def plan_state(w):
 
 def goal_state(w):
     goals = TreatmentGoal.objects.filter(plan=w["plan"]).order_by("pk")
-    return [(g.description, g.priority, g.status) for g in goals]
+    return [(g.description, g.priority, g.status, g.measure_instrument, g.measure_target_score) for g in goals]
 
 
 def link_state(w):
@@ -168,6 +168,26 @@ PAGES = [
         lambda w: reverse("goal-edit", args=[w["goal"].pk]),
         WRITE_FORM,
         data=lambda w: goal_body(w, status="in_progress", etag=w["goal"].etag),
+        htmx=True,
+        state=goal_state,
+    ),
+    Page(
+        "goal-add objective with a measure",
+        "POST",
+        lambda w: reverse("goal-add", args=[w["plan"].pk]),
+        WRITE_FORM,
+        data=lambda w: goal_body(w, parent=w["short_term"].pk, measure_instrument="phq9", measure_target_score="5"),
+        htmx=True,
+        state=goal_state,
+    ),
+    Page(
+        "goal-edit measure",
+        "POST",
+        lambda w: reverse("goal-edit", args=[w["goal"].pk]),
+        WRITE_FORM,
+        data=lambda w: goal_body(
+            w, status="in_progress", etag=w["goal"].etag, measure_instrument="gad7", measure_target_score="4"
+        ),
         htmx=True,
         state=goal_state,
     ),

@@ -16,6 +16,7 @@ from tests.factories import GoalFactory, intervention
 from tests.support import shown
 from treatment.models import ADDENDUM_MAX_LENGTH, SessionAddendum
 from treatment.services import plan_update, progress_record, session_addendum_add, session_record
+from treatment.services.measures import measurement_record
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +61,38 @@ def page_of(client, user, session):
 
 
 # --- the session page --------------------------------------------------------------------------
+
+
+def test_the_session_page_lists_the_measures_given_in_it_each_linking_to_its_result(client, owner, by, session):
+    patient = session.patient
+    phq9 = measurement_record(by=by, patient=patient, instrument="phq9", answers=[2] * 8 + [1], session=session)
+    gad7 = measurement_record(by=by, patient=patient, instrument="gad7", answers=[1] * 7, session=session)
+    measurement_record(by=by, patient=patient, instrument="gad7", answers=[3] * 7)  # not in this session
+    audits_before = AuditEvent.objects.filter(user=owner, action="view", object_type="treatment.measurement").count()
+
+    html = page_of(client, owner, session)
+
+    assert "Measures administered" in html
+    assert (
+        f'<th scope="row"><a href="/measurements/{phq9.pk}/">PHQ-9</a></th>\n'
+        "          <td>17 of 27</td>\n"
+        "          <td>Moderately severe</td>\n"
+        '          <td><span class="badge badge-danger">Raised</span></td>'
+    ) in html
+    assert (
+        f'<th scope="row"><a href="/measurements/{gad7.pk}/">GAD-7</a></th>\n'
+        "          <td>7 of 21</td>\n"
+        "          <td>Mild</td>\n"
+        "          <td>None</td>"
+    ) in html
+    assert html.count('<a href="/measurements/') == 2
+    audited = AuditEvent.objects.filter(user=owner, action="view", object_type="treatment.measurement")
+    assert audited.count() - audits_before == 2
+    assert set(audited.values_list("object_id", flat=True)) >= {str(phq9.pk), str(gad7.pk)}
+
+
+def test_a_session_without_measures_says_so(client, owner, session):
+    assert "No standardized measure was administered in this session." in page_of(client, owner, session)
 
 
 def test_the_session_page_shows_everything_the_session_recorded(client, owner, session, tree):
@@ -348,20 +381,25 @@ def test_the_session_page_costs_the_same_for_1_and_20_goals(
 ):
     small = _session_on(by, plan, _objectives(plan, 1), addenda=1)
     large = _session_on(by, plan, [*_objectives(plan, 10), *(g.parent_goal for g in _objectives(plan, 10))], addenda=5)
+    measurement_record(by=by, patient=plan.patient, instrument="gad7", answers=[1] * 7, session=small)
+    for answers in ([1] * 9, [2] * 9, [0] * 9):
+        measurement_record(by=by, patient=plan.patient, instrument="phq9", answers=answers, session=large)
+    measurement_record(by=by, patient=plan.patient, instrument="gad7", answers=[3] * 7, session=large)
     client.force_login(owner)
     client.get(reverse("session-detail", args=[small.pk]))  # warm the per-process caches
 
     # The browser session and the user; the session with its patient, practice, plan, therapist and the user's right;
-    # the progress entries; the interventions; the addenda; the goals addressed; the plan's goals; the header's unread
-    # count and the user's practice; the audit INSERT; the browser session saved (the idle timeout slides: 3 with
-    # its savepoint).
-    with django_assert_max_num_queries(15) as counted:
+    # the progress entries; the interventions; the addenda; the goals addressed; the plan's goals; the measurements;
+    # the header's unread count and the user's practice; the audit INSERT (the session and each measurement shown);
+    # the browser session saved (the idle timeout slides: 3 with its savepoint).
+    with django_assert_max_num_queries(16) as counted:
         assert client.get(reverse("session-detail", args=[small.pk])).status_code == 200
 
     with django_assert_num_queries(len(counted.captured_queries)):
         response = client.get(reverse("session-detail", args=[large.pk]))
     assert response.content.decode().count("session-note-goal-title") == 20
     assert response.content.decode().count("Addendum by") == 5
+    assert response.content.decode().count('<a href="/measurements/') == 4
 
 
 def test_a_goals_history_costs_the_same_for_3_and_30_entries(

@@ -96,14 +96,16 @@ class GoalAddView(GoalFormPage):
     def get(self, request, *args, **kwargs):
         self.setup_goal()
         form = self.goal_form(
-            key=self.key(), initial={"parent": self.parent.pk if self.parent else None, "priority": 1}
+            key=self.key(),
+            goal_type=self.goal_type,
+            initial={"parent": self.parent.pk if self.parent else None, "priority": 1},
         )
         audit_record(self.audit, Action.VIEW, self.plan)  # the form shows the plan (and the goal it goes under)
         return self.render_form(form)
 
     def post(self, request, *args, **kwargs):
         self.setup_goal()
-        form = self.goal_form(request.POST, key=self.key())
+        form = self.goal_form(request.POST, key=self.key(), goal_type=self.goal_type)
         if not form.is_valid():
             return self.render_form(form)
         reason = amending.reason_for_write(form, request, self.plan)
@@ -117,7 +119,7 @@ class GoalAddView(GoalFormPage):
                 **form.service_fields(),
             )
         except ValidationError as error:
-            add_service_error(form, error)
+            add_service_error(form, error, GoalForm.SERVICE_ALIASES)
             return self.render_form(form)
         amending.after_write(request, goal.plan, reason)
         return tree_response(request, goal.plan, focus_goal=goal.pk, message="Goal added.")
@@ -160,7 +162,7 @@ class GoalEditView(GoalFormPage):
             refresh_etag(form, stale.current_etag)
             return self.render_form(form)
         except ValidationError as error:
-            add_service_error(form, error)
+            add_service_error(form, error, GoalForm.SERVICE_ALIASES)
             return self.render_form(form)
         amending.after_write(request, saved.plan, reason)
         return tree_response(request, saved.plan, focus_goal=goal.pk, message="Goal saved.")

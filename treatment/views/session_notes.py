@@ -1,8 +1,9 @@
 """Reading a session again, correcting it with an addendum, and a goal's progress history.
 
 - `session-detail` (/sessions/<pk>/): the session's date, duration, clinician and notes, each goal it
-  addressed with the progress note, value and rating recorded, the interventions delivered, and the
-  addenda under the original; those who may change the patient's records get the addendum form.
+  addressed with the progress note, value and rating recorded, the interventions delivered, the measures
+  administered (each linking to its result), and the addenda under the original; those who may change the
+  patient's records get the addendum form.
 - `session-addendum-add` (POST /sessions/<pk>/addenda/): appends an addendum
   (`treatment.services.session_addendum_add`), a closed plan's sessions included (why: that module).
 - `goal-history` (/goals/<pk>/history/): the goal's progress entries, newest first, each linking to its
@@ -22,11 +23,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 
-from accounts.audit import Action, audit_record, audit_record_many
+from accounts.audit import Action, audit_record_many
 from accounts.forms import add_service_error
 from accounts.pages import PatientDataPage
 from treatment import services
-from treatment.models import ADDENDUM_MAX_LENGTH, GoalProgress, TherapySession, TreatmentGoal
+from treatment.measure_selectors import session_measurements
+from treatment.models import ADDENDUM_MAX_LENGTH, GoalProgress, Measurement, TherapySession, TreatmentGoal
 from treatment.selectors import goal_history, session_notes
 from treatment.views.base import PlanPage, respond
 
@@ -55,16 +57,20 @@ class SessionPage(PatientDataPage):
 
     def render_page(self, form: AddendumForm, *, status: int = 200) -> HttpResponse:
         session = self.object
+        measurements = session_measurements(session.pk)
         context = {
             "session": session,
             "patient": session.patient,
             "plan": session.plan,
             "notes": session_notes(session),
+            "measurements": measurements,
             "can_change": self.can_change,
             "form": form,
         }
         response = render(self.request, "treatment/session_detail.html", context, status=status)
-        audit_record(self.audit, Action.VIEW, session)
+        # Each score shown is a read of that measurement, as on the patient page (one INSERT for them all).
+        shown = [Measurement(pk=m.id, patient=session.patient) for m in measurements]
+        audit_record_many(self.audit, Action.VIEW, [session, *shown])
         return response
 
 
