@@ -8,31 +8,7 @@ import uuid
 from django.conf import settings
 from django.db import migrations, models
 
-
-CREATE = """
-CREATE OR REPLACE FUNCTION trellis_plan_signature_append_only() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION 'plan signatures are append-only (% refused)', TG_OP;
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER reviews_plansignature_append_only
-    BEFORE UPDATE OR DELETE ON reviews_plansignature
-    FOR EACH ROW EXECUTE FUNCTION trellis_plan_signature_append_only();
-"""
-DROP = """
-DROP TRIGGER IF EXISTS reviews_plansignature_append_only ON reviews_plansignature;
-DROP FUNCTION IF EXISTS trellis_plan_signature_append_only();
-"""
-
-
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE, params=None)
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP, params=None)
+from accounts.append_only import append_only
 
 
 class Migration(migrations.Migration):
@@ -233,5 +209,9 @@ class Migration(migrations.Migration):
                 condition=models.Q(("content_hash__regex", "^[0-9a-f]{64}$")), name="signature_hash_sha256"
             ),
         ),
-        migrations.RunPython(create, drop),
+        append_only(
+            table="reviews_plansignature",
+            function="trellis_plan_signature_append_only",
+            refusal="plan signatures are append-only",
+        ),
     ]

@@ -11,30 +11,7 @@ import uuid
 from django.conf import settings
 from django.db import migrations, models
 
-CREATE = """
-CREATE OR REPLACE FUNCTION trellis_session_addendum_append_only() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION 'session addenda are append-only (% refused)', TG_OP;
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER treatment_sessionaddendum_append_only
-    BEFORE UPDATE OR DELETE ON treatment_sessionaddendum
-    FOR EACH ROW EXECUTE FUNCTION trellis_session_addendum_append_only();
-"""
-DROP = """
-DROP TRIGGER IF EXISTS treatment_sessionaddendum_append_only ON treatment_sessionaddendum;
-DROP FUNCTION IF EXISTS trellis_session_addendum_append_only();
-"""
-
-
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE, params=None)
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP, params=None)
+from accounts.append_only import append_only
 
 
 class Migration(migrations.Migration):
@@ -75,5 +52,9 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(create, drop),
+        append_only(
+            table="treatment_sessionaddendum",
+            function="trellis_session_addendum_append_only",
+            refusal="session addenda are append-only",
+        ),
     ]

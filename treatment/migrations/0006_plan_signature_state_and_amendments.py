@@ -6,31 +6,7 @@ import uuid
 from django.conf import settings
 from django.db import migrations, models
 
-
-CREATE = """
-CREATE OR REPLACE FUNCTION trellis_plan_amendment_append_only() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION 'plan amendments are append-only (% refused)', TG_OP;
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER treatment_planamendment_append_only
-    BEFORE UPDATE OR DELETE ON treatment_planamendment
-    FOR EACH ROW EXECUTE FUNCTION trellis_plan_amendment_append_only();
-"""
-DROP = """
-DROP TRIGGER IF EXISTS treatment_planamendment_append_only ON treatment_planamendment;
-DROP FUNCTION IF EXISTS trellis_plan_amendment_append_only();
-"""
-
-
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE, params=None)
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP, params=None)
+from accounts.append_only import append_only
 
 
 class Migration(migrations.Migration):
@@ -115,5 +91,9 @@ class Migration(migrations.Migration):
                 condition=models.Q(("reason", ""), _negated=True), name="amendment_reason_given"
             ),
         ),
-        migrations.RunPython(create, drop),
+        append_only(
+            table="treatment_planamendment",
+            function="trellis_plan_amendment_append_only",
+            refusal="plan amendments are append-only",
+        ),
     ]
