@@ -66,7 +66,9 @@ def test_a_signed_plan_shows_its_version_signers_and_hash_from_the_snapshot(owne
     # The live plan may say anything: the section reads the snapshot that was signed.
     TreatmentPlan.objects.filter(pk=signed.pk).update(title="A live title nobody signed")
     report = _report(owner, signed)
-    section = _section(report_html(report))
+    html = report_html(report)
+    assert "{#" not in html and "With:" not in html, "the partials' comments stay out of the report"
+    section = _section(html)
 
     assert "Plan as signed" in section
     assert '<th scope="row">Version</th><td>1</td>' in section
