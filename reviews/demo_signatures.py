@@ -5,7 +5,9 @@
 - RCC-1003 (Jordan Lee): signed by the clinician only: `awaiting_client`.
 - RCC-1004 (Sam Patel, who needs supervision): clinician and client: `awaiting_supervisor` (Dr. Rivera co-signs).
 - RCC-1005 (Sam Patel): not signed: `unsigned` (the sweep's unsigned-plan reminder tells him).
-- `amended_unsigned` comes from changing a signed plan (the amendment path), on any of the signed ones.
+- HFT-2001 (Linh Nguyen, Harbor): signed by the clinician and the client, then amended through the amendment
+  path (an objective reworded, with the client's reason): `amended_unsigned`, version 1 still in force and the
+  amendment in the version diff.
 
 Through `plan_sign` as the clinicians, who re-enter the demo password (a management command has no caller
 address for the lockout to count). Idempotent: a plan with a signature gets none again.
@@ -23,7 +25,8 @@ from accounts.audit import AuditContext
 from accounts.demo import DEMO_PASSWORD
 from reviews.models import PlanSignature, SignatureMethod, SignatureRole
 from reviews.services.signatures import plan_sign
-from treatment.models import TreatmentPlan
+from treatment.models import TreatmentGoal, TreatmentPlan
+from treatment.services import goal_update
 
 #: MRN: the client's signature after the clinician's (None: none yet).
 CLIENT_SIGNATURES: dict[str, dict | None] = {
@@ -35,11 +38,21 @@ CLIENT_SIGNATURES: dict[str, dict | None] = {
     },
     "RCC-1003": None,
     "RCC-1004": {"method": SignatureMethod.TYPED, "signer_name": "Daniel Kim"},
+    "HFT-2001": {"method": SignatureMethod.TYPED, "signer_name": "Noah Fischer"},
+}
+#: MRN: (the goal's description as seeded, what it becomes, the amendment's reason), once the plan is signed.
+AMENDMENTS: dict[str, tuple[str, str, str]] = {
+    "HFT-2001": (
+        "Do interoceptive exposure exercises five days a week",
+        "Do interoceptive exposure exercises five days a week, with a short evening practice",
+        "Client asked to add evening practice after the review",
+    ),
 }
 
 
 def seed_signatures(by: AuditContext, plans: dict[str, TreatmentPlan]) -> None:
-    """Sign the demo plans ({MRN: plan}) as the module docstring lists; RCC-1005 stays unsigned."""
+    """Sign the demo plans ({MRN: plan}) as the module docstring lists, then amend HFT-2001; RCC-1005 stays
+    unsigned."""
     for mrn, client in CLIENT_SIGNATURES.items():
         plan = plans.get(mrn)
         if plan is None or plan.is_closed or PlanSignature.objects.filter(plan=plan).exists():
@@ -50,6 +63,10 @@ def seed_signatures(by: AuditContext, plans: dict[str, TreatmentPlan]) -> None:
             continue
         image = drawn_signature() if client["method"] == SignatureMethod.DRAWN else None
         plan_sign(by=clinician, plan=plan, role=SignatureRole.CLIENT, image=image, **client)
+        if mrn in AMENDMENTS:
+            signed, amended, reason = AMENDMENTS[mrn]
+            goal = TreatmentGoal.objects.get(plan=plan, description=signed)
+            goal_update(by=clinician, goal=goal, description=amended, amendment_reason=reason)
 
 
 def drawn_signature(width: int = 240, height: int = 60) -> str:

@@ -5,7 +5,8 @@ interventions; the rated progress of the period (the charts); the patient's stan
 over the period, the same SVG as the plan page's); the period's progress entries counted per goal; the
 period's sessions with their goal counts; the plan's reviews up to the period's end. With the
 session narratives (`ProgressReport.include_narratives`) two more: the sessions' progress entries, and
-their addenda with their authors.
+their addenda with their authors. The "Plan as signed" (`plan_as_signed`): none for a plan never signed,
+two for one in force (its version, its signatures), three once amended since (its amendments).
 """
 
 from __future__ import annotations
@@ -93,6 +94,10 @@ def _local_bounds(plan: TreatmentPlan, start: datetime.date, end: datetime.date)
 
 def report_context(report: ProgressReport) -> dict:
     """Everything the report template shows. `report.plan` is reloaded with the people it names."""
+    # Imported here: the document module reads the signatures service, which (through the reminders) imports
+    # the report services that import this module.
+    from reviews.reports.document import plan_as_signed
+
     plan = TreatmentPlan.objects.select_related("patient__practice", "therapist__supervisor").get(pk=report.plan_id)
     start, end = report.period_start, report.period_end
     tree = plan_tree(plan)
@@ -187,6 +192,7 @@ def report_context(report: ProgressReport) -> dict:
         "include_narratives": report.include_narratives,
         "narratives": narratives,
         "reviews": reviews,
+        "signed": plan_as_signed(plan),
         "score_charts": patient_charts(scores, start=start, end=end, width=480),
         "stylesheet_url": static_url("css/report.css"),
     }

@@ -21,7 +21,9 @@ from reviews.models import PlanDocument, PlanSignature, PlanVersion
 from reviews.reports.pdf import static_url
 from reviews.services.signatures import content_hash
 from reviews.snapshots import GOAL_LABELS, display_value, goal_depths
+from treatment.models import SignatureStatus, TreatmentPlan
 from treatment.models.goal import SMART_TEMPLATE
+from treatment.selectors import AmendmentRead, plan_amendments
 
 TEMPLATE = "reviews/report/plan_document.html"
 
@@ -118,6 +120,51 @@ def signature_blocks(version: PlanVersion) -> tuple[SignatureBlock, ...]:
             intent=s.intent_statement,
         )
         for s in signatures
+    )
+
+
+@dataclass(frozen=True)
+class PlanAsSigned:
+    """The plan in force as its signed version's snapshot has it, with who signed it and what changed since."""
+
+    version: PlanVersion
+    title: str
+    content_hash: str
+    #: When the last signature the version needed was given (the latest of its signatures).
+    fully_signed_at: datetime.datetime
+    signatures: tuple[SignatureBlock, ...]
+    goals: tuple[DocumentGoal, ...]
+    diagnoses: tuple[dict, ...]
+    presenting_problems: tuple[str, ...]
+    #: The plan changed after this version was signed (a newer version is not fully signed yet).
+    amended: bool
+    #: The amendments made after it was fully signed, oldest first (none unless amended).
+    amendments: tuple[AmendmentRead, ...]
+
+
+def plan_as_signed(plan: TreatmentPlan) -> PlanAsSigned | None:
+    """The plan in force (`plan.signed_version`), read from its snapshot; None for a plan never fully signed.
+
+    No query for that; otherwise two (the version, its signatures), and a third for the amendments when the
+    plan has changed since (its status is no longer `signed`)."""
+    if plan.signed_version is None:
+        return None
+    version = PlanVersion.objects.get(plan_id=plan.pk, number=plan.signed_version)
+    signatures = signature_blocks(version)
+    fully_signed_at = max(s.signed_at for s in signatures)
+    amended = plan.signature_status != SignatureStatus.SIGNED
+    fields = version.snapshot.get("plan", {})
+    return PlanAsSigned(
+        version=version,
+        title=fields.get("title", ""),
+        content_hash=content_hash(version.snapshot),
+        fully_signed_at=fully_signed_at,
+        signatures=signatures,
+        goals=document_goals(version.snapshot),
+        diagnoses=tuple(fields.get("diagnosis_codes") or ()),
+        presenting_problems=tuple(fields.get("presenting_problems") or ()),
+        amended=amended,
+        amendments=tuple(plan_amendments(plan, after=fully_signed_at)) if amended else (),
     )
 
 

@@ -34,10 +34,12 @@ from treatment.models import (
     GoalStatus,
     GoalType,
     Measurement,
+    PlanAmendment,
     PlanStatus,
     ReviewStatus,
     SafetyFlag,
     SessionIntervention,
+    SignatureStatus,
     TherapySession,
     TreatmentGoal,
     TreatmentPlan,
@@ -213,7 +215,7 @@ def test_rerunning_creates_and_changes_nothing(seeded):
     assert len(first["plans"]) == len(WITH_PLANS)
     assert "7 treatment plans" in seeded
     assert (
-        "44 measurements, 2 safety flags, 2 plan reviews, 7 plan signatures, 6 review reminders, 14 notifications, "
+        "44 measurements, 2 safety flags, 2 plan reviews, 9 plan signatures, 6 review reminders, 14 notifications, "
         "1 progress reports." in seeded
     )
     assert (
@@ -377,13 +379,20 @@ def test_every_signature_state_with_a_declined_client_signature_and_a_supervised
     from reviews.models import PlanSignature
 
     states = {mrn: (plan.signature_status, plan.signed_version) for mrn, plan in plans().items()}
-    assert {mrn: states[mrn] for mrn in ("RCC-1001", "RCC-1002", "RCC-1003", "RCC-1004", "RCC-1005")} == {
+    assert {mrn: states[mrn] for mrn in ("RCC-1001", "RCC-1002", "RCC-1003", "RCC-1004", "RCC-1005", "HFT-2001")} == {
         "RCC-1001": ("signed", 1),
         "RCC-1002": ("signed", 1),
         "RCC-1003": ("awaiting_client", None),
         "RCC-1004": ("awaiting_supervisor", None),
         "RCC-1005": ("unsigned", None),
+        "HFT-2001": ("amended_unsigned", 1),
     }
+    assert {status for status, _ in states.values()} == set(SignatureStatus.values), "every state is shown"
+    amendment = PlanAmendment.objects.get(plan__patient__external_id="HFT-2001")
+    assert (amendment.reason, amendment.amends_version) == ("Client asked to add evening practice after the review", 1)
+    assert [(c["object"], c["fields"]) for c in amendment.changes] == [("goal", ["description"])]
+    goal = TreatmentGoal.objects.get(pk=amendment.changes[0]["id"])
+    assert goal.description.endswith("with a short evening practice")
     declined = PlanSignature.objects.get(plan__patient__external_id="RCC-1002", role="client")
     assert (declined.method, declined.signer_name) == ("declined", "Marcus Johnson")
     assert declined.reason.startswith("Agrees with the goals but wants to read the plan at home")
