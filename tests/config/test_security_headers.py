@@ -220,6 +220,16 @@ def test_the_template_check_finds_what_it_looks_for():
     assert not any(p.search('<script src="/static/js/a.js" nonce="{{ x }}" defer></script>') for p in INLINE.values())
 
 
+#: Django's `{# #}` comment ends at the line's end: one spanning lines is printed on the page, text and all.
+MULTILINE_COMMENT = re.compile(r"\{#(?:(?!#\}).)*\n")
+
+
+def test_no_template_comment_spans_lines():
+    every = sorted(ROOT.glob("templates/**/*.html")) + sorted(ROOT.glob("*/templates/**/*.html"))
+    assert [str(path.relative_to(ROOT)) for path in every if MULTILINE_COMMENT.search(path.read_text())] == []
+    assert MULTILINE_COMMENT.search("{# one\n two #}") and not MULTILINE_COMMENT.search("{# one #}\n{# two #}")
+
+
 # --- HSTS from the environment -----------------------------------------------------------------------
 
 
