@@ -26,6 +26,8 @@ def test_the_reason_is_given_once_and_shown_in_the_diff(page, sign_in, owner, si
     plan = signed_plan
     sign_in(owner)
     page.goto(f"/plans/{plan.pk}/")
+    # Folded on the plan page (reading asks for nothing): opening it asks for the reason.
+    page.get_by_text("This plan is signed: changing it needs a reason").first.click()
     reason = page.get_by_label("This plan is signed: say why you are changing it")
     assert_accessible(page)
     reason.fill("Client asked to add sleep")

@@ -131,6 +131,7 @@ def test_clinician_client_and_supervisor_sign_then_an_amendment_unsigns(
 
     # --- an amendment with a reason --------------------------------------------------------------------
     page.goto(f"/plans/{plan.pk}/")
+    page.get_by_text("This plan is signed: changing it needs a reason").first.click()
     page.get_by_label("This plan is signed: say why you are changing it").fill(REASON)
     page.get_by_role("button", name="Use this reason").click()
     page.goto(f"/plans/{plan.pk}/edit/")
