@@ -253,7 +253,7 @@ def _client_fields(
     return signer_name, relationship, data, reason
 
 
-def _may_sign(user: User, plan: TreatmentPlan, role: str) -> None:
+def may_sign(user: User, plan: TreatmentPlan, role: str) -> None:
     """Who signs in which role: the care team as clinician (and as the one recording a client's signature), only
     the clinical supervisor of the plan's clinician as supervisor. PermissionDenied (403) otherwise."""
     if role == SignatureRole.SUPERVISOR:
@@ -266,7 +266,7 @@ def _may_sign(user: User, plan: TreatmentPlan, role: str) -> None:
         raise PermissionDenied("A client's signature is recorded by a clinician of the patient's care team.")
 
 
-def _reauthenticate(
+def reauthenticate(
     user: User, *, password: str | None, otp_code: str | None, request: HttpRequest | Request | None
 ) -> str:
     """Check the password (and the authenticator code when the user has one); returns the signing method.
@@ -332,14 +332,14 @@ def plan_sign(
         raise PermissionDenied("A plan is signed by a person, not by the system.")
     if role not in SignatureRole.values:
         raise ValidationError({"role": "Choose clinician, client, guardian or supervisor."})
-    _may_sign(user, plan, role)
+    may_sign(user, plan, role)
     staff = role not in CLIENT_SIGNATURE_ROLES
     if staff:
         if method not in (None, "", SignatureMethod.PASSWORD, SignatureMethod.MFA):
             raise ValidationError({"method": "Staff sign by re-entering their password."})
         if request is None and by.channel != Channel.SYSTEM:
             raise ValueError("A staff signature needs the request, which the lockout counts attempts against.")
-        signed_method = _reauthenticate(user, password=password, otp_code=otp_code, request=request)
+        signed_method = reauthenticate(user, password=password, otp_code=otp_code, request=request)
         signer_name = str(user)
         signer_license = user.license_number
         relationship, data, reason = "", None, ""
@@ -364,6 +364,25 @@ def plan_sign(
         )
 
 
+def version_to_sign(plan: TreatmentPlan, role: str) -> tuple[PlanVersion | None, dict | None, set[str]]:
+    """What a signature in `role` binds: the plan's latest sealed version, the snapshot a clinician's signature
+    seals as a new version (else None), and the roles that have signed the version it binds so far.
+
+    A clinician's signature seals a new version when the plan changed since the latest, or when an amendment set
+    the plan back to unsigned after the clinician signed the latest (whatever it touched is signed anew); every
+    other signature goes on the latest version (the one the clinician signed). The sign service and the signing
+    pages ask this one question.
+    """
+    latest = latest_version(plan)
+    roles = version_roles(latest) if latest is not None else set()
+    if role == SignatureRole.CLINICIAN:
+        current = plan_snapshot(plan)
+        amended = SignatureRole.CLINICIAN in roles and plan.signature_status in UNSIGNED_STATUSES
+        if latest is None or amended or _content(latest.snapshot) != _content(current):
+            return latest, current, set()
+    return latest, None, roles
+
+
 def _sign_locked(
     *,
     by: AuditContext,
@@ -381,17 +400,8 @@ def _sign_locked(
     """The write, under the plan's lock; every row lock (plan, reminders) comes before the first audit event."""
     plan = lock_plan(plan_id)
     require_open(plan)
-    latest = latest_version(plan)
-    roles = version_roles(latest) if latest is not None else set()
-    state: dict | None = None
-    if role == SignatureRole.CLINICIAN:
-        current = plan_snapshot(plan)
-        # A new version when the plan changed since the latest, or when an amendment set the plan back to
-        # unsigned after the clinician signed the latest (whatever the amendment touched, it is signed anew).
-        amended = SignatureRole.CLINICIAN in roles and plan.signature_status in UNSIGNED_STATUSES
-        if latest is None or amended or _content(latest.snapshot) != _content(current):
-            state, roles = current, set()
-    elif latest is None:
+    latest, state, roles = version_to_sign(plan, role)
+    if role != SignatureRole.CLINICIAN and latest is None:
         raise SigningConflict("The clinician signs the plan first; there is no signed version to add this to.")
     if role in roles:
         raise SigningConflict(

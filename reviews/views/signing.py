@@ -33,13 +33,13 @@ from reviews.models import PlanVersion, SignatureRole
 from reviews.services.signatures import (
     SigningConflict,
     WrongCredentials,
-    _content,
-    _may_sign,
-    _reauthenticate,
     intent_statement,
     latest_version,
+    may_sign,
     plan_sign,
+    reauthenticate,
     version_roles,
+    version_to_sign,
 )
 from reviews.signing_forms import ClientSignForm, StaffSignForm
 from reviews.signing_lock import client_lock, client_unlock, locked_plan
@@ -49,17 +49,10 @@ from treatment.views.base import PlanPage
 
 
 def _version_to_sign(plan: TreatmentPlan, role: str) -> tuple[int, PlanVersion | None]:
-    """The number of the version a signature in `role` would bind, and that version when it is sealed already.
-
-    The clinician signs the plan as it stands: the latest version when nothing changed since, else the next
-    one, sealed by the signature. Everyone else signs the latest version (the one the clinician signed).
-    """
-    latest = latest_version(plan)
-    if role == SignatureRole.CLINICIAN and (
-        latest is None or _content(latest.snapshot) != _content(plan_snapshot(plan))
-    ):
-        return plan.version, None
-    if latest is None:
+    """The number of the version a signature in `role` would bind, and that version when it is sealed already
+    (the sign service's own answer, `version_to_sign`)."""
+    latest, state, _roles = version_to_sign(plan, role)
+    if state is not None or latest is None:
         return plan.version, None
     latest.plan = plan
     return latest.number, latest
@@ -112,7 +105,7 @@ class StaffSignView(PlanPage):
         return reauth_form(self.request, data)
 
     def get(self, request, *args, **kwargs):
-        _may_sign(request.user, self.plan, self.role)
+        may_sign(request.user, self.plan, self.role)
         audit_record(self.audit, Action.VIEW, self.plan)
         return render(request, self.template_name, self._context(self._form()))
 
@@ -151,7 +144,7 @@ class ClientHandoverView(PlanPage):
 
     def post(self, request, *args, **kwargs):
         plan = self.plan
-        _may_sign(request.user, plan, SignatureRole.CLIENT)
+        may_sign(request.user, plan, SignatureRole.CLIENT)
         client_lock(request.session, plan_id=plan.pk)
         audit_record(self.audit, Action.VIEW, plan, changes={"client_signing": "handed to the client"})
         return redirect("plan-client-sign", plan.pk)
@@ -187,7 +180,7 @@ class ClientSignView(PlanPage):
         }
 
     def get(self, request, *args, **kwargs):
-        _may_sign(request.user, self.plan, SignatureRole.CLIENT)
+        may_sign(request.user, self.plan, SignatureRole.CLIENT)
         if locked_plan(request.session) != str(self.plan.pk):
             # Opened without handing the device over: lock first, so the page can never be left unlocked.
             return redirect(self.plan.get_absolute_url())
@@ -248,7 +241,7 @@ class HandBackView(PlanPage):
         status = 400
         if form.is_valid():
             try:
-                _reauthenticate(
+                reauthenticate(
                     request.user,
                     password=form.cleaned_data["password"],
                     otp_code=form.cleaned_data.get("otp_code"),
