@@ -27,7 +27,8 @@ from typing import Any, Literal
 from django.core.exceptions import ValidationError
 
 from accounts.audit import Action, AuditContext, audit_record, diff
-from treatment.models import GoalIntervention, PlanAmendment, SignatureStatus, TreatmentGoal, TreatmentPlan
+from treatment.models import GoalIntervention, PlanAmendment, TreatmentGoal, TreatmentPlan
+from treatment.services.signature_state import status_after_amendment
 
 ObjectKind = Literal["plan", "goal", "goal_intervention"]
 ChangeAction = Literal["created", "updated", "removed"]
@@ -118,12 +119,6 @@ def link_change(link: GoalIntervention, action: ChangeAction, fields: Iterable[s
     }
 
 
-def signature_status_after_amendment(plan: TreatmentPlan) -> str:
-    """Where an amendment leaves the plan: a fully signed version exists, so the live plan is amended since it;
-    or none does, and the clinician's signature of the version before no longer covers the changed plan."""
-    return SignatureStatus.AMENDED_UNSIGNED if plan.signed_version is not None else SignatureStatus.UNSIGNED
-
-
 def plan_amend_record(
     *, by: AuditContext, plan: TreatmentPlan, reason: str, changes: list[dict[str, Any]]
 ) -> PlanAmendment:
@@ -139,7 +134,7 @@ def plan_amend_record(
     amendment.full_clean(exclude=["plan", "author"], validate_constraints=False)
     amendment.save()
     before = plan.signature_status
-    after = signature_status_after_amendment(plan)
+    after = status_after_amendment(plan)
     if after != before:
         # No `updated_at`: a client's ETag of the plan names its fields, which this does not change.
         TreatmentPlan.objects.filter(pk=plan.pk).update(signature_status=after)
