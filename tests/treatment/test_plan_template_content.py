@@ -64,6 +64,11 @@ OBJECTIVE_KEYS = {
     "interventions",
 }
 MEASURE_KEYS = {"measure_instrument", "measure_target_score"}
+#: A target is plausible when it is below the "moderate" band: PHQ-9 and GAD-7 below 10 (mild or remission),
+#: PCL-5 below 33 (the usual threshold for probable PTSD).
+PLAUSIBLE_TARGET_BELOW = {"phq9": 10, "gad7": 10, "pcl5": 33}
+#: `treatment.services.goals.clean_smart` keeps 2,000 characters of an answer.
+SMART_ANSWER_MAX_LENGTH = 2000
 FREQUENCIES = {"every session", "weekly", "daily practice", "twice weekly", "as needed", "monthly"}
 #: Objectives per short-term goal; long-term goals per template and short-term goals per long-term goal.
 OBJECTIVES_PER_GOAL = range(2, 5)
@@ -217,6 +222,7 @@ def test_smart_answers_fill_the_template(path: Path) -> None:
             for answer in smart[part].values():
                 assert isinstance(answer, str)
                 assert answer.strip() == answer != ""
+                assert len(answer) <= SMART_ANSWER_MAX_LENGTH
         deadline = DEADLINE.match(smart["time_bound"]["deadline"])
         assert deadline is not None
         assert int(deadline.group(1)) == goal["target_offset_weeks"]
@@ -250,6 +256,7 @@ def test_measures_name_an_instrument_with_a_target_in_range(path: Path) -> None:
         score = goal["measure_target_score"]
         assert type(score) is int
         assert instrument.min_score <= score <= instrument.max_score
+        assert score < PLAUSIBLE_TARGET_BELOW[goal["measure_instrument"]]
 
 
 @pytest.mark.parametrize(
