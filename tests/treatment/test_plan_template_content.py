@@ -302,3 +302,13 @@ def test_placeholders_appear_only_where_the_therapist_fills_them(path: Path) -> 
             assert "[[" not in rest and "]]" not in rest
     top = {k: v for k, v in template.items() if k != "goals"}
     assert [s for s in strings(top) if "[[" in s or "]]" in s] == []
+
+
+@by_name
+def test_objective_text_reads_finished_so_only_the_values_are_blanks(path: Path) -> None:
+    """The format lets an objective's text point at its values with `[[...]]`; the system library does not, so a
+    therapist fills two blanks per objective (baseline and target), not four."""
+    for depth, goal, _parent in walk(load(path)):
+        if depth == 3:
+            assert PLACEHOLDER.search(goal["description"]) is None
+            assert PLACEHOLDER.search(goal["measurable_criteria"]) is None
