@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.access import PatientScopedQuerySet
-from accounts.models import AppendOnlyModel, AppendOnlyQuerySet, PaperSize
+from accounts.models import AppendOnlyModel, AppendOnlyQuerySetMixin, PaperSize
 from accounts.validators import validate_clinical_date
 
 
@@ -136,7 +136,7 @@ REASON_METHODS = (SignatureMethod.DECLINED, SignatureMethod.UNABLE)
 SIGNATURE_APPEND_ONLY = "Plan signatures are append-only: a signature is never edited or removed."
 
 
-class PlanSignatureQuerySet(AppendOnlyQuerySet, PlanScopedQuerySet):
+class PlanSignatureQuerySet(AppendOnlyQuerySetMixin, PlanScopedQuerySet):
     """Signatures follow their plan's patient, and are never updated or deleted in bulk either."""
 
 

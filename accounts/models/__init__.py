@@ -1,4 +1,4 @@
-from .append_only import AppendOnlyModel, AppendOnlyQuerySet
+from .append_only import AppendOnlyModel, AppendOnlyQuerySet, AppendOnlyQuerySetMixin
 from .audit import AuditCheckpoint, AuditEvent
 from .files import StoredFile
 from .mfa import RecoveryCode, RecoveryCodeDevice, recovery_code_digest
@@ -13,6 +13,7 @@ __all__ = [
     "MAX_REVIEW_LEAD_DAYS",
     "AppendOnlyModel",
     "AppendOnlyQuerySet",
+    "AppendOnlyQuerySetMixin",
     "AuditCheckpoint",
     "AuditEvent",
     "CareTeamMembership",

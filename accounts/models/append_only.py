@@ -14,18 +14,22 @@ from django.db import models
 DEFAULT_REFUSAL = "This record is append-only."
 
 
-def _refusal(model: type[models.Model] | None) -> str:
-    return getattr(model, "append_only_refusal", DEFAULT_REFUSAL)
+def _refusal(queryset: object) -> str:
+    return getattr(getattr(queryset, "model", None), "append_only_refusal", DEFAULT_REFUSAL)
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    """Refuses `update()` and `delete()`; put it before the model's scoped queryset (`restrict()`) in the bases."""
+class AppendOnlyQuerySetMixin:
+    """Refuses `update()` and `delete()`: first in the bases of a model's scoped queryset (`restrict()`)."""
 
     def update(self, **kwargs: Any) -> int:
-        raise PermissionError(_refusal(self.model))
+        raise PermissionError(_refusal(self))
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        raise PermissionError(_refusal(self.model))
+        raise PermissionError(_refusal(self))
+
+
+class AppendOnlyQuerySet(AppendOnlyQuerySetMixin, models.QuerySet):
+    """The queryset of an append-only model with no other (`AuditCheckpoint`)."""
 
 
 class AppendOnlyModel(models.Model):

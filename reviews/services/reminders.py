@@ -21,6 +21,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -140,8 +141,8 @@ def _practice_days(
     return groups
 
 
-def keyset_batches(plans: QuerySet[TreatmentPlan], date_field: str) -> Iterator[list[TreatmentPlan]]:
-    """The plans of `plans` (ordered by `date_field`, then id) in lists of `BATCH_SIZE`.
+def keyset_batches(plans: QuerySet[Any], date_field: str) -> Iterator[list[Any]]:
+    """The plans of `plans` (ordered by `date_field`, then id; with the pass's annotations) in lists of `BATCH_SIZE`.
 
     Each page follows the (date, id) of the last row read (keyset), so it is an index range however far the sweep
     is, and a sweep's memory is one batch. The passes of the sweep page through their plans with this.

@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.access import PatientScopedQuerySet
-from accounts.models import AppendOnlyModel, AppendOnlyQuerySet
+from accounts.models import AppendOnlyModel, AppendOnlyQuerySetMixin
 from accounts.validators import validate_clinical_date, validate_no_nul
 from treatment.instruments import INSTRUMENTS, validate_instrument
 
@@ -24,7 +24,7 @@ FLAG_KEPT = "Safety flags are kept: a flag is cleared by a recorded assessment, 
 ASSESSMENT_MAX_LENGTH = 5000
 
 
-class MeasurementQuerySet(AppendOnlyQuerySet, PatientScopedQuerySet):
+class MeasurementQuerySet(AppendOnlyQuerySetMixin, PatientScopedQuerySet):
     patient_lookup = "patient"
 
 
@@ -64,7 +64,7 @@ class Measurement(AppendOnlyModel):
         return INSTRUMENTS[self.instrument]
 
 
-class SafetyAssessmentQuerySet(AppendOnlyQuerySet, PatientScopedQuerySet):
+class SafetyAssessmentQuerySet(AppendOnlyQuerySetMixin, PatientScopedQuerySet):
     patient_lookup = "patient"
 
 

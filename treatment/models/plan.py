@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from accounts.access import PatientScopedQuerySet
-from accounts.models import AppendOnlyModel, AppendOnlyQuerySet
+from accounts.models import AppendOnlyModel, AppendOnlyQuerySetMixin
 from accounts.validators import validate_clinical_date, validate_no_nul
 
 
@@ -198,7 +198,7 @@ class TreatmentPlan(models.Model):
 AMENDMENT_APPEND_ONLY = "Plan amendments are append-only: a further change is a new amendment."
 
 
-class PlanAmendmentQuerySet(AppendOnlyQuerySet, PatientScopedQuerySet):
+class PlanAmendmentQuerySet(AppendOnlyQuerySetMixin, PatientScopedQuerySet):
     patient_lookup = "plan__patient"
 
 

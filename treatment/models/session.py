@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.access import PatientScopedQuerySet
-from accounts.models import AppendOnlyModel, AppendOnlyQuerySet
+from accounts.models import AppendOnlyModel, AppendOnlyQuerySetMixin
 from accounts.validators import validate_clinical_date
 
 
@@ -84,7 +84,7 @@ ADDENDUM_MAX_LENGTH = 5000
 APPEND_ONLY = "Session addenda are append-only: a correction is a new addendum."
 
 
-class SessionAddendumQuerySet(AppendOnlyQuerySet, PatientScopedQuerySet):
+class SessionAddendumQuerySet(AppendOnlyQuerySetMixin, PatientScopedQuerySet):
     patient_lookup = "session__patient"
 
 
