@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.access import PatientScopedQuerySet
-from accounts.models import PaperSize
+from accounts.models import AppendOnlyModel, AppendOnlyQuerySetMixin, PaperSize
 from accounts.validators import validate_clinical_date
 
 
@@ -136,15 +136,11 @@ REASON_METHODS = (SignatureMethod.DECLINED, SignatureMethod.UNABLE)
 SIGNATURE_APPEND_ONLY = "Plan signatures are append-only: a signature is never edited or removed."
 
 
-class PlanSignatureQuerySet(PlanScopedQuerySet):
-    def update(self, **kwargs):
-        raise PermissionError(SIGNATURE_APPEND_ONLY)
-
-    def delete(self):
-        raise PermissionError(SIGNATURE_APPEND_ONLY)
+class PlanSignatureQuerySet(AppendOnlyQuerySetMixin, PlanScopedQuerySet):
+    """Signatures follow their plan's patient, and are never updated or deleted in bulk either."""
 
 
-class PlanSignature(models.Model):
+class PlanSignature(AppendOnlyModel):
     """One signature of one sealed plan version: who signed, in which role, how, what they were shown, and
     the SHA-256 of the version's canonical JSON. Append-only (the ORM here, a trigger on PostgreSQL)."""
 
@@ -178,6 +174,7 @@ class PlanSignature(models.Model):
     signed_at = models.DateTimeField(default=timezone.now)
 
     objects = PlanSignatureQuerySet.as_manager()
+    append_only_refusal = SIGNATURE_APPEND_ONLY
 
     class Meta:
         ordering = ["-signed_at", "-id"]
@@ -209,14 +206,6 @@ class PlanSignature(models.Model):
 
     def __str__(self):
         return f"{self.get_role_display()} signature of {self.version} ({self.get_method_display().lower()})"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise PermissionError(SIGNATURE_APPEND_ONLY)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError(SIGNATURE_APPEND_ONLY)
 
     @property
     def patient(self):

@@ -1,3 +1,4 @@
+from .append_only import AppendOnlyModel, AppendOnlyQuerySet, AppendOnlyQuerySetMixin
 from .audit import AuditCheckpoint, AuditEvent
 from .files import StoredFile
 from .mfa import RecoveryCode, RecoveryCodeDevice, recovery_code_digest
@@ -10,6 +11,9 @@ __all__ = [
     "CLINICAL_ROLES",
     "DEMOGRAPHIC_FIELDS",
     "MAX_REVIEW_LEAD_DAYS",
+    "AppendOnlyModel",
+    "AppendOnlyQuerySet",
+    "AppendOnlyQuerySetMixin",
     "AuditCheckpoint",
     "AuditEvent",
     "CareTeamMembership",

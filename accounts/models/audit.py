@@ -5,14 +5,7 @@ from django.db import connections, models, transaction
 from django.utils import timezone
 
 from accounts import audit_chain
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("Audit events are append-only.")
-
-    def delete(self):
-        raise PermissionError("Audit events are append-only.")
+from accounts.models.append_only import AppendOnlyModel, AppendOnlyQuerySet
 
 
 class AuditEventQuerySet(AppendOnlyQuerySet):
@@ -26,7 +19,7 @@ class AuditEventQuerySet(AppendOnlyQuerySet):
             return super().bulk_create(events, *args, **kwargs)
 
 
-class AuditEvent(models.Model):
+class AuditEvent(AppendOnlyModel):
     """One read or write of patient data: who, when, what, from where (HIPAA 164.312(b)).
 
     Append-only: the application never updates or deletes a row, the admin and API are read-only,
@@ -79,6 +72,7 @@ class AuditEvent(models.Model):
     )
 
     objects = AuditEventQuerySet.as_manager()
+    append_only_refusal = "Audit events are append-only."
 
     class Meta:
         ordering = ["-occurred_at"]
@@ -92,15 +86,14 @@ class AuditEvent(models.Model):
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.user_email or 'system'} {self.action} {self.object_type}"
 
     def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise PermissionError("Audit events are append-only.")
-        type(self).objects.db_manager(kwargs.get("using")).bulk_create([self])
+        """A new event joins the chain's end (`bulk_create` links it); saving one again is refused (the mixin)."""
+        if self._state.adding:
+            type(self).objects.db_manager(kwargs.get("using")).bulk_create([self])
+            return
+        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Audit events are append-only.")
 
-
-class AuditCheckpoint(models.Model):
+class AuditCheckpoint(AppendOnlyModel):
     """Where the audit chain ended when the daily verification last found it intact: a truncation shows."""
 
     seq = models.BigIntegerField(help_text="The last event's sequence number.")
@@ -109,6 +102,7 @@ class AuditCheckpoint(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     objects = AppendOnlyQuerySet.as_manager()
+    append_only_refusal = "Audit checkpoints are append-only."
 
     class Meta:
         ordering = ["-created_at"]
@@ -116,11 +110,3 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self):
         return f"#{self.seq} at {self.created_at:%Y-%m-%d %H:%M:%S}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise PermissionError("Audit checkpoints are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Audit checkpoints are append-only.")

@@ -3,8 +3,9 @@
 One row per version and paper size (`document_once_per_version_and_paper`): the first request creates it
 `pending` and hands its render to the broker once committed; every later request gets the same row back,
 so a version is rendered once however often it is downloaded. A version is only printed once it is fully
-signed: its signatures never change after that, so the cached PDF never goes stale. The render, its
-states and the recovery sweeps are the progress reports' (`reviews.services.rendering`); a failed
+signed; a signature it may still receive after that (a supervisor's co-signature the practice does not require)
+sends its documents back to the worker (`documents_rerender`), so a cached PDF never leaves one out. The render,
+its states and the recovery sweeps are the progress reports' (`reviews.services.rendering`); a failed
 document is rendered again when asked for again.
 """
 
@@ -118,6 +119,14 @@ def document_request(*, by: AuditContext, version: PlanVersion) -> PlanDocument:
                 _enqueue_on_commit([str(document.pk)])
             document.refresh_from_db()
     return document
+
+
+def documents_rerender(*, by: AuditContext, version: PlanVersion) -> int:
+    """A signature was added to `version`: its documents already asked for are rendered again to show it (the
+    signing service calls this inside its transaction). Returns how many were sent back."""
+    return rendering.send_back(
+        DOCUMENTS, PlanDocument.objects.filter(version=version), by=by, requeue=_enqueue_on_commit
+    )
 
 
 def document_render(document_id, *, final_attempt: bool = True, by: AuditContext | None = None) -> PlanDocument | None:

@@ -21,12 +21,13 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
-from django.db.models import Case, CharField, Exists, OuterRef, Q, Value, When
+from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, Value, When
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch
 from django.utils import timezone, translation
@@ -78,14 +79,15 @@ def review_reminders_send(
     """
     counts = dict.fromkeys(ReminderKind.values, 0) | {"notifications": 0, "emails": 0}
     counts["emails"] += _retry_unsent_emails(queue=queue_emails)
-    for batch in _candidates(today, at_practice_hour=at_practice_hour):
+    practices = sweep_practices()
+    for batch in _candidates(today, at_practice_hour=at_practice_hour, practices=practices):
         _remind(batch, counts, queue_emails=queue_emails)
     # The plans still unsigned some days after they started: the same sweep, reminders and notifications.
     # Imported here because that pass builds on this module's helpers (`_remind`).
     from reviews.services.signature_reminders import unsigned_reminders_send
 
     resolved = unsigned_reminders_send(
-        today=today, counts=counts, at_practice_hour=at_practice_hour, queue_emails=queue_emails
+        today=today, counts=counts, at_practice_hour=at_practice_hour, queue_emails=queue_emails, practices=practices
     )
     resolved += _resolve_stale()
     logger.info(
@@ -113,31 +115,62 @@ class Candidate:
     day: datetime.date
 
 
-def _practice_days(today: datetime.date | None, at_practice_hour: bool) -> dict[tuple[datetime.date, int], list]:
-    """The practices to sweep, grouped by (their date, their lead days): practices are few, plans many.
+def sweep_practices() -> list[Practice]:
+    """The practices' clocks, reminder hours and days, read once a sweep for both of its passes."""
+    fields = ("id", "time_zone", "review_reminder_hour", "review_reminder_lead_days", "signature_reminder_days")
+    return list(Practice.objects.only(*fields).order_by("pk"))
 
-    A practice whose clock has not reached its reminder hour is left out of the hourly sweep.
+
+def _practice_days(
+    today: datetime.date | None,
+    at_practice_hour: bool,
+    days_field: str = "review_reminder_lead_days",
+    practices: list[Practice] | None = None,
+) -> dict[tuple[datetime.date, int], list]:
+    """The practices to sweep, grouped by (their date, their `days_field`): practices are few, plans many.
+
+    A practice whose clock has not reached its reminder hour is left out of the hourly sweep. Each pass names
+    the practice's days it counts by (the review pass its lead days, the unsigned pass `signature_reminder_days`).
     """
     groups: dict[tuple[datetime.date, int], list] = {}
-    practices = Practice.objects.only("id", "time_zone", "review_reminder_lead_days", "review_reminder_hour")
-    for practice in practices.order_by("pk"):
+    for practice in practices if practices is not None else sweep_practices():
         now = practice.now()
         if at_practice_hour and today is None and now.hour < practice.review_reminder_hour:
             continue
-        groups.setdefault((today or now.date(), practice.review_reminder_lead_days), []).append(practice.pk)
+        groups.setdefault((today or now.date(), getattr(practice, days_field)), []).append(practice.pk)
     return groups
 
 
-def _candidates(today: datetime.date | None, *, at_practice_hour: bool = False) -> Iterator[list[Candidate]]:
+def keyset_batches(plans: QuerySet[Any], date_field: str) -> Iterator[list[Any]]:
+    """The plans of `plans` (ordered by `date_field`, then id; with the pass's annotations) in lists of `BATCH_SIZE`.
+
+    Each page follows the (date, id) of the last row read (keyset), so it is an index range however far the sweep
+    is, and a sweep's memory is one batch. The passes of the sweep page through their plans with this.
+    """
+    after = Q()
+    while True:
+        page = list(plans.filter(after)[:BATCH_SIZE])
+        if page:
+            yield page
+        if len(page) < BATCH_SIZE:
+            return
+        last = page[-1]
+        date = getattr(last, date_field)
+        after = Q(**{f"{date_field}__gt": date}) | Q(**{date_field: date, "pk__gt": last.pk})
+
+
+def _candidates(
+    today: datetime.date | None, *, at_practice_hour: bool = False, practices: list[Practice] | None = None
+) -> Iterator[list[Candidate]]:
     """The active plans owed a reminder now, in batches of `BATCH_SIZE`, by review date.
 
     One indexed query (status, next_review_date) per batch selects only what is due: the kind each plan's
     review date calls for on its practice's date is computed in SQL (a CASE per group of practices sharing
     a date and lead days), and a plan that already has that kind for that date is left out there (the
-    constraint's index), so a sweep with nothing due reads no plan at all. Pages follow the (review date,
-    id) order from the last row read (keyset), so each page is an index range, however far the sweep is.
+    constraint's index), so a sweep with nothing due reads no plan at all. Pages are keyset ranges of (review
+    date, id) (`keyset_batches`).
     """
-    groups = _practice_days(today, at_practice_hour)
+    groups = _practice_days(today, at_practice_hour, practices=practices)
     if not groups:
         return
     whens: list[When] = []
@@ -169,20 +202,12 @@ def _candidates(today: datetime.date | None, *, at_practice_hour: bool = False) 
         .only(*CANDIDATE_FIELDS)
         .order_by("next_review_date", "pk")
     )
-    after = Q()
-    while True:
-        plans = list(due.filter(after)[:BATCH_SIZE])
-        if plans:
-            yield [
-                Candidate(plan, ReminderKind(plan.kind), plan.next_review_date, day_of[plan.patient.practice_id])
-                for plan in plans
-                if plan.next_review_date is not None  # (always: the query selects by it)
-            ]
-        if len(plans) < BATCH_SIZE:
-            return
-        last = plans[-1]
-        date = last.next_review_date
-        after = Q(next_review_date__gt=date) | Q(next_review_date=date, pk__gt=last.pk)
+    for plans in keyset_batches(due, "next_review_date"):
+        yield [
+            Candidate(plan, ReminderKind(plan.kind), plan.next_review_date, day_of[plan.patient.practice_id])
+            for plan in plans
+            if plan.next_review_date is not None  # (always: the query selects by it)
+        ]
 
 
 #: The columns the candidates are read with (`_notification`, `_recipients`, `_plan_path` use no others).

@@ -118,6 +118,7 @@ def render(kind: RenderKind, pk: Any, *, final_attempt: bool, by: AuditContext) 
     if not claim(kind, pk):
         return None  # gone, already rendered, or being rendered by another worker
     row = _rows(kind).select_related(*kind.select_related).get(pk=pk)
+    previous = row.file.name  # a row sent back (`send_back`) still names its earlier file
     started = time.monotonic()
     try:
         pdf = kind.render(row)
@@ -149,9 +150,37 @@ def render(kind: RenderKind, pk: Any, *, final_attempt: bool, by: AuditContext) 
         if row.file.name:  # (always: `file.save` named it)
             row.file.storage.delete(row.file.name)
         return None
+    if previous and previous != row.file.name:
+        row.file.storage.delete(previous)
     kind.logger.info("%s %s rendered in %.1f s (%d bytes)", kind.label, pk, time.monotonic() - started, len(pdf))
     row.refresh_from_db()
     return row
+
+
+def send_back(
+    kind: RenderKind, rows: models.QuerySet, *, by: AuditContext, requeue: Callable[[list[str]], None]
+) -> int:
+    """Send `rows`, whose PDF no longer shows all it must, back to the worker: `pending`, queued once committed.
+
+    A ready or failed row is rendered again (its file is served until then only as `pending`, and replaced); a row
+    being rendered goes back too, as an admin's "render again" does, so the render under way discards its file
+    (`render`). A `pending` row is left: its render has not started and will read what is there now. Each move is
+    conditional on the state read and audited; returns how many rows moved.
+    """
+    now = timezone.now()
+    moved: list[str] = []
+    for pk, status in rows.exclude(status=ReportStatus.PENDING).values_list("pk", "status"):
+        sent = (
+            _rows(kind)
+            .filter(pk=pk, status=status)
+            .update(status=ReportStatus.PENDING, requested_at=now, queued_at=now, error="")
+        )
+        if sent:
+            row = _rows(kind).get(pk=pk)
+            audit_record(by, Action.UPDATE, row, changes={"status": [status, ReportStatus.PENDING.value]})
+            moved.append(str(pk))
+    requeue(moved)
+    return len(moved)
 
 
 def recover_stalled(

@@ -2,76 +2,85 @@
 after its start date reminds its clinician, and the clinician's supervisor when their co-signature is what waits.
 
 Once per plan: the reminder's `due_date` is the start date plus those days, and the reminders' unique constraint
-(plan, kind, due date) decides between two sweeps or two workers, each insert in its own savepoint, as for the
-review reminders (`reviews.services.reminders._remind`, whose notification and PHI-free email path this uses).
+(plan, kind, due date) decides between two sweeps or two workers, a batch's INSERT skipping those already there, as
+for the review reminders (`reviews.services.reminders._remind`, whose notification and PHI-free email path this uses).
 Signing the plan fully settles the reminder (`reviews.services.signatures`); so does the plan leaving `active`.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from accounts.models import User
+from accounts.models import Practice, User
 from reviews.models import Notification, ReminderKind, ReviewReminder
-from reviews.services.reminders import BATCH_SIZE, Candidate, _plan_path, _remind
+from reviews.services.reminders import CANDIDATE_FIELDS, Candidate, _plan_path, _practice_days, _remind, keyset_batches
 from treatment.models import PlanStatus, SignatureStatus, TreatmentPlan
-
-#: The shortest `signature_reminder_days` a practice may set (the field's minimum).
-MIN_REMINDER_DAYS = 1
-
-
-def unsigned_due_date(plan: TreatmentPlan) -> datetime.date:
-    """The day a plan that is still not fully signed raises its reminder."""
-    return plan.start_date + datetime.timedelta(days=plan.patient.practice.signature_reminder_days)
 
 
 def unsigned_reminders_send(
-    *, today: datetime.date | None, counts: dict[str, int], at_practice_hour: bool = False, queue_emails: bool = False
+    *,
+    today: datetime.date | None,
+    counts: dict[str, int],
+    at_practice_hour: bool = False,
+    queue_emails: bool = False,
+    practices: list[Practice] | None = None,
 ) -> int:
     """Remind the clinicians of the active plans not fully signed in time; adds to `counts` ("unsigned",
     "notifications", "emails") and returns how many unsigned reminders it settled as stale.
 
-    `today`, `at_practice_hour` and `queue_emails` as for `review_reminders_send`, whose sweep calls this; the
-    reminders go through its batches (`_remind`), with this pass's recipients and words.
+    `today`, `at_practice_hour` and `queue_emails` as for `review_reminders_send`, whose sweep calls this with the
+    practices it read; the reminders go through its batches (`_remind`), with this pass's recipients and words.
     """
-    due_now: list[Candidate] = []
-    for plan in _candidates(today):
-        practice = plan.patient.practice
-        now = practice.now()
-        if at_practice_hour and today is None and now.hour < practice.review_reminder_hour:
-            continue
-        day = today or now.date()
-        due = unsigned_due_date(plan)
-        if day >= due:
-            due_now.append(Candidate(plan, ReminderKind.UNSIGNED, due, day))
-    for start in range(0, len(due_now), BATCH_SIZE):
-        _remind(
-            due_now[start : start + BATCH_SIZE],
-            counts,
-            queue_emails=queue_emails,
-            recipients=_recipients,
-            notification=_notification,
-        )
+    for batch in _candidates(today, at_practice_hour=at_practice_hour, practices=practices):
+        _remind(batch, counts, queue_emails=queue_emails, recipients=_recipients, notification=_notification)
     return _resolve_stale()
 
 
-def _candidates(today: datetime.date | None) -> list[TreatmentPlan]:
-    """One query: the active plans not fully signed, started at least a day ago, never reminded of it."""
-    latest_start = (today or timezone.now().date() + datetime.timedelta(days=1)) - datetime.timedelta(
-        days=MIN_REMINDER_DAYS
-    )
+def _candidates(
+    today: datetime.date | None, *, at_practice_hour: bool = False, practices: list[Practice] | None = None
+) -> Iterator[list[Candidate]]:
+    """The active plans not fully signed, due a reminder on their practice's date and never reminded of it, in
+    batches of the sweep's `BATCH_SIZE`, by start date.
+
+    As for the review pass (`reviews.services.reminders._candidates`), SQL selects only what is due: per group
+    of practices sharing a date and `signature_reminder_days`, the plans started those days or more before it,
+    so a sweep reads no plan that is not yet due, nor one already reminded. Pages are keyset ranges.
+    """
+    groups = _practice_days(today, at_practice_hour, "signature_reminder_days", practices)
+    if not groups:
+        return
+    started_long_enough = Q()
+    day_of: dict[object, datetime.date] = {}
+    days_of: dict[object, datetime.timedelta] = {}
+    for (day, days), practice_ids in groups.items():
+        wait = datetime.timedelta(days=days)
+        started_long_enough |= Q(patient__practice_id__in=practice_ids, start_date__lte=day - wait)
+        day_of.update(dict.fromkeys(practice_ids, day))
+        days_of.update(dict.fromkeys(practice_ids, wait))
     reminded = ReviewReminder.objects.filter(plan=OuterRef("pk"), kind=ReminderKind.UNSIGNED)
-    return list(
-        TreatmentPlan.objects.filter(status=PlanStatus.ACTIVE, start_date__lte=latest_start)
+    due = (
+        TreatmentPlan.objects.filter(started_long_enough, status=PlanStatus.ACTIVE)
         .exclude(signature_status=SignatureStatus.SIGNED)
         .exclude(Exists(reminded))
-        .select_related("patient__practice", "therapist__supervisor")
+        .select_related("patient", "therapist__supervisor")
+        .only(*CANDIDATE_FIELDS, "start_date", "signature_status")
         .order_by("start_date", "pk")
     )
+    for plans in keyset_batches(due, "start_date"):
+        yield [
+            Candidate(
+                plan,
+                ReminderKind.UNSIGNED,
+                plan.start_date + days_of[plan.patient.practice_id],
+                day_of[plan.patient.practice_id],
+            )
+            for plan in plans
+        ]
 
 
 def _recipients(plan: TreatmentPlan, kind: str) -> list[User]:

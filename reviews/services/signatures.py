@@ -450,6 +450,11 @@ def _sign_locked(
     fields = snapshot(signature, SIGNATURE_FIELDS)
     fields["version"] = version.number
     audit_record(by, Action.CREATE, signature, patient=plan.patient, changes=diff({}, fields))
+    # A version already printed (signed without a co-signature it then got) is printed again with it. Imported
+    # here: the documents module reads the signing rules from this one.
+    from reviews.services.documents import documents_rerender
+
+    documents_rerender(by=by, version=version)
     return signature
 
 

@@ -1,14 +1,17 @@
-"""Benchmark: the review-reminder sweep over 100,000 active plans (`make bench-sweep`; too slow for `make bench`).
+"""Benchmark: the reminder sweep over 100,000 active plans (`make bench-sweep`; too slow for `make bench`).
 
 Builds (or, with BENCH_SWEEP_REUSE=1, reuses) a database of its own on DATABASE_URL's PostgreSQL server
 (`<name>_bench_sweep`, or BENCH_SWEEP_DB): 10 practices, 100 clinicians with supervisors, BENCH_SWEEP_PLANS
 (100,000) patients with one active plan and one goal each, bulk-created, review dates spread evenly over
-97 days from a week before DAY. Then it runs the sweep three times, each in a fresh process so its peak
+97 days from a week before DAY. One plan in UNSIGNED_EVERY (10) is not fully signed, its start date one of the
+UNSIGNED_SPREAD (31) days up to DAY; the others are signed. Then it runs the sweep (both passes: review dates, and
+plans unsigned `signature_reminder_days` (7) after their start) three times, each in a fresh process so its peak
 memory is its own (the maximum resident set size, beside that of a process that only loads Django):
 
-1. DAY: the first run, every overdue, due and due-soon plan is reminded (~15,500);
-2. DAY again: nothing is due (every reminder already sent);
-3. DAY + 1: the next day, ~3,100 reminders (the newly due soon, due and overdue).
+1. DAY: the first run, every overdue, due and due-soon plan is reminded (~15,500), and every plan unsigned
+   since a week or more (~7,700);
+2. DAY again: nothing is due (every reminder already sent; ~2,300 unsigned plans are not due yet);
+3. DAY + 1: the next day, ~3,100 review reminders (the newly due soon, due and overdue) and ~320 unsigned.
 
 The sweep runs as the beat task runs it, its emails queued for the workers (`queue_emails`, published to an
 in-memory broker); code from before that option sent them in the sweep, here through a backend that sends
@@ -41,6 +44,8 @@ PLANS = int(os.environ.get("BENCH_SWEEP_PLANS", 100_000))
 PRACTICES = 10
 CLINICIANS = 100
 SPREAD_DAYS = 97
+UNSIGNED_EVERY = 10
+UNSIGNED_SPREAD = 31
 BATCH = 5000
 
 
@@ -124,7 +129,7 @@ def build() -> None:
                     patient=patient,
                     therapist=patient.primary_therapist,
                     title="Bench plan",
-                    start_date=datetime.date(2026, 1, 5),
+                    **signature(n),
                     next_review_date=first + datetime.timedelta(days=n % SPREAD_DAYS),
                     diagnosis_codes=[{"code": "F41.1", "description": "Generalized anxiety disorder"}],
                     presenting_problems=["Worry", "Poor sleep"],
@@ -139,6 +144,16 @@ def build() -> None:
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+
+
+def signature(n: int) -> dict:
+    """Plan `n`'s start date and signature status: one in UNSIGNED_EVERY not fully signed, started lately."""
+    from treatment.models import SignatureStatus
+
+    if n % UNSIGNED_EVERY:
+        return {"start_date": datetime.date(2026, 1, 5), "signature_status": SignatureStatus.SIGNED}
+    back = UNSIGNED_SPREAD - 1 - (n // UNSIGNED_EVERY) % UNSIGNED_SPREAD
+    return {"start_date": DAY - datetime.timedelta(days=back), "signature_status": SignatureStatus.UNSIGNED}
 
 
 def reset() -> None:
@@ -197,11 +212,11 @@ def main() -> None:
     try:
         started = time.perf_counter()
         child("build")
-        print(f"Review sweep over {PLANS:,} active plans ({name}; built in {time.perf_counter() - started:.0f} s)")
+        print(f"Reminder sweep over {PLANS:,} active plans ({name}; built in {time.perf_counter() - started:.0f} s)")
         child("reset")
         base = child("idle")["peak_mb"]
         print(f"a process that only loads Django: {base:.0f} MB peak RSS   load {load()}")
-        print(f"{'run':<34}{'seconds':>9}{'peak MB':>9}   reminders (soon/due/overdue), notifications   load")
+        print(f"{'run':<34}{'seconds':>9}{'peak MB':>9}   reminders (soon/due/overdue), unsigned, notifications   load")
         for label, day in (
             ("first run", DAY),
             ("re-run, nothing due", DAY),
@@ -212,7 +227,8 @@ def main() -> None:
             reminders = c["due_soon"] + c["due"] + c["overdue"]
             print(
                 f"{label + ' (' + day.isoformat() + ')':<34}{figures['seconds']:>9.2f}{figures['peak_mb']:>9.0f}"
-                f"   {reminders:,} ({c['due_soon']}/{c['due']}/{c['overdue']}), {c['notifications']:,}   {load()}"
+                f"   {reminders:,} ({c['due_soon']}/{c['due']}/{c['overdue']}), {c.get('unsigned', 0):,}, "
+                f"{c['notifications']:,}   {load()}"
             )
     finally:
         if not keep:

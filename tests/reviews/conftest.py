@@ -125,4 +125,4 @@ def report_plan(plan, owner, supervisor):
 def no_unsigned_plan_pass(monkeypatch):
     """For the review reminders' tests, whose plans are never signed: the sweep's unsigned-plan pass
     (tests/reviews/test_signature_reminders.py) would remind of them too, so it finds no plan there."""
-    monkeypatch.setattr("reviews.services.signature_reminders._candidates", lambda today: [])
+    monkeypatch.setattr("reviews.services.signature_reminders._candidates", lambda today, **kwargs: iter(()))

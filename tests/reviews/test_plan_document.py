@@ -212,3 +212,33 @@ def test_the_pdf_reads_as_a_pdf(signed, owner, media_root):
         handle.write(document.file.open("rb").read())
         handle.flush()
         assert page_texts(handle.name)
+
+
+def test_a_cosignature_after_the_document_sends_it_back_to_the_worker_and_it_shows_then(
+    owner, supervisor, plan, tree, media_root, pdf_text, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Signed without supervision (the co-signature is not required), printed, then co-signed all the same: the
+    document goes back to `pending` and is queued, and its next render names the supervisor (the old file goes)."""
+    from accounts.models import AuditEvent
+
+    sign_staff(owner, plan)
+    signature = sign_client(owner, plan, signer_name="Emily Carter")
+    version = PlanVersion.objects.get(pk=signature.version_id)
+    assert version_is_signed(version) is True
+    document = document_render(document_request(by=AuditContext.system("tests", user=owner), version=version).pk)
+    old_file = document.file.name
+    assert supervisor.full_name not in pdf_text(document.file.path)
+
+    queued: list[tuple[str, ...]] = []
+    monkeypatch.setattr("reviews.services.documents._enqueue", lambda *ids: queued.append(ids) or len(ids))
+    with django_capture_on_commit_callbacks(execute=True):
+        cosignature = sign_staff(supervisor, plan, role=SignatureRole.SUPERVISOR)
+
+    assert cosignature.version_id == version.pk
+    document.refresh_from_db()
+    assert (document.status, queued) == (ReportStatus.PENDING, [(str(document.pk),)])
+    assert AuditEvent.objects.filter(object_id=str(document.pk), action="update").count() == 2  # rendered, sent back
+    rendered = document_render(document.pk)
+    assert rendered.status == ReportStatus.READY and rendered.file.name != old_file
+    assert supervisor.full_name in pdf_text(rendered.file.path)
+    assert not rendered.file.storage.exists(old_file)

@@ -197,3 +197,81 @@ def test_the_sweep_costs_the_same_queries_however_many_plans_are_due(practice, s
     # However many: the practices, the retry of unsent emails, the two plan queries, the two stale settlements,
     # and one batch of reminders (their INSERT, the read-back of this run's own, the notifications' INSERT).
     assert len(queries) == 9
+
+
+@pytest.mark.parametrize("n", [0, 6])
+def test_plans_not_due_cost_no_query_and_are_not_read(practice, owner, patient, n):
+    """The plans not due (started too recently, fully signed, already reminded, or in a practice waiting longer)
+    are left out in SQL: the sweep's queries and the plans it reads are those of the one plan due."""
+    from reviews.services.signature_reminders import _candidates
+
+    due = PlanFactory(patient=patient, start_date=START, next_review_date=FAR)
+    slow = make_practice_waiting(days=30)
+    slow_patient = PatientFactory(practice=slow, primary_therapist=UserFactory(practice=slow))
+    for i in range(n):
+        PlanFactory(patient=patient, start_date=START + (i + 1) * DAY, next_review_date=FAR)  # too recent
+        PlanFactory(
+            patient=slow_patient, therapist=slow_patient.primary_therapist, start_date=START, next_review_date=FAR
+        )
+        reminded = PlanFactory(patient=patient, start_date=START, next_review_date=FAR)
+        ReviewReminder.objects.create(plan=reminded, kind=ReminderKind.UNSIGNED, due_date=START + 7 * DAY)
+    TreatmentPlan.objects.filter(
+        pk__in=[p.pk for p in PlanFactory.create_batch(n, patient=patient, start_date=START)]
+    ).update(signature_status="signed")
+
+    assert [[c.plan.pk for c in batch] for batch in _candidates(START + 7 * DAY)] == [[due.pk]]
+    with CaptureQueriesContext(connection) as queries:
+        counts = review_reminders_send(today=START + 7 * DAY, by=SYSTEM)
+    assert counts["unsigned"] == 1
+    # The same 9 queries as one due plan alone (see the test above): the practices, the retry of unsent emails, the
+    # two plan queries, one batch of reminders (3), the two stale settlements.
+    assert len(queries) == 9
+
+
+def test_due_plans_are_read_and_reminded_in_keyset_batches(practice, patient, monkeypatch):
+    from reviews.services import reminders
+
+    monkeypatch.setattr(reminders, "BATCH_SIZE", 2)
+    plans = [PlanFactory(patient=patient, start_date=START - i * DAY, next_review_date=FAR) for i in range(5)]
+    with CaptureQueriesContext(connection) as queries:
+        counts = review_reminders_send(today=START + 7 * DAY, by=SYSTEM)
+    unsigned_reads = [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith('SELECT "treatment_treatmentplan"."id"') and "start_date" in q["sql"]
+    ]
+    assert len(unsigned_reads) == 3  # 2 + 2 + 1
+    assert counts["unsigned"] == 5
+    assert {r.plan_id: r.due_date for r in ReviewReminder.objects.all()} == {
+        plan.pk: plan.start_date + 7 * DAY for plan in plans
+    }
+
+
+def test_the_hourly_sweep_waits_for_the_practice_hour_on_its_own_clock(practice, plan, monkeypatch):
+    """As the review pass: the beat's hourly sweep reminds a practice once its clock reaches its reminder hour, on
+    its own date (here 23:30 in New York is already the next day in UTC)."""
+    import zoneinfo
+
+    from django.utils import timezone
+
+    practice.time_zone = "America/New_York"
+    practice.review_reminder_hour = 8
+    practice.save(update_fields=["time_zone", "review_reminder_hour"])
+    new_york = zoneinfo.ZoneInfo("America/New_York")
+    late = datetime.datetime.combine(START + 6 * DAY, datetime.time(23, 30), new_york)
+    monkeypatch.setattr(timezone, "now", lambda: late.astimezone(datetime.UTC))
+    assert review_reminders_send(by=SYSTEM, at_practice_hour=True)["unsigned"] == 0  # day 6 there, after 8
+    morning = datetime.datetime.combine(START + 7 * DAY, datetime.time(7, 0), new_york)
+    monkeypatch.setattr(timezone, "now", lambda: morning.astimezone(datetime.UTC))
+    assert review_reminders_send(by=SYSTEM, at_practice_hour=True)["unsigned"] == 0  # day 7, before 8
+    monkeypatch.setattr(timezone, "now", lambda: morning.replace(hour=8).astimezone(datetime.UTC))
+    assert review_reminders_send(by=SYSTEM, at_practice_hour=True)["unsigned"] == 1
+
+
+def make_practice_waiting(*, days: int):
+    from tests.factories import make_other_practice
+
+    other = make_other_practice()
+    other.signature_reminder_days = days
+    other.save(update_fields=["signature_reminder_days"])
+    return other

@@ -26,6 +26,9 @@ from treatment.services import goal_update, lock_plan, plan_update, progress_rec
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ROUNDS = 20
+#: The mixed writers (progress, goal edits, a session: eight at once) lose an update within 5 rounds when
+#: `lock_plan` takes no lock (checked by removing it); the scenarios of two or twenty like writers need ROUNDS.
+MIXED_ROUNDS = 5
 
 
 @pytest.fixture(autouse=True)
@@ -141,7 +144,7 @@ def test_progress_goal_edits_and_a_session_on_one_plan_roll_up_exactly(plan, pat
             ),
         ]
 
-    for round_ in range(ROUNDS):
+    for round_ in range(MIXED_ROUNDS):
         run_together(*writers(round_))
         assert_rollup_is_exact(plan)
 

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.access import PatientScopedQuerySet
+from accounts.models import AppendOnlyModel, AppendOnlyQuerySetMixin
 from accounts.validators import validate_clinical_date, validate_no_nul
 from treatment.instruments import INSTRUMENTS, validate_instrument
 
@@ -23,21 +24,11 @@ FLAG_KEPT = "Safety flags are kept: a flag is cleared by a recorded assessment, 
 ASSESSMENT_MAX_LENGTH = 5000
 
 
-class _AppendOnlyQuerySet(PatientScopedQuerySet):
-    refusal = MEASUREMENT_APPEND_ONLY
-
-    def update(self, **kwargs):
-        raise PermissionError(self.refusal)
-
-    def delete(self):
-        raise PermissionError(self.refusal)
-
-
-class MeasurementQuerySet(_AppendOnlyQuerySet):
+class MeasurementQuerySet(AppendOnlyQuerySetMixin, PatientScopedQuerySet):
     patient_lookup = "patient"
 
 
-class Measurement(models.Model):
+class Measurement(AppendOnlyModel):
     """One administration of an instrument to a patient: the answers, the total and band, who and when."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -59,6 +50,7 @@ class Measurement(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MeasurementQuerySet.as_manager()
+    append_only_refusal = MEASUREMENT_APPEND_ONLY
 
     class Meta:
         ordering = ["administered_on", "created_at"]
@@ -67,25 +59,16 @@ class Measurement(models.Model):
     def __str__(self):
         return f"{self.instrument_spec.short_name} {self.total_score} on {self.administered_on:%Y-%m-%d}"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise PermissionError(MEASUREMENT_APPEND_ONLY)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError(MEASUREMENT_APPEND_ONLY)
-
     @property
     def instrument_spec(self):
         return INSTRUMENTS[self.instrument]
 
 
-class SafetyAssessmentQuerySet(_AppendOnlyQuerySet):
+class SafetyAssessmentQuerySet(AppendOnlyQuerySetMixin, PatientScopedQuerySet):
     patient_lookup = "patient"
-    refusal = ASSESSMENT_APPEND_ONLY
 
 
-class SafetyAssessment(models.Model):
+class SafetyAssessment(AppendOnlyModel):
     """A clinician's recorded risk assessment after a safety flag: who, when, what they found. Append-only."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -95,6 +78,7 @@ class SafetyAssessment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = SafetyAssessmentQuerySet.as_manager()
+    append_only_refusal = ASSESSMENT_APPEND_ONLY
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -102,14 +86,6 @@ class SafetyAssessment(models.Model):
 
     def __str__(self):
         return f"Safety assessment at {self.created_at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise PermissionError(ASSESSMENT_APPEND_ONLY)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError(ASSESSMENT_APPEND_ONLY)
 
 
 class SafetyFlagStatus(models.TextChoices):

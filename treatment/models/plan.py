@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from accounts.access import PatientScopedQuerySet
+from accounts.models import AppendOnlyModel, AppendOnlyQuerySetMixin
 from accounts.validators import validate_clinical_date, validate_no_nul
 
 
@@ -197,14 +198,8 @@ class TreatmentPlan(models.Model):
 AMENDMENT_APPEND_ONLY = "Plan amendments are append-only: a further change is a new amendment."
 
 
-class PlanAmendmentQuerySet(PatientScopedQuerySet):
+class PlanAmendmentQuerySet(AppendOnlyQuerySetMixin, PatientScopedQuerySet):
     patient_lookup = "plan__patient"
-
-    def update(self, **kwargs):
-        raise PermissionError(AMENDMENT_APPEND_ONLY)
-
-    def delete(self):
-        raise PermissionError(AMENDMENT_APPEND_ONLY)
 
 
 def _etag(pk, updated_at) -> str:
@@ -212,7 +207,7 @@ def _etag(pk, updated_at) -> str:
     return f'"{digest[:32]}"'
 
 
-class PlanAmendment(models.Model):
+class PlanAmendment(AppendOnlyModel):
     """One change to a plan after its first clinician signature: why, who, when, and what changed. Append-only."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -227,6 +222,7 @@ class PlanAmendment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = PlanAmendmentQuerySet.as_manager()
+    append_only_refusal = AMENDMENT_APPEND_ONLY
 
     class Meta:
         ordering = ["-created_at"]
@@ -235,14 +231,6 @@ class PlanAmendment(models.Model):
 
     def __str__(self):
         return f"Amendment to {self.plan} at {self.created_at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise PermissionError(AMENDMENT_APPEND_ONLY)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError(AMENDMENT_APPEND_ONLY)
 
     @property
     def patient(self):

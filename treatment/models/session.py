@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.access import PatientScopedQuerySet
+from accounts.models import AppendOnlyModel, AppendOnlyQuerySetMixin
 from accounts.validators import validate_clinical_date
 
 
@@ -83,17 +84,11 @@ ADDENDUM_MAX_LENGTH = 5000
 APPEND_ONLY = "Session addenda are append-only: a correction is a new addendum."
 
 
-class SessionAddendumQuerySet(PatientScopedQuerySet):
+class SessionAddendumQuerySet(AppendOnlyQuerySetMixin, PatientScopedQuerySet):
     patient_lookup = "session__patient"
 
-    def update(self, **kwargs):
-        raise PermissionError(APPEND_ONLY)
 
-    def delete(self):
-        raise PermissionError(APPEND_ONLY)
-
-
-class SessionAddendum(models.Model):
+class SessionAddendum(AppendOnlyModel):
     """A correction appended to a session's record (text, author, time); never edited or removed."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -103,6 +98,7 @@ class SessionAddendum(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = SessionAddendumQuerySet.as_manager()
+    append_only_refusal = APPEND_ONLY
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -111,14 +107,6 @@ class SessionAddendum(models.Model):
 
     def __str__(self):
         return f"Addendum to {self.session} at {self.created_at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise PermissionError(APPEND_ONLY)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError(APPEND_ONLY)
 
     @property
     def patient(self):
