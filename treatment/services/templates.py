@@ -308,12 +308,14 @@ def plan_template_delete(*, by: AuditContext, template: PlanTemplate) -> None:
 
 def _scrubber(patient: Patient):
     """Text with the patient's names replaced by "the client" and dates by a placeholder."""
+    first, last, preferred = (name.strip() for name in (patient.first_name, patient.last_name, patient.preferred_name))
+    full = {f"{first} {last}", f"{preferred} {last}"} if last else set()
     names = sorted(
-        {name for name in (patient.first_name, patient.last_name, patient.preferred_name) if len(name.strip()) > 1},
+        {name for name in (first, last, preferred, *full) if len(name.strip()) > 1},
         key=len,
         reverse=True,
     )
-    pattern = re.compile(r"\b(" + "|".join(re.escape(n.strip()) for n in names) + r")\b", re.I) if names else None
+    pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b", re.I) if names else None
 
     def scrub(text: str) -> str:
         text = _DATE.sub("[[date]]", text or "")
