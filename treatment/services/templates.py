@@ -279,13 +279,16 @@ def plan_template_update(*, by: AuditContext, template: PlanTemplate, **fields: 
     unknown = set(fields) - {*TEMPLATE_FIELDS, "goals"}
     if unknown:
         raise ValueError(f"Not template fields: {sorted(unknown)}")
+    practice = template.practice
+    if practice is None:  # a system entry: `check_template_edit` refused it already
+        raise PermissionDenied(SYSTEM_READ_ONLY)
     goals = fields.pop("goals", None)
-    cleaned, tree = _checked(fields, goals, template.practice)
+    cleaned, tree = _checked(fields, goals, practice)
     before = snapshot(template, TEMPLATE_FIELDS)
     for name, value in cleaned.items():
         setattr(template, name, value)
     if "name" in cleaned and cleaned["name"] != before["name"]:
-        template.key = _unique_key(template.practice, cleaned["name"], exclude=template)
+        template.key = _unique_key(practice, cleaned["name"], exclude=template)
     _write(template, tree)
     changes: dict[str, Any] = diff(before, snapshot(template, TEMPLATE_FIELDS))
     if tree is not None:
