@@ -8,14 +8,18 @@ refusal shows as a form error and writes nothing. (Registered from `treatment.ad
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from accounts.admin_base import PracticeScopedAdmin, ReadOnlyInline, ServiceModelForm
 from accounts.audit import AuditContext
 from accounts.forms import BoundedJSONField
+from accounts.models import Practice
 from treatment import services
 from treatment.models import PlanTemplate, TemplateGoal
+from treatment.models.template import PlanTemplateQuerySet
 from treatment.services.templates import TEMPLATE_FIELDS
 from treatment.template_selectors import template_tree, tree_as_data
 
@@ -23,7 +27,7 @@ from treatment.template_selectors import template_tree, tree_as_data
 class PlanTemplateForm(ServiceModelForm):
     #: Set per request by PlanTemplateAdmin.get_form: who acts, and the practice a new template belongs to.
     by: AuditContext | None = None
-    own_practice = None
+    own_practice: Practice | None = None
     goals = BoundedJSONField(
         help_text="The goal tree: long-term goals, each with sub_goals (short-term goals) and theirs (objectives); "
         "each goal: description, measurable_criteria, baseline_value, target_value ([[placeholders]]), priority, "
@@ -60,6 +64,8 @@ class PlanTemplateForm(ServiceModelForm):
         by = self.by or AuditContext.system("admin")
         if self.instance._state.adding:
             practice = self.cleaned_data.get("practice") or self.own_practice
+            if practice is None:
+                raise ValidationError({"practice": "Name the practice the template is for."})
             return services.plan_template_create(by=by, practice=practice, **data)
         changed = self.changes((*TEMPLATE_FIELDS, "goals"))
         if not changed:
@@ -84,7 +90,7 @@ class TemplateGoalInline(ReadOnlyInline):
 
     model = TemplateGoal
     fields = ["goal_type", "parent", "description", "baseline_value", "target_value", "target_offset_weeks"]
-    readonly_fields = fields
+    readonly_fields = ["goal_type", "parent", "description", "baseline_value", "target_value", "target_offset_weeks"]
     ordering = ["position"]
 
 
@@ -101,7 +107,8 @@ class PlanTemplateAdmin(PracticeScopedAdmin):
 
     def get_queryset(self, request):
         # Not the practice filter of PracticeScopedAdmin: the system library has no practice and everyone sees it.
-        return super(PracticeScopedAdmin, self).get_queryset(request).visible_to(request.user)
+        queryset = super(PracticeScopedAdmin, self).get_queryset(request)
+        return cast(PlanTemplateQuerySet, queryset).visible_to(request.user)
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.is_system:
@@ -126,7 +133,7 @@ class PlanTemplateAdmin(PracticeScopedAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = self._form_class(request, obj)
-        form = super().get_form(request, obj, change, **kwargs)
+        form = cast(type[PlanTemplateForm], super().get_form(request, obj, change, **kwargs))
         form.by = AuditContext.from_request(request)
         form.own_practice = None if request.user.is_superuser else request.user.practice
         return form
