@@ -3,7 +3,7 @@
 `GoalSerializer` stays the definition of a goal's representation: the OpenAPI schema comes from it, the goal
 endpoints answer with it, and tests/treatment/test_goal_tree_json.py holds what is built here to its output
 byte for byte. A serializer per goal and per goal intervention cost the plan detail 7-12 times its own data
-for a 60-goal plan (issue 16); here two queries of plain values (the goals, their interventions) become the
+for a 60-goal plan (issue 16); here one query of plain values (each goal beside its interventions) becomes the
 answer's dicts directly, each goal hung under its parent as it is read.
 """
 
@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from rest_framework import serializers
 
-from treatment.models import GoalIntervention, TreatmentGoal, TreatmentPlan
+from treatment.models import TreatmentGoal, TreatmentPlan
 from treatment.progress import summarize
 from treatment.services import smart_missing
 
@@ -49,21 +50,24 @@ GOAL_COLUMNS = (
     "created_at",
     "updated_at",
 )
-#: A goal intervention's columns and its intervention's (`InterventionSummarySerializer`'s fields).
-LINK_COLUMNS = (
-    "id",
-    "goal_id",
-    "intervention_id",
-    "intervention__name",
-    "intervention__modality",
-    "intervention__category",
-    "intervention__evidence_level",
-    "intervention__is_system",
-    "frequency",
-    "notes",
-    "effectiveness_rating",
-    "created_at",
-    "updated_at",
+#: A goal intervention's columns and its intervention's (`InterventionSummarySerializer`'s fields), read beside its
+#: goal's (one row per goal and intervention; a goal without any comes once, with these null).
+LINK_COLUMNS = tuple(
+    f"goal_interventions__{name}"
+    for name in (
+        "id",
+        "intervention_id",
+        "intervention__name",
+        "intervention__modality",
+        "intervention__category",
+        "intervention__evidence_level",
+        "intervention__is_system",
+        "frequency",
+        "notes",
+        "effectiveness_rating",
+        "created_at",
+        "updated_at",
+    )
 )
 
 
@@ -99,34 +103,38 @@ class GoalTree:
 
 
 def plan_goal_tree(plan: TreatmentPlan) -> GoalTree:
-    """The goals of `plan` (already found among those the caller may view) as its detail nests them. Two queries."""
+    """The goals of `plan` (already found among those the caller may view) as its detail nests them. One query."""
     return _build(TreatmentGoal.objects.filter(plan_id=plan.pk), plan, nested=True)
 
 
 def plan_goal_list(goals: QuerySet[TreatmentGoal], plan: TreatmentPlan) -> GoalTree:
     """`goals` (the caller's view of `plan`'s goals) flat, each with no sub-goals, as the goals list answers them.
-    Two queries."""
+    One query."""
     return _build(goals, plan, nested=False)
 
 
 def _build(goals: QuerySet[TreatmentGoal], plan: TreatmentPlan, *, nested: bool) -> GoalTree:
-    # DRF's own field writes the timestamps: its format and the request's time zone (the practice's) are kept.
-    stamp = serializers.DateTimeField().to_representation
-    links: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
-    rows = GoalIntervention.objects.filter(goal__plan_id=plan.pk).order_by("created_at").values_list(*LINK_COLUMNS)
-    for row in rows:
-        links[row[1]].append(_link(row, stamp))
+    # DRF's own field writes the timestamps: its format, and the request's time zone (the practice's), looked up once.
+    stamp = serializers.DateTimeField(default_timezone=timezone.get_current_timezone()).to_representation
     children: dict[uuid.UUID | None, list[dict[str, Any]]] = defaultdict(list)
     flat: list[dict[str, Any]] = []
     facts: list[GoalFacts] = []
-    for values in goals.order_by("priority", "created_at").values(*GOAL_COLUMNS):
-        fact = GoalFacts(**{name: values[name] for name in GoalFacts._fields})
-        goal = _goal(values, fact, links.get(values["id"], []), stamp)
-        # A goal's sub-goals are the list its children append to, whichever of them is read first.
-        goal["sub_goals"] = children[values["id"]] if nested else []
-        children[values["parent_goal_id"]].append(goal)
-        flat.append(goal)
-        facts.append(fact)
+    # The plan's order (priority, then as added), each goal's interventions as they were added, next to it.
+    rows = goals.order_by("priority", "created_at", "id", "goal_interventions__created_at")
+    goal: dict[str, Any] = {}
+    current: uuid.UUID | None = None
+    for values in rows.values(*GOAL_COLUMNS, *LINK_COLUMNS):
+        if values["id"] != current:
+            current = values["id"]
+            fact = GoalFacts(**{name: values[name] for name in GoalFacts._fields})
+            goal = _goal(values, fact, stamp)
+            # A goal's sub-goals are the list its children append to, whichever of them is read first.
+            goal["sub_goals"] = children[values["id"]] if nested else []
+            children[values["parent_goal_id"]].append(goal)
+            flat.append(goal)
+            facts.append(fact)
+        if values["goal_interventions__id"] is not None:
+            goal["interventions"].append(_link(values, goal["id"], stamp))
     return GoalTree(
         plan_id=plan.pk,
         roots=children[None],
@@ -136,10 +144,9 @@ def _build(goals: QuerySet[TreatmentGoal], plan: TreatmentPlan, *, nested: bool)
     )
 
 
-def _goal(
-    row: dict[str, Any], fact: GoalFacts, interventions: list[dict[str, Any]], stamp: Callable[[Any], Any]
-) -> dict[str, Any]:
-    """A goal as `GoalSerializer` writes it, its keys in its order (`sub_goals` is set by the caller)."""
+def _goal(row: dict[str, Any], fact: GoalFacts, stamp: Callable[[Any], Any]) -> dict[str, Any]:
+    """A goal as `GoalSerializer` writes it, its keys in its order (its interventions and sub-goals are filled in
+    by the caller)."""
     target_date = row["target_date"]
     instrument = row["measure_instrument"]
     return {
@@ -173,46 +180,31 @@ def _goal(
         if instrument
         else None,
         "smart_missing": smart_missing(fact),
-        "interventions": interventions,
+        "interventions": [],
         "sub_goals": [],
         "created_at": stamp(row["created_at"]),
         "updated_at": stamp(row["updated_at"]),
     }
 
 
-def _link(row: tuple[Any, ...], stamp: Callable[[Any], Any]) -> dict[str, Any]:
-    """A goal intervention as `GoalInterventionSerializer` writes it, from a row of LINK_COLUMNS."""
-    (
-        pk,
-        goal_id,
-        intervention_id,
-        name,
-        modality,
-        category,
-        evidence,
-        is_system,
-        frequency,
-        notes,
-        rating,
-        created,
-        updated,
-    ) = row
+def _link(row: dict[str, Any], goal_id: str, stamp: Callable[[Any], Any]) -> dict[str, Any]:
+    """A goal intervention as `GoalInterventionSerializer` writes it, from its goal's row (LINK_COLUMNS)."""
     return {
-        "id": str(pk),
-        "goal_id": str(goal_id),
+        "id": str(row["goal_interventions__id"]),
+        "goal_id": goal_id,
         "intervention": {
-            "id": str(intervention_id),
-            "name": name,
-            "modality": modality,
-            "category": category,
-            "evidence_level": evidence,
-            "is_system": is_system,
+            "id": str(row["goal_interventions__intervention_id"]),
+            "name": row["goal_interventions__intervention__name"],
+            "modality": row["goal_interventions__intervention__modality"],
+            "category": row["goal_interventions__intervention__category"],
+            "evidence_level": row["goal_interventions__intervention__evidence_level"],
+            "is_system": row["goal_interventions__intervention__is_system"],
         },
-        "frequency": frequency,
-        "notes": notes,
-        "effectiveness_rating": rating,
-        "created_at": stamp(created),
-        "updated_at": stamp(updated),
+        "frequency": row["goal_interventions__frequency"],
+        "notes": row["goal_interventions__notes"],
+        "effectiveness_rating": row["goal_interventions__effectiveness_rating"],
+        "created_at": stamp(row["goal_interventions__created_at"]),
+        "updated_at": stamp(row["goal_interventions__updated_at"]),
     }
 
 
