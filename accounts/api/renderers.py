@@ -8,7 +8,7 @@ objects with string keys; tests/treatment/test_goal_tree_json.py), but not on ev
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -29,7 +29,7 @@ class ORJSONRenderer(JSONRenderer):
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
         if data is None:
             return b""
-        if self.get_indent(accepted_media_type, renderer_context or {}) is not None:
+        if self.get_indent(accepted_media_type or "", renderer_context or {}) is not None:
             return super().render(data, accepted_media_type, renderer_context)
         body = orjson.dumps(data, default=_default, option=_OPTIONS)
         # DRF escapes the two line separators JavaScript does not allow in a string literal; orjson does not.
@@ -38,6 +38,6 @@ class ORJSONRenderer(JSONRenderer):
 
 def orjson_renderers() -> list[type[BaseRenderer]]:
     """The API's renderers (the settings' list) with DRF's JSON renderer replaced by `ORJSONRenderer`."""
-    return [
-        ORJSONRenderer if renderer is JSONRenderer else renderer for renderer in api_settings.DEFAULT_RENDERER_CLASSES
-    ]
+    # api_settings imports the settings' dotted paths: these are the classes (typed as the settings' strings).
+    renderers = cast(list[type[BaseRenderer]], api_settings.DEFAULT_RENDERER_CLASSES)
+    return [ORJSONRenderer if renderer is JSONRenderer else renderer for renderer in renderers]
