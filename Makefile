@@ -119,6 +119,7 @@ bench: install-dev
 	$(BIN)/python -m tests.benchmarks.patients
 	$(BIN)/python -m tests.benchmarks.plans
 	$(BIN)/python -m tests.benchmarks.pages
+	$(BIN)/python -m tests.benchmarks.dashboard
 	$(BIN)/python -m tests.benchmarks.diagnoses
 	$(BIN)/python -m tests.benchmarks.audit
 	$(BIN)/python -m tests.benchmarks.outcomes

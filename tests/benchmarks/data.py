@@ -6,8 +6,9 @@ import random
 from django.utils import timezone
 
 
-def grow_practice(*, clinicians: int, patients: int) -> tuple[dict, list]:
-    """One practice of `clinicians` (a tenth of them supervisors, each therapist supervised) and an admin, and
+def grow_practice(*, clinicians: int, patients: int, name: str = "Bench practice") -> tuple[dict, list]:
+    """One practice of `clinicians` (a tenth of them supervisors, at least one, each therapist supervised) and an
+    admin, their addresses at the practice name's first word (so that two practices can share a database), and
     `patients` patients spread over the therapists, a fifth with a second therapist on the care team, their
     grants written by the one writer. Returns ({"therapist", "supervisor", "practice admin"}: a user of each,
     the patients)."""
@@ -15,14 +16,15 @@ def grow_practice(*, clinicians: int, patients: int) -> tuple[dict, list]:
     from accounts.permissions import sync_patient_access
 
     # The benchmark signs in with force_login (no second factor): it measures pages, not the sign-in.
-    practice = Practice.objects.create(name="Bench practice", mfa_required=False)
+    practice = Practice.objects.create(name=name, mfa_required=False)
+    domain = f"{name.split()[0].lower()}.example"
     supervisors = [
-        User.objects.create_user(f"sup{i}@bench.example", "x", practice=practice, role=Role.SUPERVISOR)
-        for i in range(clinicians // 10)
+        User.objects.create_user(f"sup{i}@{domain}", "x", practice=practice, role=Role.SUPERVISOR)
+        for i in range(max(1, clinicians // 10))
     ]
     therapists = [
         User.objects.create_user(
-            f"t{i}@bench.example",
+            f"t{i}@{domain}",
             "x",
             practice=practice,
             role=Role.THERAPIST,
@@ -30,7 +32,7 @@ def grow_practice(*, clinicians: int, patients: int) -> tuple[dict, list]:
         )
         for i in range(clinicians - len(supervisors))
     ]
-    admin = User.objects.create_user("admin@bench.example", "x", practice=practice, role=Role.PRACTICE_ADMIN)
+    admin = User.objects.create_user(f"admin@{domain}", "x", practice=practice, role=Role.PRACTICE_ADMIN)
     rng = random.Random(7)
     people = Patient.objects.bulk_create(
         [

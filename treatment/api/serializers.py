@@ -5,6 +5,7 @@ from accounts.api.fields import ModelSerializer, StrictBooleanField, StrictCharF
 from accounts.api.serializers import PracticeStaffField, StaffSummarySerializer
 from accounts.validators import validate_clinical_datetime
 from interventions.api.serializers import AvailableInterventionField, InterventionSummarySerializer
+from treatment.api.goal_tree import GoalTree
 from treatment.instruments import INSTRUMENT_CODES
 from treatment.models import (
     GoalIntervention,
@@ -160,8 +161,8 @@ class PlanSerializer(ModelSerializer):
 
     @extend_schema_field(ProgressSummarySerializer)
     def get_progress_summary(self, plan) -> dict:
-        tree: PlanTree | None = self.context.get("tree")
-        if tree is not None and tree.plan.pk == plan.pk:
+        tree: GoalTree | None = self.context.get("goal_tree")
+        if tree is not None and tree.plan_id == plan.pk:
             return tree.summary
         return summary_from_annotations(plan)
 
@@ -418,9 +419,10 @@ class PlanDetailSerializer(PlanSerializer):
 
     @extend_schema_field(GoalSerializer(many=True))
     def get_goals(self, plan):
-        # The long-term goals, each with its sub-goals, from the tree the view loaded.
-        tree: PlanTree = self.context["tree"]
-        return GoalSerializer([root.goal for root in tree.roots], many=True, context=self.context).data
+        # The long-term goals, each with its sub-goals, as GoalSerializer writes them, built from the rows the view
+        # loaded (`treatment.api.goal_tree`: a serializer per goal cost many times the data).
+        tree: GoalTree = self.context["goal_tree"]
+        return tree.roots
 
 
 # --- progress and sessions -------------------------------------------------------------------

@@ -17,10 +17,12 @@ from rest_framework.views import APIView
 from accounts.api.base import NestedMixin, PatientDataViewSet
 from accounts.api.concurrency import IF_MATCH, if_match
 from accounts.api.fields import StrictCharField
+from accounts.api.renderers import orjson_renderers
 from accounts.api.routers import UUID
 from accounts.audit import Action, audit_record, audit_record_many
 from accounts.models import Patient
 from treatment import diagnoses, services
+from treatment.api.goal_tree import audit_stand_ins, plan_goal_list, plan_goal_tree
 from treatment.api.serializers import (
     DiagnosisCodeSerializer,
     GoalCreateSerializer,
@@ -112,7 +114,7 @@ class PatientPlanViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelMixi
                 {"status_reason": ["A new plan is open: a reason is given when it closes."]}
             )
         plan = services.plan_create(by=self.audit, patient=patient, **data)
-        context = {**self.get_serializer_context(), "tree": plan_tree(plan)}
+        context = {**self.get_serializer_context(), "goal_tree": plan_goal_tree(plan)}
         response = Response(PlanDetailSerializer(plan, context=context).data, status=201)
         return _with_etag(response, plan)
 
@@ -138,6 +140,7 @@ class TreatmentPlanViewSet(SaveAsTemplateMixin, PatientDataViewSet, mixins.Updat
 
     queryset = TreatmentPlan.objects.select_related("therapist", "patient__practice")
     serializer_class = PlanDetailSerializer
+    renderer_classes = orjson_renderers()  # a plan's detail is the API's largest answer
     filterset_class = PlanFilter
     lookup_value_regex = UUID
 
@@ -153,7 +156,7 @@ class TreatmentPlanViewSet(SaveAsTemplateMixin, PatientDataViewSet, mixins.Updat
         return PlanDetailSerializer
 
     def _detail(self, plan) -> Response:
-        context = {**self.get_serializer_context(), "tree": plan_tree(plan)}
+        context = {**self.get_serializer_context(), "goal_tree": plan_goal_tree(plan)}
         return _with_etag(Response(PlanDetailSerializer(plan, context=context).data), plan)
 
     def retrieve(self, request, *args, **kwargs):
@@ -182,21 +185,21 @@ class PlanGoalViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelMixin):
 
     queryset = TreatmentGoal.objects.all()
     serializer_class = GoalSerializer
+    renderer_classes = orjson_renderers()
     parent_model = TreatmentPlan
     parent_kwarg = "plan_pk"
     parent_select = ("patient__practice",)
     pagination_class = None
 
     def get_queryset(self):
-        return (
-            super()
-            .get_queryset()
-            .filter(plan=self.parent())
-            .select_related("plan__patient")
-            .prefetch_related(
-                Prefetch("goal_interventions", queryset=GoalIntervention.objects.select_related("intervention"))
-            )
-        )
+        return super().get_queryset().filter(plan=self.parent())
+
+    def list(self, request, *args, **kwargs):
+        # GoalSerializer's representation of each goal, built from the rows (`treatment.api.goal_tree`).
+        plan = self.parent()
+        goals = plan_goal_list(self.filter_queryset(self.get_queryset()), plan)
+        audit_record_many(self.audit, Action.VIEW, audit_stand_ins(goals, plan))
+        return Response(goals.flat)
 
     def create(self, request, *args, **kwargs):
         plan = self.parent()

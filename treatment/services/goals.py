@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -79,7 +80,23 @@ def clean_smart(answers) -> dict:
     return cleaned
 
 
-def smart_coverage(goal: TreatmentGoal) -> dict[str, str]:
+class SmartAnswered(Protocol):
+    """What the SMART check reads of a goal: a `TreatmentGoal`, or a stand-in with the same attributes (the API's
+    goal tree reads rows, `treatment.api.goal_tree`)."""
+
+    @property
+    def smart(self) -> Any: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def measurable_criteria(self) -> str: ...
+    @property
+    def target_value(self) -> str: ...
+    @property
+    def target_date(self) -> datetime.date | None: ...
+
+
+def smart_coverage(goal: SmartAnswered) -> dict[str, str]:
     """What answers each SMART part the goal answers: the goal field that carries it, or the template.
 
     A part the goal leaves empty is not a key. The hint names the source, so "answered" beside empty
@@ -113,7 +130,7 @@ def smart_coverage(goal: TreatmentGoal) -> dict[str, str]:
     return coverage
 
 
-def smart_missing(goal: TreatmentGoal) -> list[str]:
+def smart_missing(goal: SmartAnswered) -> list[str]:
     """Which of the five SMART parts the goal leaves empty (the form's completeness hint)."""
     covered = smart_coverage(goal)
     return [part for part in SMART_TEMPLATE if part not in covered]

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.text import Truncator
 from django_htmx.http import reswap, retarget
 
 from accounts.audit import Action, audit_record
@@ -52,6 +54,34 @@ def trajectory(goal: TreatmentGoal) -> tuple[tuple[str, str], ...]:
     return tuple((label, value.strip()) for label, value in values if value.strip())
 
 
+def url_of(name: str) -> Callable[[uuid.UUID], str]:
+    """`reverse(name, args=[pk])` for any pk, from one reverse: what the pattern puts around the id. The goal
+    cards link each goal five ways; reversing each link of each card was a fifth of the plan page's rendering."""
+    marker = uuid.UUID(int=0)
+    prefix, suffix = reverse(name, args=[marker]).split(str(marker))
+    return lambda pk: f"{prefix}{pk}{suffix}"
+
+
+@dataclass(frozen=True)
+class GoalLinks:
+    """Where a goal card's actions go: the goal's edit, move, interventions and history pages, and adding a
+    sub-goal under it."""
+
+    edit: str
+    move: str
+    interventions: str
+    history: str
+    add_child: str
+
+
+@dataclass(frozen=True)
+class InterventionRow:
+    """One of a goal's interventions on its card, with where it is rated."""
+
+    link: GoalIntervention
+    edit_url: str
+
+
 @dataclass(frozen=True)
 class GoalCard:
     """A goal as the plan page shows it: its node, chart, SMART check, values, last rating, place among siblings."""
@@ -72,6 +102,11 @@ class GoalCard:
     child_label: str
     is_first: bool
     is_last: bool
+    #: Its description cut to 80 characters (as `truncatechars:80`), for the labels that name it.
+    short: str = ""
+    #: Its interventions, each with the link to rate it.
+    intervention_rows: tuple[InterventionRow, ...] = ()
+    links: GoalLinks | None = None
     #: The instrument driving an objective, with its scores' chart (None for a goal driven by ratings).
     measure: ObjectiveMeasure | None = None
 
@@ -112,11 +147,25 @@ def tree_context(
     start = min([plan.start_date, *dates])
     end = max([plan.actual_end_date or max(today, plan.start_date), *dates])
 
+    edit_url, move_url, history_url = url_of("goal-edit"), url_of("goal-move"), url_of("goal-history")
+    interventions_url, link_edit_url = url_of("goal-interventions"), url_of("goal-intervention-edit")
+    add_url = reverse("goal-add", args=[plan.pk])
+
     def card(node: GoalNode, position: int, siblings: int) -> GoalCard:
         goal = node.goal
         points = series.get(goal.pk, [])
         child_type = CHILD_TYPE.get(goal.goal_type)
+        links = GoalLinks(
+            edit=edit_url(goal.pk),
+            move=move_url(goal.pk),
+            interventions=interventions_url(goal.pk),
+            history=history_url(goal.pk),
+            add_child=f"{add_url}?parent={goal.pk}",
+        )
         return GoalCard(
+            short=Truncator(goal.description).chars(80),
+            intervention_rows=tuple(InterventionRow(link, link_edit_url(link.pk)) for link in node.interventions),
+            links=links,
             node=node,
             children=tuple(card(child, i, len(node.children)) for i, child in enumerate(node.children)),
             chart=progress_chart_svg(
