@@ -84,6 +84,7 @@ class GoalFacts(NamedTuple):
     smart: dict[str, Any] | None
     description: str
     measurable_criteria: str
+    baseline_value: str
     target_value: str
     target_date: datetime.date | None
 
