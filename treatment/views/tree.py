@@ -20,9 +20,11 @@ from treatment.charts import progress_chart_svg
 from treatment.forms import SmartCheck, smart_check
 from treatment.measure_selectors import patient_scores
 from treatment.models import GoalIntervention, GoalType, TreatmentGoal, TreatmentPlan
+from treatment.placeholders import goal_placeholders
 from treatment.progress import percentage_to_rating
 from treatment.score_selectors import ObjectiveMeasure, objective_measure
 from treatment.selectors import GoalNode, plan_tree, progress_series
+from treatment.template_forms import BLANK_LABELS, blank_prompt
 from treatment.views.amending import session_reason
 from treatment.views.base import PlanPage
 
@@ -44,6 +46,15 @@ def progress_level(percentage: int) -> str:
     if percentage < 67:
         return "mid"
     return "high"
+
+
+def goal_blanks(goal: TreatmentGoal) -> tuple[tuple[str, str], ...]:
+    """The goal's fields still holding a template's `[[placeholder]]`, as (label, hint)."""
+    return tuple(
+        (BLANK_LABELS[name], blank_prompt(getattr(goal, name)))
+        for name in goal_placeholders(goal)
+        if name in BLANK_LABELS
+    )
 
 
 def trajectory(goal: TreatmentGoal) -> tuple[tuple[str, str], ...]:
@@ -74,6 +85,8 @@ class GoalCard:
     is_last: bool
     #: The instrument driving an objective, with its scores' chart (None for a goal driven by ratings).
     measure: ObjectiveMeasure | None = None
+    #: The fields a template left to fill in, as (label, hint): what the card marks and "Fill in the blanks" asks.
+    blanks: tuple[tuple[str, str], ...] = ()
 
     @property
     def goal(self) -> TreatmentGoal:
@@ -137,6 +150,7 @@ def tree_context(
             is_first=position == 0,
             is_last=position == siblings - 1,
             measure=objective_measure(goal, scores) if goal.measure_instrument else None,
+            blanks=goal_blanks(goal),
         )
 
     overall = plan.overall_progress

@@ -1,0 +1,101 @@
+"""Fill in the blanks: the values a plan template left as `[[hint]]` placeholders, all in one form.
+
+The plan page shows the form (folded open while blanks are left) above the goal tree; `/plans/<pk>/blanks/`
+saves it (`services.blanks.goal_values_fill`: every goal in one write) and is the form's page of its own, where
+a refusal comes back with everything typed. Without JavaScript it is a plain form post; each goal stays editable
+one by one through the tree's own forms too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.shortcuts import redirect, render
+from django.urls import path
+
+from accounts.audit import Action, audit_record
+from accounts.concurrency import StaleWrite
+from treatment.models import TreatmentGoal, TreatmentPlan
+from treatment.selectors import plan_tree
+from treatment.services.blanks import goal_values_fill
+from treatment.template_forms import BlanksForm
+from treatment.views import amending
+from treatment.views.base import PlanPage
+
+BLANKS_CONFLICT = (
+    "Someone else changed one of these goals first. What you typed is kept below but not saved: check it against "
+    "the plan, then save again to replace it."
+)
+
+
+def tree_order(roots: Iterable) -> Iterator[TreatmentGoal]:
+    """The goals of a tree (`GoalNode`s or the plan page's `GoalCard`s) depth first, as the page lists them."""
+    for node in roots:
+        yield node.goal
+        yield from tree_order(node.children)
+
+
+def blanks_form(request: HttpRequest, plan: TreatmentPlan, goals: Iterable[TreatmentGoal], data=None) -> BlanksForm:
+    form = BlanksForm(data, goals=goals)
+    return amending.ask_reason(form, request, plan)
+
+
+def plan_blanks(request: HttpRequest, plan: TreatmentPlan, roots: Iterable, *, editable: bool) -> BlanksForm | None:
+    """The plan page's form, from the tree it already read (no query); None when nothing is left or it is read-only."""
+    if not editable:
+        return None
+    form = blanks_form(request, plan, tree_order(roots))
+    return form if form.goals else None
+
+
+class PlanBlanksView(PlanPage):
+    """`/plans/<pk>/blanks/`: GET the form on a page of its own; POST saves every value typed and returns to the
+    plan page."""
+
+    required_action = "change"
+    http_method_names = ["get", "post"]
+    template_name = "treatment/plan_blanks.html"
+
+    def make_form(self, data=None) -> BlanksForm:
+        return blanks_form(self.request, self.plan, tree_order(plan_tree(self.plan).roots), data)
+
+    def render_form(self, form: BlanksForm):
+        plan = self.plan
+        context = {"plan": plan, "patient": plan.patient, "blanks": form}
+        return render(self.request, self.template_name, context)
+
+    def get(self, request, *args, **kwargs):
+        audit_record(self.audit, Action.VIEW, self.plan)
+        return self.render_form(self.make_form())
+
+    def post(self, request, *args, **kwargs):
+        plan = self.plan
+        form = self.make_form(request.POST)
+        if not form.is_valid():
+            return self.render_form(form)
+        values = form.values()
+        if not values:
+            messages.info(request, "Nothing was filled in.")
+            return redirect(plan)
+        reason = amending.reason_for_write(form, request, plan)
+        try:
+            goal_values_fill(by=self.audit, plan=plan, values=values, etags=form.etags(), amendment_reason=reason)
+        except StaleWrite:
+            form.add_error(None, BLANKS_CONFLICT)
+            form.refresh_etags()
+            return self.render_form(form)
+        except ValidationError as error:
+            form.add_service_errors(error.message_dict if hasattr(error, "error_dict") else {"": error.messages})
+            return self.render_form(form)
+        amending.after_write(request, plan, reason)
+        filled = sum(len(fields) for fields in values.values())
+        messages.success(request, f"Filled in {filled} value{'s' if filled != 1 else ''}.")
+        return redirect(f"{plan.get_absolute_url()}#goal-tree")
+
+
+urlpatterns = [
+    path("plans/<uuid:pk>/blanks/", PlanBlanksView.as_view(), name="plan-blanks"),
+]
