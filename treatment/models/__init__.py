@@ -3,6 +3,7 @@ from .goal import GoalIntervention, GoalProgress, GoalStatus, GoalType, Treatmen
 from .measure import Measurement, SafetyAssessment, SafetyFlag, SafetyFlagStatus
 from .plan import PlanAmendment, PlanStatus, ReviewStatus, SignatureStatus, TreatmentPlan
 from .session import ADDENDUM_MAX_LENGTH, SessionAddendum, SessionIntervention, TherapySession
+from .template import PlanTemplate, TemplateGoal, TemplateGoalIntervention
 
 __all__ = [
     "ADDENDUM_MAX_LENGTH",
@@ -14,6 +15,7 @@ __all__ = [
     "Measurement",
     "PlanAmendment",
     "PlanStatus",
+    "PlanTemplate",
     "ReviewStatus",
     "SafetyAssessment",
     "SafetyFlag",
@@ -21,6 +23,8 @@ __all__ = [
     "SessionAddendum",
     "SessionIntervention",
     "SignatureStatus",
+    "TemplateGoal",
+    "TemplateGoalIntervention",
     "TherapySession",
     "TreatmentGoal",
     "TreatmentPlan",

@@ -14,6 +14,7 @@ from interventions.models import Intervention
 from treatment.instruments import INSTRUMENTS
 from treatment.models import GoalIntervention, GoalProgress, GoalStatus, GoalType, TreatmentGoal, TreatmentPlan
 from treatment.models.goal import PARENT_TYPE, SMART_TEMPLATE
+from treatment.placeholders import has_placeholder, smart_placeholders
 from treatment.progress import rating_to_percentage
 
 from .amendments import (
@@ -83,23 +84,28 @@ def smart_coverage(goal: TreatmentGoal) -> dict[str, str]:
 
     A part the goal leaves empty is not a key. The hint names the source, so "answered" beside empty
     template boxes says where the answer is (the description is the Specific part, for instance).
+    A field still holding a template's `[[placeholder]]` answers nothing, and its part is missing whatever the
+    SMART template says; so is a part whose SMART answers hold one: nothing with a placeholder is complete.
     """
     smart = goal.smart or {}
+    description, criteria = goal.description.strip(), goal.measurable_criteria.strip()
+    target = goal.target_value.strip()
+    unfilled = set(smart_placeholders(smart))
+    if has_placeholder(description):
+        unfilled.add("specific")
+    if any(has_placeholder(value) for value in (criteria, target, goal.baseline_value)):
+        unfilled.add("measurable")
     fields = {
-        "specific": "the description" if goal.description.strip() else "",
-        "measurable": (
-            "the measurable criteria"
-            if goal.measurable_criteria.strip()
-            else "the target value"
-            if goal.target_value.strip()
-            else ""
-        ),
+        "specific": "the description" if description else "",
+        "measurable": ("the measurable criteria" if criteria else "the target value" if target else ""),
         "achievable": "",
         "relevant": "",
         "time_bound": "the target date" if goal.target_date is not None else "",
     }
     coverage: dict[str, str] = {}
     for part in SMART_TEMPLATE:
+        if part in unfilled:
+            continue
         if fields[part]:
             coverage[part] = fields[part]
         elif any(answer.strip() for answer in smart.get(part, {}).values() if isinstance(answer, str)):

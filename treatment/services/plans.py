@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import functools
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from django.core.exceptions import ValidationError
@@ -17,7 +17,7 @@ from accounts.models import CareTeamMembership, Patient, User
 from accounts.validators import check_clinical_dates
 from treatment import diagnoses
 from treatment.instruments import INSTRUMENTS
-from treatment.models import GoalStatus, PlanStatus, TreatmentGoal, TreatmentPlan
+from treatment.models import GoalStatus, PlanStatus, PlanTemplate, TreatmentGoal, TreatmentPlan
 from treatment.models.plan import CLOSED_STATUSES, PLAN_TRANSITIONS
 from treatment.progress import rollup
 from treatment.signals import plan_closed
@@ -158,8 +158,13 @@ def plan_create(
     measure_instruments: list[str] | None = None,
     measure_every_sessions: int | None = None,
     measure_every_days: int | None = None,
+    templates: Sequence[PlanTemplate] = (),
 ) -> TreatmentPlan:
-    """Start a plan for a patient; its first review falls `review_frequency_days` after the start."""
+    """Start a plan for a patient; its first review falls `review_frequency_days` after the start.
+
+    With `templates`, their goal trees are built into it in the same transaction (`plan_template_apply`): a
+    template that does not fit refuses the whole plan, naming `template_ids`.
+    """
     # Before the first review date is computed from the start: no date arithmetic on an unbounded date.
     check_clinical_dates(start_date=start_date, target_end_date=target_end_date, next_review_date=next_review_date)
     require_change(by, patient)
@@ -204,6 +209,12 @@ def plan_create(
         raise ValidationError(errors)
     plan.save()
     audit_record(by, Action.CREATE, plan, changes=diff({}, snapshot(plan, PLAN_FIELDS)))
+    if templates:
+        # Imported here: the template service builds on the goal service, which builds on this module.
+        from .templates import plan_template_apply
+
+        plan_template_apply(by=by, plan=plan, templates=templates)
+        plan.refresh_from_db()  # its problems and progress as the trees left them
     return plan
 
 
