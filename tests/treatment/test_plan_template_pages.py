@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import intervention
 from tests.treatment.template_pages_support import (
@@ -62,7 +63,10 @@ def test_the_builder_offers_the_templates_fitting_the_diagnosis_first(client, ow
     names = chosen_names(response)
     assert names.index("Sleep (test)") < names.index("Worry (test)")
     assert "1 template fits the chosen diagnoses" in text(response)
-    fitting = re.findall(r'id="template-([0-9a-f-]+)"[^>]*>\s*<label[^>]*>[^<]+</label>\s*<span class="badge badge-fits"', response.content.decode())
+    fitting = re.findall(
+        r'id="template-([0-9a-f-]+)"[^>]*>\s*<label[^>]*>[^<]+</label>\s*<span class="badge badge-fits"',
+        response.content.decode(),
+    )
     assert fitting == [str(library["sleep"].pk)]
 
 
@@ -87,7 +91,7 @@ def test_the_diagnosis_picker_tells_the_template_list_to_refresh(client, owner):
     response = client.post(reverse("diagnosis-picker"), {"add_diagnosis": "F41.1"}, **HTMX)
 
     assert response.status_code == 200
-    assert response["HX-Trigger"] == "diagnoses-changed"
+    assert response["HX-Trigger"] == '{"diagnoses-changed": {}}'
 
 
 def test_a_plan_is_created_with_the_trees_of_two_templates(client, owner, patient, library):
@@ -111,7 +115,8 @@ def test_a_plan_is_created_with_the_trees_of_two_templates(client, owner, patien
     page = client.get(plan.get_absolute_url())
     assert "The plan was created from “Worry (test)” and “Sleep (test)”" in text(page)
     assert "Fill in the blanks" in text(page)
-    assert "8 to fill in" in text(page)  # 4 objectives, a baseline and a target each
+    # 4 objectives with a baseline and a target to fill in each, three of them a description too.
+    assert "11 to fill in" in text(page)
 
 
 def test_a_template_not_in_the_library_refuses_and_keeps_what_was_typed(client, owner, patient, library):
@@ -178,9 +183,10 @@ def test_the_blanks_are_marked_and_counted_on_the_plan_page(client, from_templat
     page = client.get(plan.get_absolute_url())
 
     body = text(page)
-    assert "6 to fill in" in body
+    assert "✎ 8 to fill in The template left 8 values on 3 goals" in body  # 3 baselines, 3 targets, 2 descriptions
     # The card marks each placeholder in words, and the SMART hint counts them.
     assert "Client will cut worry episodes from to fill in: baseline to to fill in: target a day" in body
+    assert "3 fields still hold a placeholder to fill in." in body
     assert "2 fields still hold a placeholder to fill in." in body
     # The form's prompts are the hints.
     goal = objectives[WORRY_OBJECTIVES[1]]
@@ -216,7 +222,7 @@ def test_filling_in_the_blanks_writes_every_value_at_once(client, from_template)
     assert (second.baseline_value, second.target_value) == ("0 days", "[[target 2]]")
     page = client.get(plan.get_absolute_url())
     assert "Filled in 4 values." in text(page)
-    assert "3 to fill in" in text(page)
+    assert "✎ 4 to fill in The template left 4 values on 2 goals" in text(page)
 
 
 def test_a_refused_value_keeps_everything_typed_and_writes_nothing(client, from_template):
@@ -239,7 +245,7 @@ def test_a_stale_goal_is_a_conflict_with_what_was_typed_kept(client, from_templa
     plan, objectives = from_template
     first = objectives[WORRY_OBJECTIVES[0]]
     stale = first.etag
-    TreatmentGoal.objects.filter(pk=first.pk).update(priority=5)
+    TreatmentGoal.objects.filter(pk=first.pk).update(priority=5, updated_at=timezone.now())
 
     response = client.post(
         reverse("plan-blanks", args=[plan.pk]),
@@ -254,7 +260,7 @@ def test_a_stale_goal_is_a_conflict_with_what_was_typed_kept(client, from_templa
 
 
 def test_the_goal_form_prompts_with_the_hint_and_keeps_a_placeholder_left_empty(client, from_template):
-    plan, objectives = from_template
+    _plan, objectives = from_template
     goal = objectives[WORRY_OBJECTIVES[2]]
 
     form = client.get(reverse("goal-edit", args=[goal.pk]), **HTMX)
@@ -263,8 +269,14 @@ def test_the_goal_form_prompts_with_the_hint_and_keeps_a_placeholder_left_empty(
 
     client.post(
         reverse("goal-edit", args=[goal.pk]),
-        {"description": goal.description, "priority": "3", "status": "not_started", "etag": goal.etag,
-         "baseline_value": "", "target_value": "every evening"},
+        {
+            "description": goal.description,
+            "priority": "3",
+            "status": "not_started",
+            "etag": goal.etag,
+            "baseline_value": "",
+            "target_value": "every evening",
+        },
         **HTMX,
     )
     goal.refresh_from_db()
@@ -309,8 +321,13 @@ def test_the_author_edits_a_goal_in_the_builder(client, owner):
 
     response = client.post(
         reverse("plan-template-goal-edit", args=[template.pk, goal.pk]),
-        {"description": "Client will keep a worry time each evening", "priority": "2", "target_offset_weeks": "6",
-         "baseline_value": "[[evenings a week]]", "target_value": "[[evenings, e.g. 5]]"},
+        {
+            "description": "Client will keep a worry time each evening",
+            "priority": "2",
+            "target_offset_weeks": "6",
+            "baseline_value": "[[evenings a week]]",
+            "target_value": "[[evenings, e.g. 5]]",
+        },
     )
 
     assert response.status_code == 302
@@ -326,13 +343,20 @@ def test_a_refusal_of_the_tree_shows_beside_the_field(client, owner):
 
     response = client.post(
         reverse("plan-template-goal-edit", args=[template.pk, goal.pk]),
-        {"description": "Client will worry less", "priority": "1", "measure_instrument": "gad7",
-         "measure_target_score": "40"},
+        {
+            "description": "Client will worry less",
+            "priority": "1",
+            "measure_instrument": "gad7",
+            "measure_target_score": "40",
+        },
     )
 
     assert response.status_code == 200
     assert "Give the GAD-7 score this objective aims for (0-21)." in text(response)
-    assert 'value="Client will worry less"' in response.content.decode() or "Client will worry less</textarea>" in response.content.decode()
+    assert (
+        'value="Client will worry less"' in response.content.decode()
+        or "Client will worry less</textarea>" in response.content.decode()
+    )
     assert TemplateGoal.objects.filter(template=template, description=WORRY_OBJECTIVES[0]).exists()
 
 

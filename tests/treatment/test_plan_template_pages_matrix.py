@@ -148,7 +148,9 @@ PAGES = [
     # --- the library ------------------------------------------------------------------------------------
     Page("plan-template-list", "GET", lambda w: reverse("plan-template-list") + "?diagnosis=F41.1", ANYONE),
     Page("plan-template-detail system", "GET", template_url("plan-template-detail", "system"), ANYONE),
-    Page("plan-template-detail system (htmx)", "GET", template_url("plan-template-detail", "system"), ANYONE, htmx=True),
+    Page(
+        "plan-template-detail system (htmx)", "GET", template_url("plan-template-detail", "system"), ANYONE, htmx=True
+    ),
     Page("plan-template-detail own", "GET", template_url("plan-template-detail", "custom"), OWN_READ),
     Page("plan-template-edit form own", "GET", template_url("plan-template-edit", "custom"), OWN_EDIT_FORM),
     Page("plan-template-edit form system", "GET", template_url("plan-template-edit", "system"), SYSTEM_EDIT),
@@ -172,7 +174,13 @@ PAGES = [
     Page("plan-template-copy own", "POST", template_url("plan-template-copy", "custom"), COPY_OWN, state=templates),
     Page("plan-template-delete form own", "GET", template_url("plan-template-delete", "custom"), OWN_EDIT_FORM),
     Page("plan-template-delete own", "POST", template_url("plan-template-delete", "custom"), OWN_EDIT, state=templates),
-    Page("plan-template-delete system", "POST", template_url("plan-template-delete", "system"), SYSTEM_EDIT, state=templates),
+    Page(
+        "plan-template-delete system",
+        "POST",
+        template_url("plan-template-delete", "system"),
+        SYSTEM_EDIT,
+        state=templates,
+    ),
     # --- the builder ------------------------------------------------------------------------------------
     Page("plan-template-goal-add form", "GET", template_url("plan-template-goal-add", "custom"), OWN_EDIT_FORM),
     Page(
