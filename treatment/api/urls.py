@@ -1,7 +1,7 @@
 from django.urls import re_path
 
 from accounts.api.routers import UUID, OptionalSlashRouter
-from treatment.api import measures, views
+from treatment.api import measures, templates, views
 from treatment.api.outcomes import InterventionOutcomesView
 
 router = OptionalSlashRouter()
@@ -23,6 +23,7 @@ router.register(f"treatment-plans/(?P<plan_pk>{UUID})/goals", views.PlanGoalView
 router.register("goals", views.GoalViewSet, basename="goal")
 router.register(f"goals/(?P<goal_pk>{UUID})/interventions", views.GoalInterventionViewSet, basename="goal-intervention")
 router.register("sessions", views.SessionViewSet, basename="session")
+router.register("plan-templates", templates.PlanTemplateViewSet, basename="plan-template")
 
 urlpatterns = [
     re_path(r"^diagnosis-codes/?$", views.DiagnosisCodeListView.as_view(), name="diagnosis-code-list"),

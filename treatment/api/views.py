@@ -34,6 +34,8 @@ from treatment.api.serializers import (
     SessionAddendumSerializer,
     SessionSerializer,
 )
+from treatment.api.template_serializers import PlanCreateSerializer
+from treatment.api.templates import SaveAsTemplateMixin
 from treatment.filters import PlanFilter, SessionFilter
 from treatment.models import (
     GoalIntervention,
@@ -74,7 +76,9 @@ def _plan_fields(data: dict) -> dict:
 @extend_schema_view(
     list=extend_schema(summary="List a patient's treatment plans"),
     create=extend_schema(
-        summary="Create a treatment plan", request=PlanWriteSerializer, responses={201: PlanDetailSerializer}
+        summary="Create a treatment plan (with `template_ids`, its goal tree from those templates in the same step)",
+        request=PlanCreateSerializer,
+        responses={201: PlanDetailSerializer},
     ),
 )
 class PatientPlanViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelMixin):
@@ -90,12 +94,12 @@ class PatientPlanViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelMixi
         return with_progress_summary(super().get_queryset().filter(patient=self.parent()))
 
     def get_serializer_class(self):
-        return PlanWriteSerializer if self.action == "create" else PlanSerializer
+        return PlanCreateSerializer if self.action == "create" else PlanSerializer
 
     def create(self, request, *args, **kwargs):
         patient = self.parent()
         self.require_change(patient)
-        body = PlanWriteSerializer(data=request.data, context=self.get_serializer_context())
+        body = PlanCreateSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         data = _plan_fields(body.validated_data)
         data.pop("amendment_reason", None)  # a new plan is unsigned: nothing to amend
@@ -129,7 +133,7 @@ class PatientPlanViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelMixi
         responses=PlanDetailSerializer,
     ),
 )
-class TreatmentPlanViewSet(PatientDataViewSet, mixins.UpdateModelMixin):
+class TreatmentPlanViewSet(SaveAsTemplateMixin, PatientDataViewSet, mixins.UpdateModelMixin):
     """`/treatment-plans/{id}`: the plan with its goals; PUT/PATCH with If-Match for safe edits."""
 
     queryset = TreatmentPlan.objects.select_related("therapist", "patient__practice")

@@ -148,9 +148,9 @@ def clean_tree(goals: Any, practice: Practice) -> list[dict[str, Any]]:
             except ValidationError as error:
                 for name, messages in error.message_dict.items():
                     errors.setdefault(f"{where}.{name}", []).extend(messages)
-                continue
-            for name, message in _check_measure(row, where).items():
-                errors.setdefault(name, []).append(message)
+            else:
+                for name, message in _check_measure(row, where).items():
+                    errors.setdefault(name, []).append(message)
             links = []
             for index, pk, frequency in _links(goal, where, errors):
                 wanted.setdefault(pk, []).append(f"{where}.interventions[{index}].intervention_id")

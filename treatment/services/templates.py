@@ -279,13 +279,16 @@ def plan_template_update(*, by: AuditContext, template: PlanTemplate, **fields: 
     unknown = set(fields) - {*TEMPLATE_FIELDS, "goals"}
     if unknown:
         raise ValueError(f"Not template fields: {sorted(unknown)}")
+    practice = template.practice
+    if practice is None:  # a system entry: `check_template_edit` refused it already
+        raise PermissionDenied(SYSTEM_READ_ONLY)
     goals = fields.pop("goals", None)
-    cleaned, tree = _checked(fields, goals, template.practice)
+    cleaned, tree = _checked(fields, goals, practice)
     before = snapshot(template, TEMPLATE_FIELDS)
     for name, value in cleaned.items():
         setattr(template, name, value)
     if "name" in cleaned and cleaned["name"] != before["name"]:
-        template.key = _unique_key(template.practice, cleaned["name"], exclude=template)
+        template.key = _unique_key(practice, cleaned["name"], exclude=template)
     _write(template, tree)
     changes: dict[str, Any] = diff(before, snapshot(template, TEMPLATE_FIELDS))
     if tree is not None:
@@ -308,12 +311,14 @@ def plan_template_delete(*, by: AuditContext, template: PlanTemplate) -> None:
 
 def _scrubber(patient: Patient):
     """Text with the patient's names replaced by "the client" and dates by a placeholder."""
+    first, last, preferred = (name.strip() for name in (patient.first_name, patient.last_name, patient.preferred_name))
+    full = {f"{first} {last}", f"{preferred} {last}"} if last else set()
     names = sorted(
-        {name for name in (patient.first_name, patient.last_name, patient.preferred_name) if len(name.strip()) > 1},
+        {name for name in (first, last, preferred, *full) if len(name.strip()) > 1},
         key=len,
         reverse=True,
     )
-    pattern = re.compile(r"\b(" + "|".join(re.escape(n.strip()) for n in names) + r")\b", re.I) if names else None
+    pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b", re.I) if names else None
 
     def scrub(text: str) -> str:
         text = _DATE.sub("[[date]]", text or "")
