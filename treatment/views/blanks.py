@@ -1,9 +1,9 @@
 """Fill in the blanks: the values a plan template left as `[[hint]]` placeholders, all in one form.
 
-The plan page shows the form (folded open while blanks are left) above the goal tree; `/plans/<pk>/blanks/`
-saves it (`services.blanks.goal_values_fill`: every goal in one write) and is the form's page of its own, where
-a refusal comes back with everything typed. Without JavaScript it is a plain form post; each goal stays editable
-one by one through the tree's own forms too.
+The plan page shows the form above the goal tree while blanks are left; `/plans/<pk>/blanks/` saves it
+(`services.blanks.goal_values_fill`: every goal in one write). With htmx the form and the tree are swapped in place;
+without JavaScript it is a plain form post, and a refusal comes back on the form's page of its own. Either way a
+refusal keeps everything typed. Each goal stays editable one by one through the tree's own forms too.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.cache import patch_vary_headers
 
 from accounts.audit import Action, audit_record
 from accounts.concurrency import StaleWrite
@@ -23,7 +24,8 @@ from treatment.selectors import plan_tree
 from treatment.services.blanks import goal_values_fill
 from treatment.template_forms import BlanksForm
 from treatment.views import amending
-from treatment.views.base import PlanPage
+from treatment.views.base import PlanPage, respond
+from treatment.views.tree import tree_context
 
 BLANKS_CONFLICT = (
     "Someone else changed one of these goals first. What you typed is kept below but not saved: check it against "
@@ -63,9 +65,10 @@ class PlanBlanksView(PlanPage):
         return blanks_form(self.request, self.plan, tree_order(plan_tree(self.plan).roots), data)
 
     def render_form(self, form: BlanksForm):
+        """The form with what was typed: in place for htmx (the plan page's section), else on its own page."""
         plan = self.plan
         context = {"plan": plan, "patient": plan.patient, "blanks": form}
-        return render(self.request, self.template_name, context)
+        return respond(self.request, "treatment/_plan_blanks.html", self.template_name, context)
 
     def get(self, request, *args, **kwargs):
         audit_record(self.audit, Action.VIEW, self.plan)
@@ -82,7 +85,9 @@ class PlanBlanksView(PlanPage):
             return redirect(plan)
         reason = amending.reason_for_write(form, request, plan)
         try:
-            goal_values_fill(by=self.audit, plan=plan, values=values, etags=form.etags(), amendment_reason=reason)
+            saved = goal_values_fill(
+                by=self.audit, plan=plan, values=values, etags=form.etags(), amendment_reason=reason
+            )
         except StaleWrite:
             form.add_error(None, BLANKS_CONFLICT)
             form.refresh_etags()
@@ -92,8 +97,24 @@ class PlanBlanksView(PlanPage):
             return self.render_form(form)
         amending.after_write(request, plan, reason)
         filled = sum(len(fields) for fields in values.values())
-        messages.success(request, f"Filled in {filled} value{'s' if filled != 1 else ''}.")
+        message = f"Filled in {filled} value{'s' if filled != 1 else ''}."
+        if request.htmx:
+            return self.saved_in_place(saved, message)
+        messages.success(request, message)
         return redirect(f"{plan.get_absolute_url()}#goal-tree")
+
+    def saved_in_place(self, plan: TreatmentPlan, message: str):
+        """For htmx: the form as it now stands (or that nothing is left) and the goal tree, swapped out of band
+        (progress and the SMART hints of the goals changed)."""
+        context = tree_context(plan, can_change=True, amending_reason=amending.session_reason(self.request, plan))
+        context.update(
+            blanks=plan_blanks(self.request, plan, context["roots"], editable=True),
+            blanks_message=message,
+            tree_oob=True,
+        )
+        response = render(self.request, "treatment/_plan_blanks_saved.html", context)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
 
 
 urlpatterns = [
