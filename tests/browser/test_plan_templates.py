@@ -1,7 +1,7 @@
 """A plan built from a template in a real browser, counting the therapist's interactions from the script's own
 actions and the page loads from the page's own load events (issue 17: at most 20 and 3).
 
-From the patient page: "Start a plan", a title, the diagnosis by autocomplete (the templates that fit it come
+From the patient page (14 interactions, 3 loads): "Start a plan", a title, the diagnosis by autocomplete (the templates that fit it come
 first), a preview of the template, the template ticked, save; then three baselines and three targets filled in on
 the plan page and saved in place. axe finds no WCAG A/AA violation on the builder with its template list, the
 plan page with its blanks, the template library and a template's page; screenshots in tests/screenshots/.
@@ -107,7 +107,7 @@ def test_a_plan_from_a_template_takes_at_most_20_interactions_and_3_page_loads(
     print(f"\nA plan from a template: {you.count} interactions, {you.loads} page loads")
     assert you.count <= INTERACTIONS_MAX
     assert you.loads <= LOADS_MAX
-    assert (you.count, you.loads) == (13, 3)
+    assert (you.count, you.loads) == (14, 3)
     filled = list(
         TreatmentGoal.objects.filter(plan=plan, goal_type="objective")
         .exclude(baseline_value__startswith="[[")

@@ -91,7 +91,7 @@ def test_the_diagnosis_picker_tells_the_template_list_to_refresh(client, owner):
     response = client.post(reverse("diagnosis-picker"), {"add_diagnosis": "F41.1"}, **HTMX)
 
     assert response.status_code == 200
-    assert response["HX-Trigger"] == '{"diagnoses-changed": {}}'
+    assert response["HX-Trigger-After-Swap"] == '{"diagnoses-changed": {}}'
 
 
 def test_a_plan_is_created_with_the_trees_of_two_templates(client, owner, patient, library):

@@ -126,8 +126,8 @@ def diagnosis_picker(request):
     state = apply_builder_action(request.POST)
     picker = {"chips": diagnosis_chips(state["codes"]), "query": state["query"], "results": state["results"]}
     response = render(request, "treatment/_diagnosis_picker.html", {"picker": picker, "focus": state["focus"]})
-    # The builder's template list refreshes for the new diagnoses (`treatment.views.template_choice`).
-    return trigger_client_event(response, DIAGNOSES_CHANGED)
+    # The builder's template list refreshes for the new diagnoses, once they are swapped in (`template_choice`).
+    return trigger_client_event(response, DIAGNOSES_CHANGED, after="swap")
 
 
 @require_POST
