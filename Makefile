@@ -122,6 +122,7 @@ bench: install-dev
 	$(BIN)/python -m tests.benchmarks.diagnoses
 	$(BIN)/python -m tests.benchmarks.audit
 	$(BIN)/python -m tests.benchmarks.outcomes
+	$(BIN)/python -m tests.benchmarks.templates
 	$(MAKE) --no-print-directory bench-connections
 
 # gunicorn as production runs it, driven by 20 concurrent clients: connections (per request, persistent, pooled)

@@ -398,3 +398,6 @@ class PlanAmendmentAdmin(ReadOnlyAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from treatment import template_admin  # noqa: E402, F401  (plan templates' admin, kept in a module of its own)

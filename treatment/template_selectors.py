@@ -137,3 +137,29 @@ def template_tree(template: PlanTemplate) -> list[TemplateNode]:
         elif goal.parent_id in nodes:
             nodes[goal.parent_id].children.append(node)
     return roots
+
+
+def tree_as_data(nodes: list[TemplateNode]) -> list[dict]:
+    """A tree in the library's file format (`treatment.plan_templates`), as a practice template is written: what
+    the admin's and the builder's editors start from."""
+    return [
+        {
+            "description": node.description,
+            "measurable_criteria": node.measurable_criteria,
+            "baseline_value": node.baseline_value,
+            "target_value": node.target_value,
+            "priority": node.priority,
+            "target_offset_weeks": node.target_offset_weeks,
+            "smart": node.smart,
+            **(
+                {"measure_instrument": node.measure_instrument, "measure_target_score": node.measure_target_score}
+                if node.measure_instrument
+                else {}
+            ),
+            "interventions": [
+                {"intervention_id": item.intervention_id, "frequency": item.frequency} for item in node.interventions
+            ],
+            "sub_goals": tree_as_data(node.children),
+        }
+        for node in nodes
+    ]

@@ -3,6 +3,9 @@ plan-create body that names templates to build from."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -107,7 +110,7 @@ class PlanTemplateSerializer(serializers.ModelSerializer):
         return bool(self.context.get("fits", {}).get(template.pk, False))
 
     @classmethod
-    def of_matches(cls, matches: list[TemplateMatch], context: dict) -> PlanTemplateSerializer:
+    def of_matches(cls, matches: list[TemplateMatch], context: Mapping[str, Any]) -> serializers.BaseSerializer:
         fitting = {match.template.pk: match.fits for match in matches}
         return cls([match.template for match in matches], many=True, context={**context, "fits": fitting})
 
@@ -122,8 +125,8 @@ class PlanTemplateDetailSerializer(PlanTemplateSerializer):
         read_only_fields = fields
 
     @extend_schema_field(TemplateLongTermSerializer(many=True))
-    def get_goals(self, template) -> list:
-        return TemplateLongTermSerializer(self.context["tree"], many=True).data
+    def get_goals(self, template) -> list[dict[str, Any]]:
+        return list(TemplateLongTermSerializer(self.context["tree"], many=True).data)
 
 
 # --- writing ---------------------------------------------------------------------------------------

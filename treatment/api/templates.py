@@ -9,7 +9,8 @@ Saving a plan as a template reads the plan: it goes through the plan's access (`
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -42,7 +43,7 @@ class TemplateQuerySerializer(serializers.Serializer):
     )
 
 
-def template_detail(template: PlanTemplate, context: dict, status_code: int = 200) -> Response:
+def template_detail(template: PlanTemplate, context: Mapping[str, Any], status_code: int = 200) -> Response:
     body = PlanTemplateDetailSerializer(template, context={**context, "tree": template_tree(template)}).data
     return Response(body, status=status_code)
 
