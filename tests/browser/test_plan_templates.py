@@ -1,10 +1,11 @@
 """A plan built from a template in a real browser, counting the therapist's interactions from the script's own
 actions and the page loads from the page's own load events (issue 17: at most 20 and 3).
 
-From the patient page (14 interactions, 3 loads): "Start a plan", a title, the diagnosis by autocomplete (the templates that fit it come
-first), a preview of the template, the template ticked, save; then three baselines and three targets filled in on
-the plan page and saved in place. axe finds no WCAG A/AA violation on the builder with its template list, the
-plan page with its blanks, the template library and a template's page; screenshots in tests/screenshots/.
+From the patient page (14 interactions, 3 loads): "Start a plan", a title, the diagnosis by autocomplete (the
+templates that fit it come first), a preview of the template, the template ticked, save; then three baselines and
+three targets filled in on the plan page and saved in place. axe finds no WCAG A/AA violation on the builder with
+its template list, the plan page with its blanks, the template library and a template's page; screenshots in
+tests/screenshots/.
 """
 
 from __future__ import annotations

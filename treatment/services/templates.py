@@ -369,6 +369,18 @@ def _as_template_goal(goal: TreatmentGoal, plan: TreatmentPlan, scrub, children:
     }
 
 
+def check_plan_template_save(user: User | None, plan: TreatmentPlan) -> None:
+    """Who may save a plan as a template: its clinician or a practice admin (403 otherwise); the pages ask it to
+    offer the action at all."""
+    patient = plan.patient
+    if user is not None and not can(user, "view", patient):
+        raise PermissionDenied("You cannot see this plan.")
+    if user is not None and not (
+        user.is_superuser or plan.therapist_id == user.pk or user.acts_for_practice(patient.practice_id)
+    ):
+        raise PermissionDenied("Only the plan's clinician or a practice admin can save it as a template.")
+
+
 @transaction.atomic
 def plan_template_save(*, by: AuditContext, plan: TreatmentPlan, name: str, summary: str = "") -> PlanTemplate:
     """ "Save as template": the plan's tree as a new template of its practice, with nothing of the patient.
@@ -379,14 +391,8 @@ def plan_template_save(*, by: AuditContext, plan: TreatmentPlan, name: str, summ
     offsets from the plan's start), statuses, progress, notes, effectiveness ratings, measure baselines, and
     discontinued goals. The plan's clinician or a practice admin may (403 otherwise).
     """
-    user = by.user
     patient = plan.patient
-    if user is not None and not can(user, "view", patient):
-        raise PermissionDenied("You cannot see this plan.")
-    if user is not None and not (
-        user.is_superuser or plan.therapist_id == user.pk or user.acts_for_practice(patient.practice_id)
-    ):
-        raise PermissionDenied("Only the plan's clinician or a practice admin can save it as a template.")
+    check_plan_template_save(by.user, plan)
     goals = list(
         TreatmentGoal.objects.filter(plan=plan)
         .exclude(status=GoalStatus.DISCONTINUED)

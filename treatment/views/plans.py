@@ -295,7 +295,7 @@ def plan_page_context(request, plan: TreatmentPlan, *, can_change: bool, status_
         can_assess=can_assess(request.user, can_change),
         status_form=status_form if editable and status_form.fields["status"].choices else None,
         blanks=plan_blanks(request, plan, context["roots"], editable=editable),
-        can_save_template=may_save_as_template(request.user, plan, can_change=can_change),
+        can_save_template=may_save_as_template(request.user, plan),
     )
     return context
 

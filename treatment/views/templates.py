@@ -23,6 +23,7 @@ from accounts.pages import RecordPage
 from treatment import diagnoses
 from treatment.models import PlanTemplate
 from treatment.services.templates import (
+    check_plan_template_save,
     check_template_edit,
     plan_template_create,
     plan_template_delete,
@@ -57,9 +58,13 @@ def tree_dicts(nodes: list[TemplateNode]) -> list[dict[str, Any]]:
     return [node_dict(node) for node in nodes]
 
 
-def may_save_as_template(user, plan, *, can_change: bool) -> bool:
+def may_save_as_template(user, plan) -> bool:
     """Whether the plan page offers "Save as template" (the service decides again when it is posted)."""
-    return can_change
+    try:
+        check_plan_template_save(user, plan)
+    except PermissionDenied:
+        return False
+    return True
 
 
 def can_edit(user, template: PlanTemplate) -> bool:
@@ -215,6 +220,7 @@ class PlanSaveTemplateView(PlanPage):
         return render(self.request, self.template_name, context)
 
     def get(self, request: HttpRequest, *args, **kwargs):
+        check_plan_template_save(cast(User, request.user), self.plan)
         audit_record(self.audit, Action.VIEW, self.plan)
         return self.render_form(SaveAsTemplateForm(initial={"name": self.plan.title}))
 
