@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterable
 
 from django import forms
+from django.http import QueryDict
 
 from interventions.models import Intervention
 from treatment.forms import split_codes
@@ -111,9 +112,11 @@ class BlanksForm(forms.Form):
     def refresh_etags(self) -> None:
         """After a conflict the form keeps what was typed and now names the goals as they stand, so saving again
         is a deliberate overwrite."""
-        self.data = self.data.copy()
+        data = QueryDict(mutable=True)
+        data.update(self.data)
         for goal, _ in self.goals:
-            self.data[self.key(goal, "etag")] = goal.etag
+            data[self.key(goal, "etag")] = goal.etag
+        self.data = data
 
 
 class SaveAsTemplateForm(forms.Form):

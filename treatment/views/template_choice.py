@@ -53,7 +53,7 @@ def parse_ids(values: list[str]) -> list[uuid.UUID]:
 def template_choices(user, *, codes: list[str], query: str, chosen: list[str]) -> list[TemplateChoice]:
     """The templates to offer: fitting any chosen code first, then the others, each narrowed by `query`; those
     ticked are always offered (a search does not untick them), first."""
-    wanted = [code for code in (diagnoses.normalize(c) for c in codes) if code] or [None]
+    wanted: list[str | None] = [code for code in (diagnoses.normalize(c) for c in codes) if code] or [None]
     found: dict[uuid.UUID, TemplateChoice] = {}
     ticked = set(parse_ids(chosen))
     for code in wanted:

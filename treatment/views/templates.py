@@ -18,7 +18,7 @@ from django.urls import path, reverse
 
 from accounts.audit import Action, AuditContext, audit_record
 from accounts.forms import add_service_error
-from accounts.models import User
+from accounts.models import Practice, User
 from accounts.pages import RecordPage
 from treatment import diagnoses
 from treatment.models import PlanTemplate
@@ -129,11 +129,11 @@ class TemplateDetailView(TemplatePage):
             "template": template,
             "tree": template_tree(template),
             "codes": [
-                {"code": code, "description": (diagnoses.lookup(code) or {}).get("description", "")}
-                for code in template.diagnosis_codes
+                {"code": code, "description": entry["description"] if entry else ""}
+                for code, entry in ((code, diagnoses.lookup(code)) for code in template.diagnosis_codes)
             ],
             "editable": editable,
-            "can_copy": request.user.practice_id is not None,
+            "can_copy": cast(User, request.user).practice_id is not None,
         }
         return respond(request, "treatment/_template_tree.html", "treatment/template_detail.html", context)
 
@@ -176,7 +176,7 @@ class TemplateCopyView(TemplatePage):
         try:
             copy = plan_template_create(
                 by=self.audit,
-                practice=user.practice,
+                practice=cast(Practice, user.practice),  # `practice_required`
                 name=f"{source.name} (our copy)",
                 summary=source.summary,
                 goals=tree_dicts(template_tree(source)),
