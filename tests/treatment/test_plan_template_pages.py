@@ -267,7 +267,7 @@ def test_the_goal_form_prompts_with_the_hint_and_keeps_a_placeholder_left_empty(
     assert 'placeholder="baseline 3"' in form.content.decode()
     assert "To fill in: baseline 3. Left empty, it stays to fill in." in text(form)
 
-    client.post(
+    saved = client.post(
         reverse("goal-edit", args=[goal.pk]),
         {
             "description": goal.description,
@@ -281,6 +281,9 @@ def test_the_goal_form_prompts_with_the_hint_and_keeps_a_placeholder_left_empty(
     )
     goal.refresh_from_db()
     assert (goal.baseline_value, goal.target_value) == ("[[baseline 3]]", "every evening")
+    # The tree comes back with "Fill in the blanks" out of band, one value fewer.
+    assert 'id="plan-blanks" aria-labelledby="plan-blanks-heading" hx-swap-oob="outerHTML"' in saved.content.decode()
+    assert "✎ 7 to fill in The template left 7 values" in text(saved)
 
 
 # --- the library and its builder -------------------------------------------------------------------

@@ -8,49 +8,26 @@ refusal keeps everything typed. Each goal stays editable one by one through the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.cache import patch_vary_headers
 
 from accounts.audit import Action, audit_record
 from accounts.concurrency import StaleWrite
-from treatment.models import TreatmentGoal, TreatmentPlan
+from treatment.models import TreatmentPlan
 from treatment.selectors import plan_tree
 from treatment.services.blanks import goal_values_fill
 from treatment.template_forms import BlanksForm
 from treatment.views import amending
 from treatment.views.base import PlanPage, respond
-from treatment.views.tree import tree_context
+from treatment.views.tree import blanks_form, plan_blanks, tree_context, tree_order
 
 BLANKS_CONFLICT = (
     "Someone else changed one of these goals first. What you typed is kept below but not saved: check it against "
     "the plan, then save again to replace it."
 )
-
-
-def tree_order(roots: Iterable) -> Iterator[TreatmentGoal]:
-    """The goals of a tree (`GoalNode`s or the plan page's `GoalCard`s) depth first, as the page lists them."""
-    for node in roots:
-        yield node.goal
-        yield from tree_order(node.children)
-
-
-def blanks_form(request: HttpRequest, plan: TreatmentPlan, goals: Iterable[TreatmentGoal], data=None) -> BlanksForm:
-    form = BlanksForm(data, goals=goals)
-    return amending.ask_reason(form, request, plan)
-
-
-def plan_blanks(request: HttpRequest, plan: TreatmentPlan, roots: Iterable, *, editable: bool) -> BlanksForm | None:
-    """The plan page's form, from the tree it already read (no query); None when nothing is left or it is read-only."""
-    if not editable:
-        return None
-    form = blanks_form(request, plan, tree_order(roots))
-    return form if form.goals else None
 
 
 class PlanBlanksView(PlanPage):

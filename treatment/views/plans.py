@@ -33,11 +33,10 @@ from treatment.models.plan import CLOSED_STATUSES
 from treatment.panels import panel_prefetches, plan_panels
 from treatment.views import amending, template_choice
 from treatment.views.base import PlanPage, refresh_etag
-from treatment.views.blanks import plan_blanks
 from treatment.views.measures import can_assess
 from treatment.views.template_choice import DIAGNOSES_CHANGED
 from treatment.views.templates import may_save_as_template
-from treatment.views.tree import tree_context
+from treatment.views.tree import plan_blanks, tree_context
 
 PLAN_CONFLICT = (
     "Someone else saved this plan first. What you typed is kept below but not saved: check it against the "

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
+from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.cache import patch_vary_headers
@@ -24,8 +26,8 @@ from treatment.placeholders import goal_placeholders
 from treatment.progress import percentage_to_rating
 from treatment.score_selectors import ObjectiveMeasure, objective_measure
 from treatment.selectors import GoalNode, plan_tree, progress_series
-from treatment.template_forms import BLANK_LABELS, blank_prompt
-from treatment.views.amending import session_reason
+from treatment.template_forms import BLANK_LABELS, BlanksForm, blank_prompt
+from treatment.views.amending import ask_reason, session_reason
 from treatment.views.base import PlanPage
 
 #: The tree's headings nest as its goals do (the page's sections are h2).
@@ -169,6 +171,26 @@ def tree_context(
     }
 
 
+def tree_order(roots: Iterable) -> Iterator[TreatmentGoal]:
+    """The goals of a tree (`GoalNode`s or the plan page's `GoalCard`s) depth first, as the page lists them."""
+    for node in roots:
+        yield node.goal
+        yield from tree_order(node.children)
+
+
+def blanks_form(request: HttpRequest, plan: TreatmentPlan, goals: Iterable[TreatmentGoal], data=None) -> BlanksForm:
+    form = BlanksForm(data, goals=goals)
+    return ask_reason(form, request, plan)
+
+
+def plan_blanks(request: HttpRequest, plan: TreatmentPlan, roots: Iterable, *, editable: bool) -> BlanksForm | None:
+    """The plan page's form, from the tree it already read (no query); None when nothing is left or it is read-only."""
+    if not editable:
+        return None
+    form = blanks_form(request, plan, tree_order(roots))
+    return form if form.goals else None
+
+
 def tree_response(
     request, plan: TreatmentPlan, *, focus_goal: uuid.UUID | None = None, message: str = "", error: str = ""
 ):
@@ -186,6 +208,8 @@ def tree_response(
     context = tree_context(
         plan, can_change=True, focus_goal=focus_goal, message=message, error=error, amending_reason=reason
     )
+    # "Fill in the blanks" above the tree follows what the write changed (a value filled in the goal's own form).
+    context.update(blanks=plan_blanks(request, plan, context["roots"], editable=True), blanks_oob=True)
     response = render(request, "treatment/_plan_goal_tree.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return reswap(retarget(response, "#goal-tree"), "outerHTML")
