@@ -369,11 +369,11 @@ def _as_template_goal(goal: TreatmentGoal, plan: TreatmentPlan, scrub, children:
     }
 
 
-def check_plan_template_save(user: User | None, plan: TreatmentPlan) -> None:
+def check_plan_template_save(user: User | None, plan: TreatmentPlan, *, seen: bool = False) -> None:
     """Who may save a plan as a template: its clinician or a practice admin (403 otherwise); the pages ask it to
-    offer the action at all."""
+    offer the action at all (`seen`: their access base already found the plan visible, so it is not asked again)."""
     patient = plan.patient
-    if user is not None and not can(user, "view", patient):
+    if user is not None and not seen and not can(user, "view", patient):
         raise PermissionDenied("You cannot see this plan.")
     if user is not None and not (
         user.is_superuser or plan.therapist_id == user.pk or user.acts_for_practice(patient.practice_id)

@@ -61,7 +61,7 @@ def tree_dicts(nodes: list[TemplateNode]) -> list[dict[str, Any]]:
 def may_save_as_template(user, plan) -> bool:
     """Whether the plan page offers "Save as template" (the service decides again when it is posted)."""
     try:
-        check_plan_template_save(user, plan)
+        check_plan_template_save(user, plan, seen=True)  # the plan page found it visible
     except PermissionDenied:
         return False
     return True
@@ -220,7 +220,7 @@ class PlanSaveTemplateView(PlanPage):
         return render(self.request, self.template_name, context)
 
     def get(self, request: HttpRequest, *args, **kwargs):
-        check_plan_template_save(cast(User, request.user), self.plan)
+        check_plan_template_save(cast(User, request.user), self.plan, seen=True)
         audit_record(self.audit, Action.VIEW, self.plan)
         return self.render_form(SaveAsTemplateForm(initial={"name": self.plan.title}))
 
