@@ -44,6 +44,8 @@ def create_body(**extra) -> dict:
 
 @pytest.fixture
 def library(db):
+    """Two small templates in place of the built-in library (which its migration loads), so the lists are known."""
+    PlanTemplate.objects.filter(practice=None).delete()
     return {"worry": worry_template(), "sleep": sleep_template()}
 
 
