@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from treatment.diagnoses import MAX_DIAGNOSES
 from treatment.icd10cm import code_set
 from treatment.instruments import get_instrument
 from treatment.models.goal import SMART_TEMPLATE
@@ -159,7 +160,7 @@ def test_keys_and_names_are_unique() -> None:
 def test_diagnosis_codes_are_billable_icd10cm_codes(path: Path) -> None:
     codes = load(path)["diagnosis_codes"]
     assert isinstance(codes, list)
-    assert len(codes) >= 1
+    assert 1 <= len(codes) <= MAX_DIAGNOSES
     assert len(set(codes)) == len(codes)
     known = icd10cm_codes()
     assert [c for c in codes if c not in known] == []
