@@ -35,13 +35,8 @@ from .measures import measurement_record, objective_refresh, safety_assessment_r
 from .ordering import goal_move, reorder_priorities
 from .plans import PLAN_FIELDS, clean_problems, plan_check, plan_create, plan_recalculate, plan_update
 from .sessions import session_record
-from .templates import (
-    plan_template_apply,
-    plan_template_create,
-    plan_template_delete,
-    plan_template_save,
-    plan_template_update,
-)
+from .template_save import plan_template_save
+from .templates import plan_template_apply, plan_template_create, plan_template_delete, plan_template_update
 
 __all__ = [
     "GOAL_FIELDS",

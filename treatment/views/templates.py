@@ -22,12 +22,11 @@ from accounts.models import Practice, User
 from accounts.pages import RecordPage
 from treatment import diagnoses
 from treatment.models import PlanTemplate
+from treatment.services.template_save import check_plan_template_save, plan_template_save
 from treatment.services.templates import (
-    check_plan_template_save,
     check_template_edit,
     plan_template_create,
     plan_template_delete,
-    plan_template_save,
     plan_template_update,
 )
 from treatment.template_forms import SaveAsTemplateForm, TemplateDetailsForm
