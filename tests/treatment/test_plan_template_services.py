@@ -118,6 +118,14 @@ def test_a_bad_tree_is_refused_naming_each_field_and_nothing_is_written(owner, o
         plan_template_update(by=by(owner), template=theirs, name="Mine now")
 
 
+def test_a_nul_anywhere_in_the_tree_is_refused(owner):
+    bad = tree()
+    bad[0]["interventions"][0]["frequency"] = "week\u0000ly"
+    with pytest.raises(ValidationError) as refused:
+        make(owner, goals=bad)
+    assert refused.value.message_dict == {"goals[0].interventions[0].frequency": ["Null characters are not allowed."]}
+
+
 def test_a_measure_target_out_of_range_names_the_field(owner):
     bad = tree()
     bad[0]["sub_goals"][0]["sub_goals"][0]["measure_target_score"] = 22

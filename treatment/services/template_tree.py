@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from accounts.models import Practice
+from accounts.validators import nul_paths
 from interventions.models import Intervention
 from treatment import diagnoses
 from treatment.instruments import INSTRUMENTS
@@ -109,6 +110,10 @@ def clean_tree(goals: Any, practice: Practice) -> list[dict[str, Any]]:
     returns it with SMART answers cleaned, or raises one ValidationError naming every field at fault."""
     if not isinstance(goals, list) or not goals:
         raise ValidationError({"goals": "A template needs at least one long-term goal."})
+    # PostgreSQL stores no NUL in text: refused first, at the path that holds it.
+    nul = next(nul_paths(goals, "goals"), None)
+    if nul is not None:
+        raise ValidationError({nul: "Null characters are not allowed."})
     errors: dict[str, list[str]] = {}
     wanted: dict[uuid.UUID, list[str]] = {}
     count = 0
