@@ -20,6 +20,7 @@ from treatment import diagnoses
 from treatment.instruments import INSTRUMENT_CHOICES
 from treatment.models import GoalStatus, GoalType, TreatmentGoal
 from treatment.models.goal import SMART_TEMPLATE
+from treatment.placeholders import goal_placeholders, has_placeholder, placeholders_in
 from treatment.services import plan_check, smart_coverage, smart_missing
 
 #: The SMART parts as a person reads them (the template's keys are the API's).
@@ -38,6 +39,8 @@ class SmartCheck:
 
     answered: list[tuple[str, str]]
     missing: list[str]
+    #: How many of its fields still hold a template's `[[placeholder]]` (each leaves its part missing).
+    blanks: int = 0
 
     @property
     def count(self) -> int:
@@ -50,6 +53,7 @@ def smart_check(goal: TreatmentGoal) -> SmartCheck:
     return SmartCheck(
         answered=[(SMART_LABELS[part], coverage[part]) for part in SMART_TEMPLATE if part in coverage],
         missing=[SMART_LABELS[part] for part in SMART_TEMPLATE if part not in coverage],
+        blanks=len([name for name in goal_placeholders(goal) if name != "smart"]),
     )
 
 
@@ -266,6 +270,10 @@ CLOSING_CHOICES = {
 # --- goals -------------------------------------------------------------------------------------
 
 
+#: The values a template leaves a placeholder in that the goal form shows empty, with the hint as the prompt.
+BLANK_FIELDS = ("baseline_value", "target_value")
+
+
 def smart_field_name(part: str, question: str) -> str:
     return f"smart_{part}_{question}"
 
@@ -327,6 +335,7 @@ class GoalForm(forms.Form):
         super().__init__(*args, **kwargs)
         if goal is None:
             del self.fields["status"]
+        self.blanks = self._blanks(goal)
         if not self.is_bound:
             self.fields["description"].widget.attrs["autofocus"] = True
         for part, questions in SMART_TEMPLATE.items():
@@ -334,6 +343,31 @@ class GoalForm(forms.Form):
                 self.fields[smart_field_name(part, question)] = forms.CharField(
                     required=False, max_length=2000, label=text, widget=forms.TextInput
                 )
+
+    def _blanks(self, goal: TreatmentGoal | None) -> dict[str, str]:
+        """A baseline or target still holding a template's placeholder shows empty with its hint as the prompt,
+        and left empty keeps it (still to fill in). The live SMART hint has no goal: the form sends them along."""
+        blanks: dict[str, str] = {}
+        for name in BLANK_FIELDS:
+            if goal is not None:
+                stored = getattr(goal, name)
+            else:
+                stored = self.data.get(f"blank_{name}", "") if self.is_bound else ""
+            if not has_placeholder(stored):
+                continue
+            blanks[name] = stored
+            prompt = "; ".join(placeholders_in(stored))
+            self.initial[name] = ""
+            field = self.fields[name]
+            field.widget.attrs.update({"placeholder": prompt, "class": "blank-input"})
+            field.help_text = f"To fill in: {prompt}. Left empty, it stays to fill in."
+        return blanks
+
+    def clean_baseline_value(self) -> str:
+        return self.cleaned_data["baseline_value"] or self.blanks.get("baseline_value", "")
+
+    def clean_target_value(self) -> str:
+        return self.cleaned_data["target_value"] or self.blanks.get("target_value", "")
 
     def smart_groups(self) -> list[tuple[str, str, list]]:
         return [
@@ -361,7 +395,8 @@ class GoalForm(forms.Form):
         return TreatmentGoal(
             description=self._raw("description"),
             measurable_criteria=self._raw("measurable_criteria"),
-            target_value=self._raw("target_value"),
+            baseline_value=self._raw("baseline_value") or self.blanks.get("baseline_value", ""),
+            target_value=self._raw("target_value") or self.blanks.get("target_value", ""),
             # Only whether a date is given matters to the hint.
             target_date=datetime.date.min if self._raw("target_date").strip() else None,
             smart=self.smart_answers(raw=True),

@@ -1,8 +1,9 @@
 """The treatment pages: plans and the plan builder, the goal tree and its goals and interventions, sessions, and
-the outcomes by intervention."""
+the outcomes by intervention, and the plan-template library and builder."""
 
 from treatment.views import (
     amending,
+    blanks,
     goal_interventions,
     goals,
     measures,
@@ -10,6 +11,9 @@ from treatment.views import (
     plans,
     session_notes,
     sessions,
+    template_builder,
+    template_choice,
+    templates,
     tree,
 )
 
@@ -19,8 +23,12 @@ urlpatterns = [
     *goals.urlpatterns,
     *goal_interventions.urlpatterns,
     *amending.urlpatterns,
+    *blanks.urlpatterns,
     *sessions.urlpatterns,
     *session_notes.urlpatterns,
     *measures.urlpatterns,
     *outcomes.urlpatterns,
+    *template_choice.urlpatterns,
+    *templates.urlpatterns,
+    *template_builder.urlpatterns,
 ]

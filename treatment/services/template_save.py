@@ -13,7 +13,7 @@ from django.db import transaction
 
 from accounts.access import can
 from accounts.audit import Action, AuditContext, audit_record
-from accounts.models import Patient
+from accounts.models import Patient, User
 from treatment.models import GoalStatus, PlanTemplate, TreatmentGoal, TreatmentPlan
 from treatment.placeholders import has_placeholder
 
@@ -84,6 +84,18 @@ def _as_template_goal(
     }
 
 
+def check_plan_template_save(user: User | None, plan: TreatmentPlan, *, seen: bool = False) -> None:
+    """Who may save a plan as a template: its clinician or a practice admin (403 otherwise); the pages ask it to
+    offer the action at all (`seen`: their access base already found the plan visible, so it is not asked again)."""
+    patient = plan.patient
+    if user is not None and not seen and not can(user, "view", patient):
+        raise PermissionDenied("You cannot see this plan.")
+    if user is not None and not (
+        user.is_superuser or plan.therapist_id == user.pk or user.acts_for_practice(patient.practice_id)
+    ):
+        raise PermissionDenied("Only the plan's clinician or a practice admin can save it as a template.")
+
+
 @transaction.atomic
 def plan_template_save(*, by: AuditContext, plan: TreatmentPlan, name: str, summary: str = "") -> PlanTemplate:
     """ "Save as template": the plan's tree as a new template of its practice, with nothing of the patient.
@@ -94,14 +106,8 @@ def plan_template_save(*, by: AuditContext, plan: TreatmentPlan, name: str, summ
     offsets from the plan's start), statuses, progress, notes, effectiveness ratings, measure baselines, and
     discontinued goals. The plan's clinician or a practice admin may (403 otherwise).
     """
-    user = by.user
     patient = plan.patient
-    if user is not None and not can(user, "view", patient):
-        raise PermissionDenied("You cannot see this plan.")
-    if user is not None and not (
-        user.is_superuser or plan.therapist_id == user.pk or user.acts_for_practice(patient.practice_id)
-    ):
-        raise PermissionDenied("Only the plan's clinician or a practice admin can save it as a template.")
+    check_plan_template_save(by.user, plan)
     goals = list(
         TreatmentGoal.objects.filter(plan=plan)
         .exclude(status=GoalStatus.DISCONTINUED)

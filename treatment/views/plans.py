@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
 
 from accounts.audit import Action, AuditContext, audit_record
 from accounts.concurrency import StaleWrite
@@ -30,10 +31,12 @@ from treatment.measure_selectors import patient_safety
 from treatment.models import GoalStatus, PlanStatus, ReviewStatus, TherapySession, TreatmentPlan
 from treatment.models.plan import CLOSED_STATUSES
 from treatment.panels import panel_prefetches, plan_panels
-from treatment.views import amending
+from treatment.views import amending, template_choice
 from treatment.views.base import PlanPage, refresh_etag
 from treatment.views.measures import can_assess
-from treatment.views.tree import tree_context
+from treatment.views.template_choice import DIAGNOSES_CHANGED
+from treatment.views.templates import may_save_as_template
+from treatment.views.tree import plan_blanks, tree_context
 
 PLAN_CONFLICT = (
     "Someone else saved this plan first. What you typed is kept below but not saved: check it against the "
@@ -59,7 +62,14 @@ REVIEW_BADGE = {
 
 
 # Submit buttons of the builder that change the form, not the plan.
-BUILDER_ACTIONS = ("add_diagnosis", "remove_diagnosis", "search_diagnoses", "add_problem", "remove_problem")
+BUILDER_ACTIONS = (
+    "add_diagnosis",
+    "remove_diagnosis",
+    "search_diagnoses",
+    "add_problem",
+    "remove_problem",
+    "search_templates",
+)
 
 
 # --- the builder's lists ------------------------------------------------------------------------
@@ -114,7 +124,9 @@ def diagnosis_picker(request):
     """The builder's chosen diagnoses after an add or remove (htmx posts the whole form here)."""
     state = apply_builder_action(request.POST)
     picker = {"chips": diagnosis_chips(state["codes"]), "query": state["query"], "results": state["results"]}
-    return render(request, "treatment/_diagnosis_picker.html", {"picker": picker, "focus": state["focus"]})
+    response = render(request, "treatment/_diagnosis_picker.html", {"picker": picker, "focus": state["focus"]})
+    # The builder's template list refreshes for the new diagnoses, once they are swapped in (`template_choice`).
+    return trigger_client_event(response, DIAGNOSES_CHANGED, after="swap")
 
 
 @require_POST
@@ -144,6 +156,10 @@ class PlanBuilderPage(PatientDataPage):
     def save(self, form: PlanForm) -> TreatmentPlan:
         raise NotImplementedError
 
+    def extra_context(self, form: PlanForm) -> dict:
+        """What a kind of builder page adds to the form's context."""
+        return {}
+
     def make_form(self, data=None, **kwargs) -> PlanForm:
         plan = self.builder_plan()
         form = PlanForm(data, patient=self.builder_patient(), user=self.request.user, plan=plan, **kwargs)
@@ -164,6 +180,7 @@ class PlanBuilderPage(PatientDataPage):
         }
         if plan is not None:
             context.update(amending.amending_context(self.request, plan, next_url=self.request.path, target="plan"))
+        context.update(self.extra_context(form))
         return render(self.request, self.template_name, context, status=status)
 
     def get(self, request, *args, **kwargs):
@@ -196,7 +213,8 @@ class PlanBuilderPage(PatientDataPage):
 
 
 class PlanCreateView(PlanBuilderPage):
-    """The plan builder for a new plan; the goal tree is built on the plan page after it is saved."""
+    """The plan builder for a new plan, with its goal tree from the templates ticked (or built on the plan page
+    after it is saved)."""
 
     model = Patient
     lookup_kwarg = "patient_pk"
@@ -206,8 +224,17 @@ class PlanCreateView(PlanBuilderPage):
     def builder_patient(self) -> Patient:
         return self.object
 
+    def extra_context(self, form: PlanForm) -> dict:
+        data = self.request.POST if self.request.method == "POST" else self.request.GET
+        return template_choice.choice_context(self.request.user, data, codes=form.codes)
+
     def save(self, form: PlanForm) -> TreatmentPlan:
-        return services.plan_create(by=self.audit, patient=self.object, **form.service_fields())
+        templates = template_choice.chosen_templates(self.request.user, self.request.POST.getlist("template_ids"))
+        plan = services.plan_create(by=self.audit, patient=self.object, templates=templates, **form.service_fields())
+        if templates:
+            names = " and ".join(f"\u201c{template.name}\u201d" for template in templates)
+            self.success_message = f"The plan was created from {names}. Fill in the blanks, then edit any goal below."
+        return plan
 
 
 class PlanEditView(PlanPage, PlanBuilderPage):
@@ -266,6 +293,8 @@ def plan_page_context(request, plan: TreatmentPlan, *, can_change: bool, status_
         safety=patient_safety(plan.patient_id),
         can_assess=can_assess(request.user, can_change),
         status_form=status_form if editable and status_form.fields["status"].choices else None,
+        blanks=plan_blanks(request, plan, context["roots"], editable=editable),
+        can_save_template=may_save_as_template(request.user, plan),
     )
     return context
 

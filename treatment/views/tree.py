@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
+from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.cache import patch_vary_headers
@@ -22,10 +23,12 @@ from treatment.charts import progress_chart_svg
 from treatment.forms import SmartCheck, smart_check
 from treatment.measure_selectors import patient_scores
 from treatment.models import GoalIntervention, GoalType, TreatmentGoal, TreatmentPlan
+from treatment.placeholders import goal_placeholders
 from treatment.progress import percentage_to_rating
 from treatment.score_selectors import ObjectiveMeasure, objective_measure
 from treatment.selectors import GoalNode, plan_tree, progress_series
-from treatment.views.amending import session_reason
+from treatment.template_forms import BLANK_LABELS, BlanksForm, blank_prompt
+from treatment.views.amending import ask_reason, session_reason
 from treatment.views.base import PlanPage
 
 #: The tree's headings nest as its goals do (the page's sections are h2).
@@ -46,6 +49,15 @@ def progress_level(percentage: int) -> str:
     if percentage < 67:
         return "mid"
     return "high"
+
+
+def goal_blanks(goal: TreatmentGoal) -> tuple[tuple[str, str], ...]:
+    """The goal's fields still holding a template's `[[placeholder]]`, as (label, hint)."""
+    return tuple(
+        (BLANK_LABELS[name], blank_prompt(getattr(goal, name)))
+        for name in goal_placeholders(goal)
+        if name in BLANK_LABELS
+    )
 
 
 def trajectory(goal: TreatmentGoal) -> tuple[tuple[str, str], ...]:
@@ -109,6 +121,8 @@ class GoalCard:
     links: GoalLinks | None = None
     #: The instrument driving an objective, with its scores' chart (None for a goal driven by ratings).
     measure: ObjectiveMeasure | None = None
+    #: The fields a template left to fill in, as (label, hint): what the card marks and "Fill in the blanks" asks.
+    blanks: tuple[tuple[str, str], ...] = ()
 
     @property
     def goal(self) -> TreatmentGoal:
@@ -186,6 +200,7 @@ def tree_context(
             is_first=position == 0,
             is_last=position == siblings - 1,
             measure=objective_measure(goal, scores) if goal.measure_instrument else None,
+            blanks=goal_blanks(goal),
         )
 
     overall = plan.overall_progress
@@ -202,6 +217,26 @@ def tree_context(
         "amending_next": f"{plan.get_absolute_url()}#goal-tree",
         "amending_target": "tree",
     }
+
+
+def tree_order(roots: Iterable) -> Iterator[TreatmentGoal]:
+    """The goals of a tree (`GoalNode`s or the plan page's `GoalCard`s) depth first, as the page lists them."""
+    for node in roots:
+        yield node.goal
+        yield from tree_order(node.children)
+
+
+def blanks_form(request: HttpRequest, plan: TreatmentPlan, goals: Iterable[TreatmentGoal], data=None) -> BlanksForm:
+    form = BlanksForm(data, goals=goals)
+    return ask_reason(form, request, plan)
+
+
+def plan_blanks(request: HttpRequest, plan: TreatmentPlan, roots: Iterable, *, editable: bool) -> BlanksForm | None:
+    """The plan page's form, from the tree it already read (no query); None when nothing is left or it is read-only."""
+    if not editable:
+        return None
+    form = blanks_form(request, plan, tree_order(roots))
+    return form if form.goals else None
 
 
 def tree_response(
@@ -221,6 +256,8 @@ def tree_response(
     context = tree_context(
         plan, can_change=True, focus_goal=focus_goal, message=message, error=error, amending_reason=reason
     )
+    # "Fill in the blanks" above the tree follows what the write changed (a value filled in the goal's own form).
+    context.update(blanks=plan_blanks(request, plan, context["roots"], editable=True), blanks_oob=True)
     response = render(request, "treatment/_plan_goal_tree.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return reswap(retarget(response, "#goal-tree"), "outerHTML")
