@@ -83,7 +83,7 @@ class ProgressReportSerializer(ModelSerializer):
         """The absolute URL of the PDF once the report is ready, else null."""
         if report.status != ReportStatus.READY:
             return None
-        path = reverse("api:progress-report-pdf", kwargs={"pk": report.pk})
+        path = reverse("api:progress-report-pdf", kwargs={"report_id": report.pk})
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request is not None else path
 
@@ -112,10 +112,11 @@ def _reports(queryset):
 class PlanProgressReportViewSet(NestedMixin, PatientDataViewSet):
     """`/treatment-plans/{plan_id}/progress-reports`: a plan's reports; POST asks for a new one."""
 
+    lookup_url_kwarg = "report_id"
     queryset = ProgressReport.objects.all()
     serializer_class = ProgressReportSerializer
     parent_model = TreatmentPlan
-    parent_kwarg = "plan_pk"
+    parent_kwarg = "plan_id"
     parent_select = ("patient__practice",)
 
     def get_queryset(self):
@@ -128,7 +129,7 @@ class PlanProgressReportViewSet(NestedMixin, PatientDataViewSet):
         body.is_valid(raise_exception=True)
         report = report_request(by=self.audit, plan=plan, **body.validated_data)
         data = ProgressReportSerializer(report, context=self.get_serializer_context()).data
-        location = request.build_absolute_uri(reverse("api:progress-report-detail", kwargs={"pk": report.pk}))
+        location = request.build_absolute_uri(reverse("api:progress-report-detail", kwargs={"report_id": report.pk}))
         return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
 
 
@@ -136,6 +137,7 @@ class PlanProgressReportViewSet(NestedMixin, PatientDataViewSet):
 class ProgressReportViewSet(PatientDataViewSet):
     """`/progress-reports/{id}`: where a report stands; `/progress-reports/{id}/pdf`: the PDF itself."""
 
+    lookup_url_kwarg = "report_id"
     queryset = ProgressReport.objects.all()
     serializer_class = ProgressReportSerializer
 
@@ -170,17 +172,17 @@ class ProgressReportViewSet(PatientDataViewSet):
 
 urlpatterns = [
     re_path(
-        rf"^treatment-plans/(?P<plan_pk>{UUID})/progress-reports/?$",
+        rf"^treatment-plans/(?P<plan_id>{UUID})/progress-reports/?$",
         PlanProgressReportViewSet.as_view({"get": "list", "post": "create"}),
         name="plan-progress-report-list",
     ),
     re_path(
-        rf"^progress-reports/(?P<pk>{UUID})/?$",
+        rf"^progress-reports/(?P<report_id>{UUID})/?$",
         ProgressReportViewSet.as_view({"get": "retrieve"}),
         name="progress-report-detail",
     ),
     re_path(
-        rf"^progress-reports/(?P<pk>{UUID})/pdf/?$",
+        rf"^progress-reports/(?P<report_id>{UUID})/pdf/?$",
         ProgressReportViewSet.as_view({"get": "pdf"}),
         name="progress-report-pdf",
     ),

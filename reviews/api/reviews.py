@@ -119,7 +119,7 @@ class PlanVersionSerializer(ModelSerializer):
 
 
 class PlanVersionDetailSerializer(PlanVersionSerializer):
-    snapshot = serializers.JSONField(read_only=True, help_text="The plan and its goals as the review saw them.")
+    snapshot = serializers.DictField(read_only=True, help_text="The plan and its goals as the review saw them.")
 
     class Meta(PlanVersionSerializer.Meta):
         fields = [*PlanVersionSerializer.Meta.fields, "snapshot"]
@@ -175,10 +175,11 @@ class PlanVersionDiffSerializer(serializers.Serializer):
 class PlanReviewViewSet(NestedReadMixin, PatientDataViewSet):
     """`/treatment-plans/{plan_id}/reviews[/{id}]`: the plan's reviews; a supervisor co-signs one."""
 
+    lookup_url_kwarg = "review_id"
     queryset = PlanReview.objects.select_related("plan__patient", "reviewer", "cosigned_by")
     serializer_class = PlanReviewSerializer
     parent_model = TreatmentPlan
-    parent_kwarg = "plan_pk"
+    parent_kwarg = "plan_id"
     parent_select = ("patient__practice", "therapist")
     lookup_value_regex = UUID
 
@@ -257,7 +258,7 @@ class PlanVersionViewSet(NestedReadMixin, PatientDataViewSet):
     queryset = PlanVersion.objects.select_related("plan__patient", "created_by", "review")
     serializer_class = PlanVersionSerializer
     parent_model = TreatmentPlan
-    parent_kwarg = "plan_pk"
+    parent_kwarg = "plan_id"
     parent_select = ("patient__practice", "therapist")
     lookup_field = "number"
     lookup_value_regex = "[0-9]+"
@@ -341,12 +342,12 @@ DOCUMENT_WAIT: dict[str, str] = {
 
 
 router = OptionalSlashRouter()
-router.register(f"treatment-plans/(?P<plan_pk>{UUID})/reviews", PlanReviewViewSet, basename="plan-reviews")
-router.register(f"treatment-plans/(?P<plan_pk>{UUID})/versions", PlanVersionViewSet, basename="plan-versions")
+router.register(f"treatment-plans/(?P<plan_id>{UUID})/reviews", PlanReviewViewSet, basename="plan-reviews")
+router.register(f"treatment-plans/(?P<plan_id>{UUID})/versions", PlanVersionViewSet, basename="plan-versions")
 
 urlpatterns = [
     re_path(
-        rf"^treatment-plans/(?P<plan_pk>{UUID})/review/?$",
+        rf"^treatment-plans/(?P<plan_id>{UUID})/review/?$",
         PlanReviewRecordViewSet.as_view({"get": "list", "post": "create"}),
         name="plan-review-record",
     ),

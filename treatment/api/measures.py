@@ -170,10 +170,11 @@ class MeasurementQuerySerializer(serializers.Serializer):
 class PatientMeasurementViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelMixin):
     """`/patients/{patient_id}/measurements`: scores on standardized instruments."""
 
+    lookup_url_kwarg = "measurement_id"
     queryset = Measurement.objects.select_related("administered_by", "patient")
     serializer_class = MeasurementSerializer
     parent_model = Patient
-    parent_kwarg = "patient_pk"
+    parent_kwarg = "patient_id"
     parent_select = ("practice", "primary_therapist__supervisor")
 
     def get_queryset(self):
@@ -254,12 +255,13 @@ class SafetyFlagSerializer(ModelSerializer):
 class PatientSafetyFlagViewSet(NestedReadMixin, PatientDataViewSet):
     """`/patients/{patient_id}/safety-flags`: every flag ever raised, open or cleared (a flag is never removed)."""
 
+    lookup_url_kwarg = "safety_flag_id"
     queryset = SafetyFlag.objects.select_related(
         "measurement", "cleared_by", "assessment__assessed_by", "patient"
     ).order_by("raised_at", "id")
     serializer_class = SafetyFlagSerializer
     parent_model = Patient
-    parent_kwarg = "patient_pk"
+    parent_kwarg = "patient_id"
     parent_select = ("practice",)
     pagination_class = None
 
@@ -274,12 +276,13 @@ class PatientSafetyFlagViewSet(NestedReadMixin, PatientDataViewSet):
 class PatientSafetyAssessmentViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelMixin):
     """`/patients/{patient_id}/safety-assessments`: the recorded risk assessments; POST clears the open flags."""
 
+    lookup_url_kwarg = "safety_assessment_id"
     queryset = SafetyAssessment.objects.select_related("assessed_by", "patient").prefetch_related(
         Prefetch("cleared_flags", queryset=SafetyFlag.objects.order_by("raised_at", "id"))
     )
     serializer_class = SafetyAssessmentSerializer
     parent_model = Patient
-    parent_kwarg = "patient_pk"
+    parent_kwarg = "patient_id"
     parent_select = ("practice",)
     pagination_class = None
 

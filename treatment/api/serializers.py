@@ -121,6 +121,15 @@ class PlanSerializer(ModelSerializer):
     patient_id = serializers.UUIDField(read_only=True)
     therapist = StaffSummarySerializer(read_only=True)
     diagnosis_codes = DiagnosisSerializer(many=True, read_only=True)
+    # JSON columns, declared so the schema types their items (a client reads a list of strings).
+    presenting_problems = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="A list of short phrases."
+    )
+    measure_instruments = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text='Instrument codes the plan administers, e.g. ["phq9"].',
+    )
     review_status = serializers.SerializerMethodField()
     progress_summary = serializers.SerializerMethodField()
 
