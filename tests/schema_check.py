@@ -111,7 +111,8 @@ def _body_errors(contract: Contract, pointer: str, body: bytes) -> list[str]:
     except ValueError:
         return ["the body is not JSON"]
     validator = contract.validators.get(pointer)
-    return [f"{'/'.join(map(str, error.instance_path)) or '(body)'}: {error.message}" for error in validator.iter_errors(data)][:5]
+    errors = validator.iter_errors(data)
+    return [f"{'/'.join(map(str, error.instance_path)) or '(body)'}: {error.message}" for error in errors][:5]
 
 
 def check(method: str, path: str, response: Any) -> None:

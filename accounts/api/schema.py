@@ -25,7 +25,7 @@ ERROR_REF = "#/components/schemas/Error"
 ERROR = {
     "type": "object",
     "description": (
-        'Every error the API answers. `detail` says what is wrong with the request as a whole; a 400 on input names '
+        "Every error the API answers. `detail` says what is wrong with the request as a whole; a 400 on input names "
         'instead each field at fault with its messages ({"field": ["message"]}, nested as the body is; '
         '"non_field_errors" for the body as a whole).'
     ),
