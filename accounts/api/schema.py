@@ -42,6 +42,8 @@ ERROR = {
         "description": "A field at fault: its messages, or (for a nested object or list) its own fields' errors."
     },
 }
+#: The error model, for a view that declares an error response of its own (`OpenApiResponse(ERROR_SCHEMA, ...)`).
+ERROR_SCHEMA = {"$ref": ERROR_REF}
 METHODS = ("get", "put", "patch", "post", "delete")
 WRITES = ("put", "patch", "post")
 #: Paths whose writes land on a plan or what hangs off it, which a closed plan refuses (409).

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from accounts import services
 from accounts.api.authentication import TokenAuthentication
 from accounts.api.base import AuditedReadMixin, PatientDataViewSet
+from accounts.api.schema import ERROR_SCHEMA
 from accounts.api.serializers import (
     AuditEventSerializer,
     MFARequiredSerializer,
@@ -48,6 +49,11 @@ class TokenView(APIView):
             200: TokenResponseSerializer,
             401: OpenApiResponse(
                 MFARequiredSerializer, description="The account has two-step sign-in: `otp` is missing or wrong."
+            ),
+            403: OpenApiResponse(
+                ERROR_SCHEMA,
+                description="The practice requires two-step sign-in and the account has none yet "
+                '(`"code": "mfa_enrolment_required"`): enrol in the browser first.',
             ),
         },
         auth=[],
