@@ -3,8 +3,8 @@
 - `POST /treatment-plans/{plan_id}/progress-reports` `{"period_start", "period_end", "include_narratives"}` (all
   optional: the last 30 days, with the sessions' notes) answers 202 with the queued report; a worker renders it.
 - `GET /treatment-plans/{plan_id}/progress-reports` lists the plan's reports, newest first.
-- `GET /progress-reports/{id}`: status, period, error, and `download_url` once it is ready.
-- `GET /progress-reports/{id}/pdf`: the PDF (audited as an export). A report that is not ready yet, or
+- `GET /progress-reports/{report_id}`: status, period, error, and `download_url` once it is ready.
+- `GET /progress-reports/{report_id}/pdf`: the PDF (audited as an export). A report that is not ready yet, or
   failed, answers **409 Conflict** with its status: the report exists, its file does not (yet).
 
 Reading the plan is enough to ask for and download its reports (a supervisor may). What the caller may
@@ -135,7 +135,7 @@ class PlanProgressReportViewSet(NestedMixin, PatientDataViewSet):
 
 @extend_schema_view(retrieve=extend_schema(summary="Get a progress report's status (and its download URL)"))
 class ProgressReportViewSet(PatientDataViewSet):
-    """`/progress-reports/{id}`: where a report stands; `/progress-reports/{id}/pdf`: the PDF itself."""
+    """`/progress-reports/{report_id}`: where a report stands; `/progress-reports/{report_id}/pdf`: the PDF itself."""
 
     lookup_url_kwarg = "report_id"
     queryset = ProgressReport.objects.all()

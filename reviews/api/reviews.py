@@ -1,7 +1,7 @@
 """The plan review API: record a review (which seals a version), list and read reviews, co-sign; read versions.
 
 - `POST /treatment-plans/{plan_id}/review` records a review (the spec's path); `GET` there lists them.
-- `/treatment-plans/{plan_id}/reviews[/{id}]` lists and reads reviews; `POST .../{id}/cosign` co-signs.
+- `/treatment-plans/{plan_id}/reviews[/{review_id}]` lists and reads reviews; `POST .../{review_id}/cosign` co-signs.
 - `/treatment-plans/{plan_id}/versions[/{n}]` lists and reads the sealed versions; `.../{n}/diff?against=m|current`
   says what changed from version n to version m or to the live plan.
 - `GET /treatment-plans/{plan_id}/versions/{n}/document`: the treatment-plan document (PDF) of a fully signed
@@ -173,7 +173,7 @@ class PlanVersionDiffSerializer(serializers.Serializer):
     retrieve=extend_schema(summary="Get a plan review"),
 )
 class PlanReviewViewSet(NestedReadMixin, PatientDataViewSet):
-    """`/treatment-plans/{plan_id}/reviews[/{id}]`: the plan's reviews; a supervisor co-signs one."""
+    """`/treatment-plans/{plan_id}/reviews[/{review_id}]`: the plan's reviews; a supervisor co-signs one."""
 
     lookup_url_kwarg = "review_id"
     queryset = PlanReview.objects.select_related("plan__patient", "reviewer", "cosigned_by")

@@ -177,3 +177,10 @@ def test_the_response_check_wants_the_error_shape_where_no_operation_is(db):
 
 def test_the_response_check_leaves_pages_alone(db):
     schema_check.check("GET", "/patients/", SimpleNamespace(status_code=599))
+
+
+def test_a_multipart_body_to_the_api_is_a_415_in_the_error_shape(api, owner, patient):
+    response = api.as_(owner).post(f"/api/v1/patients/{patient.pk}/treatment-plans", {"title": "x"}, format="multipart")
+
+    assert response.status_code == 415
+    assert response.json()["detail"].startswith('Unsupported media type "multipart/form-data; boundary=')

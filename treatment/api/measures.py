@@ -1,7 +1,7 @@
 """The measurement-based care API: the instrument registry, a patient's measurements, safety flags and assessments.
 
 Instruments are public to any signed-in staff (they are published questionnaires, no patient data, no audit).
-Everything under `/patients/{id}/` is patient data: `PatientDataViewSet` narrows it (unseen patient 404, seen but
+Everything under `/patients/{patient_id}/` is patient data: `PatientDataViewSet` narrows it (unseen patient 404, seen but
 not changeable 403, decided before the body is read), and reads and writes are audited.
 """
 
@@ -119,7 +119,7 @@ class InstrumentDetailView(APIView):
 
 
 class MeasurementSerializer(ModelSerializer):
-    """A measurement (POST and GET /patients/{id}/measurements)."""
+    """A measurement (POST and GET /patients/{patient_id}/measurements)."""
 
     instrument = serializers.ChoiceField(choices=INSTRUMENT_CODES)
     # Any JSON here: the service checks the list and names each bad answer `answers[i]`.
@@ -214,7 +214,7 @@ class SafetyAssessmentSummarySerializer(ModelSerializer):
 
 
 class SafetyAssessmentSerializer(SafetyAssessmentSummarySerializer):
-    """A recorded risk assessment and the flags it cleared (POST /patients/{id}/safety-assessments)."""
+    """A recorded risk assessment and the flags it cleared (POST /patients/{patient_id}/safety-assessments)."""
 
     cleared_flag_ids = serializers.SerializerMethodField()
 

@@ -77,7 +77,7 @@ extend_schema_field(SMART_SCHEMA)(SmartField)
 
 
 class PlanWriteSerializer(ModelSerializer):
-    """The body of POST .../treatment-plans and of PUT/PATCH /treatment-plans/{id}."""
+    """The body of POST .../treatment-plans and of PUT/PATCH /treatment-plans/{plan_id}."""
 
     diagnosis_codes = DiagnosisSerializer(many=True, required=False)
     presenting_problems = serializers.ListField(child=StrictCharField(max_length=200), required=False)
@@ -352,7 +352,7 @@ class GoalSerializer(ModelSerializer):
 
 
 class GoalCreateSerializer(GoalSerializer):
-    """The body of POST /treatment-plans/{id}/goals: the goal and the interventions that serve it."""
+    """The body of POST /treatment-plans/{plan_id}/goals: the goal and the interventions that serve it."""
 
     goal_type = serializers.ChoiceField(choices=TreatmentGoal._meta.get_field("goal_type").choices)
     status = serializers.ChoiceField(choices=GoalStatus.choices, required=False)
@@ -436,7 +436,7 @@ class PlanDetailSerializer(PlanSerializer):
 
 
 class ProgressSerializer(ModelSerializer):
-    """A progress entry (POST /goals/{id}/progress; GET /goals/{id}/history)."""
+    """A progress entry (POST /goals/{goal_id}/progress; GET /goals/{goal_id}/history)."""
 
     goal_id = serializers.UUIDField(read_only=True)
     session_id = VisibleRelatedField(
@@ -488,7 +488,7 @@ class SessionInterventionReadSerializer(serializers.Serializer):
 
 
 class SessionAddendumSerializer(ModelSerializer):
-    """A correction appended to a session's record (POST /sessions/{id}/addenda); never edited or removed."""
+    """A correction appended to a session's record (POST /sessions/{session_id}/addenda); never edited or removed."""
 
     session_id = serializers.UUIDField(read_only=True)
     author = StaffSummarySerializer(read_only=True)

@@ -131,7 +131,7 @@ class PatientPlanViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelMixi
     ),
 )
 class TreatmentPlanViewSet(PatientDataViewSet, mixins.UpdateModelMixin):
-    """`/treatment-plans/{id}`: the plan with its goals; PUT/PATCH with If-Match for safe edits."""
+    """`/treatment-plans/{plan_id}`: the plan with its goals; PUT/PATCH with If-Match for safe edits."""
 
     lookup_url_kwarg = "plan_id"
     queryset = TreatmentPlan.objects.select_related("therapist", "patient__practice")
@@ -217,7 +217,7 @@ class PlanGoalViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelMixin):
     partial_update=extend_schema(summary="Update part of a goal", parameters=[IF_MATCH]),
 )
 class GoalViewSet(PatientDataViewSet, mixins.UpdateModelMixin):
-    """`/goals/{id}`: read and change a goal; record progress; read its history."""
+    """`/goals/{goal_id}`: read and change a goal; record progress; read its history."""
 
     lookup_url_kwarg = "goal_id"
     queryset = TreatmentGoal.objects.select_related("plan__patient__practice")
@@ -271,7 +271,7 @@ def _with_patient(entry: GoalProgress, goal: TreatmentGoal) -> GoalProgress:
     ),
 )
 class GoalInterventionViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin):
-    """`/goals/{goal_id}/interventions[/{id}]`: what serves the goal, how often, and how well (1-5)."""
+    """`/goals/{goal_id}/interventions[/{goal_intervention_id}]`: what serves the goal, how often, and how well (1-5)."""
 
     lookup_url_kwarg = "goal_intervention_id"
     queryset = GoalIntervention.objects.select_related("intervention", "goal__plan__patient__practice")
@@ -352,7 +352,7 @@ class PatientSessionViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelM
 
 
 class SessionViewSet(PatientDataViewSet):
-    """`/sessions/{id}`, and every session the caller may see (filter by patient, plan, dates)."""
+    """`/sessions/{session_id}`, and every session the caller may see (filter by patient, plan, dates)."""
 
     lookup_url_kwarg = "session_id"
     queryset = TherapySession.objects.all()
