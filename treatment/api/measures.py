@@ -1,8 +1,8 @@
 """The measurement-based care API: the instrument registry, a patient's measurements, safety flags and assessments.
 
 Instruments are public to any signed-in staff (they are published questionnaires, no patient data, no audit).
-Everything under `/patients/{patient_id}/` is patient data: `PatientDataViewSet` narrows it (unseen patient 404, seen but
-not changeable 403, decided before the body is read), and reads and writes are audited.
+Everything under `/patients/{patient_id}/` is patient data: `PatientDataViewSet` narrows it (unseen patient 404, seen
+but not changeable 403, decided before the body is read), and reads and writes are audited.
 """
 
 from __future__ import annotations

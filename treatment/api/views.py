@@ -271,7 +271,7 @@ def _with_patient(entry: GoalProgress, goal: TreatmentGoal) -> GoalProgress:
     ),
 )
 class GoalInterventionViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin):
-    """`/goals/{goal_id}/interventions[/{goal_intervention_id}]`: what serves the goal, how often, and how well (1-5)."""
+    """`/goals/{goal_id}/interventions[/{goal_intervention_id}]`: what serves the goal, how often, how well (1-5)."""
 
     lookup_url_kwarg = "goal_intervention_id"
     queryset = GoalIntervention.objects.select_related("intervention", "goal__plan__patient__practice")
