@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export DEBUG ?= true
 
 .PHONY: install install-dev lock run run-env dev serving test test-fast test-browser lint format check typecheck bench bench-connections \
-	bench-sweep loadtest fuzz clean
+	bench-sweep loadtest fuzz client-test clean
 
 # Two locks, each installed by hash and again whenever it changes: requirements.txt is what production
 # runs (`make run`), requirements-dev.txt the test, lint and type tools on top (every other target).
@@ -107,6 +107,11 @@ clean:
 # schemathesis against a live server on a throwaway database (tests/fuzz/run.sh says how, and what is left out).
 fuzz: install-dev
 	tests/fuzz/run.sh
+
+# A client generated from the served schema with openapi-python-client, every module imported, the spec's flow run
+# with it against a live server on a throwaway database (tests/client/run.sh says how).
+client-test: install-dev
+	tests/client/run.sh
 
 # The practice-scale load benchmark (tests/benchmarks/loadtest.py): gunicorn as in production, driven by wrk, on
 # DATABASE_URL (by default a database of its own, built once and reused: the first run takes a few minutes).

@@ -282,6 +282,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # OpenAPI 3.1: `null` is a type there, so a nullable reference (`cosigned_by`) is `oneOf: [ref, null]`, which
+    # generated clients and strict validators read right (3.0's `nullable` beside `allOf` they read as not null).
+    "OAS_VERSION": "3.1.0",
+    # operationIds and tags from the path after the version: `treatment_plans_retrieve`, tag `treatment-plans`.
+    "SCHEMA_PATH_PREFIX": "/api/v1",
     # Every operation documents its error answers, in the API's error shape (accounts/api/schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -14,9 +14,10 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
-from django.test import override_settings
+from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
+from tests import schema_check
 from tests.factories import (
     PASSWORD,
     cast_of,
@@ -66,6 +67,25 @@ def _test_cache():
 @pytest.fixture(autouse=True)
 def _empty_cache(_test_cache):
     cache.clear()
+
+
+# --- every API response matches the schema ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _responses_match_the_schema():
+    """Each response a test client (Django's or DRF's) receives from /api/v1/ is checked against the OpenAPI
+    schema (tests/schema_check.py): a drift between the API and its schema fails the test that met it."""
+    answer = Client.request
+
+    def request(self, **request):
+        response = answer(self, **request)
+        schema_check.check(request.get("REQUEST_METHOD", "GET"), request.get("PATH_INFO", ""), response)
+        return response
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Client, "request", request)
+        yield
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 Concrete viewsets declare `queryset` (a model whose manager has `restrict(user, action)`) and
 nothing else about access: reads are narrowed to what the caller may view, so anything else is a
 404; a write on a visible object the caller may not change is a 403. Reads and writes are audited.
-Paths under a parent record (`/patients/{id}/sessions`) look the parent up the same way (`NestedMixin`).
+Paths under a parent record (`/patients/{patient_id}/sessions`) look the parent up the same way (`NestedMixin`).
 """
 
 from __future__ import annotations

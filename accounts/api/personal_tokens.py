@@ -41,6 +41,7 @@ class PersonalTokenCreatedSerializer(PersonalTokenSerializer):
 class PersonalTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     """The caller's own personal access tokens; another user's token id is a 404."""
 
+    lookup_url_kwarg = "personal_token_id"
     queryset = PersonalToken.objects.none()
     serializer_class = PersonalTokenSerializer
 

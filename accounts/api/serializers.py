@@ -118,6 +118,7 @@ class AuditEventSerializer(ModelSerializer):
     # Empty for system work: not an email then.
     user_email = StrictCharField(read_only=True, help_text="The account's email when the event happened.")
     patient_id = serializers.UUIDField(read_only=True, allow_null=True)
+    changes = serializers.DictField(read_only=True, help_text="For writes: {field: [old, new]} of what changed.")
 
     class Meta:
         model = AuditEvent

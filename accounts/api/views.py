@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from accounts import services
 from accounts.api.authentication import TokenAuthentication
 from accounts.api.base import AuditedReadMixin, PatientDataViewSet
+from accounts.api.schema import ERROR_SCHEMA
 from accounts.api.serializers import (
     AuditEventSerializer,
     MFARequiredSerializer,
@@ -48,6 +49,11 @@ class TokenView(APIView):
             200: TokenResponseSerializer,
             401: OpenApiResponse(
                 MFARequiredSerializer, description="The account has two-step sign-in: `otp` is missing or wrong."
+            ),
+            403: OpenApiResponse(
+                ERROR_SCHEMA,
+                description="The practice requires two-step sign-in and the account has none yet "
+                '(`"code": "mfa_enrolment_required"`): enrol in the browser first.',
             ),
         },
         auth=[],
@@ -99,6 +105,7 @@ class TokenView(APIView):
 class PatientViewSet(PatientDataViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin):
     """Patients the caller may see: their care team's, their supervisees', or the whole practice for admins."""
 
+    lookup_url_kwarg = "patient_id"
     queryset = Patient.objects.select_related("primary_therapist").prefetch_related("care_team")
     serializer_class = PatientSerializer
     filterset_class = PatientFilter
@@ -132,7 +139,7 @@ class PatientViewSet(PatientDataViewSet, mixins.CreateModelMixin, mixins.UpdateM
 
     @extend_schema(request=TransferSerializer, responses={200: PatientSerializer})
     @action(detail=True, methods=["post"])
-    def transfer(self, request, pk=None):
+    def transfer(self, request, *args, **kwargs):
         """Transfer of care to another therapist (practice admins only)."""
         patient = self.get_object()
         body = TransferSerializer(data=request.data, context=self.get_serializer_context())
@@ -154,6 +161,7 @@ class AuditEventViewSet(AuditedReadMixin):
     """The audit trail of the caller's practice (practice admins only); it cannot be changed. Reading it is
     audited too: an event shows who did what to which patient."""
 
+    lookup_url_kwarg = "audit_event_id"
     queryset = AuditEvent.objects.none()
     serializer_class = AuditEventSerializer
     permission_classes = [permissions.IsAuthenticated, IsPracticeAdmin]
@@ -168,6 +176,7 @@ class AuditEventViewSet(AuditedReadMixin):
 class StaffViewSet(viewsets.ReadOnlyModelViewSet):
     """The staff of the caller's practice, to find a therapist's id; `/staff/me` is the caller."""
 
+    lookup_url_kwarg = "staff_id"
     queryset = User.objects.none()
     serializer_class = StaffSerializer
 

@@ -20,6 +20,7 @@ class InterventionViewSet(
     intervention to the caller's practice; the built-in entries cannot be changed (403).
     """
 
+    lookup_url_kwarg = "intervention_id"
     queryset = Intervention.objects.all()
     serializer_class = InterventionSerializer
     filterset_class = InterventionFilter

@@ -53,6 +53,7 @@ UNREAD = inline_serializer("NotificationsUnread", {"unread": serializers.Integer
 class NotificationViewSet(AuditedReadMixin):
     """The caller's own notifications (review reminders and the like); others' answer 404."""
 
+    lookup_url_kwarg = "notification_id"
     queryset = Notification.objects.none()
     serializer_class = NotificationSerializer
     filterset_class = NotificationFilter
@@ -64,7 +65,7 @@ class NotificationViewSet(AuditedReadMixin):
 
     @extend_schema(summary="Mark a notification read", request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"])
-    def read(self, request, pk=None):
+    def read(self, request, *args, **kwargs):
         notification = notification_mark_read(user=request.user, notification=self.get_object())
         return Response(self.get_serializer(notification).data)
 

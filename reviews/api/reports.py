@@ -3,8 +3,8 @@
 - `POST /treatment-plans/{plan_id}/progress-reports` `{"period_start", "period_end", "include_narratives"}` (all
   optional: the last 30 days, with the sessions' notes) answers 202 with the queued report; a worker renders it.
 - `GET /treatment-plans/{plan_id}/progress-reports` lists the plan's reports, newest first.
-- `GET /progress-reports/{id}`: status, period, error, and `download_url` once it is ready.
-- `GET /progress-reports/{id}/pdf`: the PDF (audited as an export). A report that is not ready yet, or
+- `GET /progress-reports/{report_id}`: status, period, error, and `download_url` once it is ready.
+- `GET /progress-reports/{report_id}/pdf`: the PDF (audited as an export). A report that is not ready yet, or
   failed, answers **409 Conflict** with its status: the report exists, its file does not (yet).
 
 Reading the plan is enough to ask for and download its reports (a supervisor may). What the caller may
@@ -83,7 +83,7 @@ class ProgressReportSerializer(ModelSerializer):
         """The absolute URL of the PDF once the report is ready, else null."""
         if report.status != ReportStatus.READY:
             return None
-        path = reverse("api:progress-report-pdf", kwargs={"pk": report.pk})
+        path = reverse("api:progress-report-pdf", kwargs={"report_id": report.pk})
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request is not None else path
 
@@ -112,10 +112,11 @@ def _reports(queryset):
 class PlanProgressReportViewSet(NestedMixin, PatientDataViewSet):
     """`/treatment-plans/{plan_id}/progress-reports`: a plan's reports; POST asks for a new one."""
 
+    lookup_url_kwarg = "report_id"
     queryset = ProgressReport.objects.all()
     serializer_class = ProgressReportSerializer
     parent_model = TreatmentPlan
-    parent_kwarg = "plan_pk"
+    parent_kwarg = "plan_id"
     parent_select = ("patient__practice",)
 
     def get_queryset(self):
@@ -128,14 +129,15 @@ class PlanProgressReportViewSet(NestedMixin, PatientDataViewSet):
         body.is_valid(raise_exception=True)
         report = report_request(by=self.audit, plan=plan, **body.validated_data)
         data = ProgressReportSerializer(report, context=self.get_serializer_context()).data
-        location = request.build_absolute_uri(reverse("api:progress-report-detail", kwargs={"pk": report.pk}))
+        location = request.build_absolute_uri(reverse("api:progress-report-detail", kwargs={"report_id": report.pk}))
         return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
 
 
 @extend_schema_view(retrieve=extend_schema(summary="Get a progress report's status (and its download URL)"))
 class ProgressReportViewSet(PatientDataViewSet):
-    """`/progress-reports/{id}`: where a report stands; `/progress-reports/{id}/pdf`: the PDF itself."""
+    """`/progress-reports/{report_id}`: where a report stands; `/progress-reports/{report_id}/pdf`: the PDF itself."""
 
+    lookup_url_kwarg = "report_id"
     queryset = ProgressReport.objects.all()
     serializer_class = ProgressReportSerializer
 
@@ -170,17 +172,17 @@ class ProgressReportViewSet(PatientDataViewSet):
 
 urlpatterns = [
     re_path(
-        rf"^treatment-plans/(?P<plan_pk>{UUID})/progress-reports/?$",
+        rf"^treatment-plans/(?P<plan_id>{UUID})/progress-reports/?$",
         PlanProgressReportViewSet.as_view({"get": "list", "post": "create"}),
         name="plan-progress-report-list",
     ),
     re_path(
-        rf"^progress-reports/(?P<pk>{UUID})/?$",
+        rf"^progress-reports/(?P<report_id>{UUID})/?$",
         ProgressReportViewSet.as_view({"get": "retrieve"}),
         name="progress-report-detail",
     ),
     re_path(
-        rf"^progress-reports/(?P<pk>{UUID})/pdf/?$",
+        rf"^progress-reports/(?P<report_id>{UUID})/pdf/?$",
         ProgressReportViewSet.as_view({"get": "pdf"}),
         name="progress-report-pdf",
     ),

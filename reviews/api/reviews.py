@@ -1,7 +1,7 @@
 """The plan review API: record a review (which seals a version), list and read reviews, co-sign; read versions.
 
 - `POST /treatment-plans/{plan_id}/review` records a review (the spec's path); `GET` there lists them.
-- `/treatment-plans/{plan_id}/reviews[/{id}]` lists and reads reviews; `POST .../{id}/cosign` co-signs.
+- `/treatment-plans/{plan_id}/reviews[/{review_id}]` lists and reads reviews; `POST .../{review_id}/cosign` co-signs.
 - `/treatment-plans/{plan_id}/versions[/{n}]` lists and reads the sealed versions; `.../{n}/diff?against=m|current`
   says what changed from version n to version m or to the live plan.
 - `GET /treatment-plans/{plan_id}/versions/{n}/document`: the treatment-plan document (PDF) of a fully signed
@@ -119,7 +119,7 @@ class PlanVersionSerializer(ModelSerializer):
 
 
 class PlanVersionDetailSerializer(PlanVersionSerializer):
-    snapshot = serializers.JSONField(read_only=True, help_text="The plan and its goals as the review saw them.")
+    snapshot = serializers.DictField(read_only=True, help_text="The plan and its goals as the review saw them.")
 
     class Meta(PlanVersionSerializer.Meta):
         fields = [*PlanVersionSerializer.Meta.fields, "snapshot"]
@@ -173,12 +173,13 @@ class PlanVersionDiffSerializer(serializers.Serializer):
     retrieve=extend_schema(summary="Get a plan review"),
 )
 class PlanReviewViewSet(NestedReadMixin, PatientDataViewSet):
-    """`/treatment-plans/{plan_id}/reviews[/{id}]`: the plan's reviews; a supervisor co-signs one."""
+    """`/treatment-plans/{plan_id}/reviews[/{review_id}]`: the plan's reviews; a supervisor co-signs one."""
 
+    lookup_url_kwarg = "review_id"
     queryset = PlanReview.objects.select_related("plan__patient", "reviewer", "cosigned_by")
     serializer_class = PlanReviewSerializer
     parent_model = TreatmentPlan
-    parent_kwarg = "plan_pk"
+    parent_kwarg = "plan_id"
     parent_select = ("patient__practice", "therapist")
     lookup_value_regex = UUID
 
@@ -257,7 +258,7 @@ class PlanVersionViewSet(NestedReadMixin, PatientDataViewSet):
     queryset = PlanVersion.objects.select_related("plan__patient", "created_by", "review")
     serializer_class = PlanVersionSerializer
     parent_model = TreatmentPlan
-    parent_kwarg = "plan_pk"
+    parent_kwarg = "plan_id"
     parent_select = ("patient__practice", "therapist")
     lookup_field = "number"
     lookup_value_regex = "[0-9]+"
@@ -341,12 +342,12 @@ DOCUMENT_WAIT: dict[str, str] = {
 
 
 router = OptionalSlashRouter()
-router.register(f"treatment-plans/(?P<plan_pk>{UUID})/reviews", PlanReviewViewSet, basename="plan-reviews")
-router.register(f"treatment-plans/(?P<plan_pk>{UUID})/versions", PlanVersionViewSet, basename="plan-versions")
+router.register(f"treatment-plans/(?P<plan_id>{UUID})/reviews", PlanReviewViewSet, basename="plan-reviews")
+router.register(f"treatment-plans/(?P<plan_id>{UUID})/versions", PlanVersionViewSet, basename="plan-versions")
 
 urlpatterns = [
     re_path(
-        rf"^treatment-plans/(?P<plan_pk>{UUID})/review/?$",
+        rf"^treatment-plans/(?P<plan_id>{UUID})/review/?$",
         PlanReviewRecordViewSet.as_view({"get": "list", "post": "create"}),
         name="plan-review-record",
     ),

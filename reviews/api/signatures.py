@@ -101,12 +101,13 @@ class PlanSignatureWriteSerializer(serializers.Serializer):
 class PlanSignatureViewSet(NestedReadMixin, PatientDataViewSet):
     """`/treatment-plans/{plan_id}/signatures`: the signatures of every version of the plan."""
 
+    lookup_url_kwarg = "signature_id"
     queryset = PlanSignature.objects.select_related("plan__patient", "version", "signer", "recorded_by").defer(
         "image", "version__snapshot"
     )
     serializer_class = PlanSignatureSerializer
     parent_model = TreatmentPlan
-    parent_kwarg = "plan_pk"
+    parent_kwarg = "plan_id"
     parent_select = ("patient__practice", "therapist")
 
     def get_queryset(self):
@@ -129,7 +130,7 @@ class PlanSignatureViewSet(NestedReadMixin, PatientDataViewSet):
 
 urlpatterns = [
     re_path(
-        rf"^treatment-plans/(?P<plan_pk>{UUID})/signatures/?$",
+        rf"^treatment-plans/(?P<plan_id>{UUID})/signatures/?$",
         PlanSignatureViewSet.as_view({"get": "list", "post": "create"}),
         name="plan-signatures",
     ),

@@ -249,5 +249,5 @@ def test_a_user_who_must_enrol_gets_no_token(owner, password):
 def test_the_schema_documents_the_401(client):
     schema = client.get(reverse("api-schema"), {"format": "json"}).json()
 
-    post = schema["paths"]["/api/v1/auth/token/"]["post"]
+    post = schema["paths"]["/api/v1/auth/token"]["post"]
     assert post["responses"]["401"]["content"]["application/json"]["schema"]["$ref"].endswith("/MFARequired")

@@ -57,7 +57,7 @@ def test_openapi_schema_and_docs_are_served(db):
     docs = APIClient().get("/api/docs/")
 
     assert schema.status_code == 200
-    assert b"/api/v1/patients/{id}/transfer" in schema.content
+    assert b"/api/v1/patients/{patient_id}/transfer:" in schema.content
     assert b"/api/v1/auth/token" in schema.content
     assert docs.status_code == 200
     assert b"swagger" in docs.content.lower()

@@ -218,12 +218,16 @@ def test_every_operation_documents_its_errors_in_the_error_shape():
     assert len(operations) > 50
     for path, method, operation in operations:
         responses = operation["responses"]
-        assert {"400", "401", "403", "404"} <= set(responses), (path, method)
-        assert responses["404"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+        if path != "/api/v1/auth/token" or method != "post":
+            assert {"401", "403", "429"} <= set(responses), (path, method)
+        if "{" in path:
+            assert responses["404"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+        if method in ("post", "put", "patch"):
+            assert "400" in responses, (path, method)
         for parameter in operation.get("parameters", []):
             if parameter["in"] == "query" and not parameter.get("required"):
                 assert parameter["allowEmptyValue"] is True, (path, method, parameter["name"])
-    assert schema["components"]["schemas"]["Error"]["required"] == ["detail"]
-    token = schema["paths"]["/api/v1/auth/token/"]["post"]
+    assert "detail" in schema["components"]["schemas"]["Error"]["properties"]
+    token = schema["paths"]["/api/v1/auth/token"]["post"]
     assert set(token["requestBody"]["content"]) == {"application/json"}
     assert {"415", "429"} <= set(token["responses"])

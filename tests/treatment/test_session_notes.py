@@ -427,7 +427,7 @@ def test_a_goals_history_costs_the_same_for_3_and_30_entries(
 def test_the_schema_documents_the_addenda_endpoint_as_open_on_a_closed_plan(api, owner):
     schema = api.as_(owner).get("/api/schema/", {"format": "json"}).json()
 
-    operation = schema["paths"]["/api/v1/sessions/{id}/addenda/"]["post"]
+    operation = schema["paths"]["/api/v1/sessions/{session_id}/addenda"]["post"]
     assert {"201", "400", "403", "404"} <= set(operation["responses"])
     assert "409" not in operation["responses"]
     assert "addenda" in schema["components"]["schemas"]["Session"]["properties"]

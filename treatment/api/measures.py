@@ -1,8 +1,8 @@
 """The measurement-based care API: the instrument registry, a patient's measurements, safety flags and assessments.
 
 Instruments are public to any signed-in staff (they are published questionnaires, no patient data, no audit).
-Everything under `/patients/{id}/` is patient data: `PatientDataViewSet` narrows it (unseen patient 404, seen but
-not changeable 403, decided before the body is read), and reads and writes are audited.
+Everything under `/patients/{patient_id}/` is patient data: `PatientDataViewSet` narrows it (unseen patient 404, seen
+but not changeable 403, decided before the body is read), and reads and writes are audited.
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ class InstrumentDetailView(APIView):
 
 
 class MeasurementSerializer(ModelSerializer):
-    """A measurement (POST and GET /patients/{id}/measurements)."""
+    """A measurement (POST and GET /patients/{patient_id}/measurements)."""
 
     instrument = serializers.ChoiceField(choices=INSTRUMENT_CODES)
     # Any JSON here: the service checks the list and names each bad answer `answers[i]`.
@@ -170,10 +170,11 @@ class MeasurementQuerySerializer(serializers.Serializer):
 class PatientMeasurementViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelMixin):
     """`/patients/{patient_id}/measurements`: scores on standardized instruments."""
 
+    lookup_url_kwarg = "measurement_id"
     queryset = Measurement.objects.select_related("administered_by", "patient")
     serializer_class = MeasurementSerializer
     parent_model = Patient
-    parent_kwarg = "patient_pk"
+    parent_kwarg = "patient_id"
     parent_select = ("practice", "primary_therapist__supervisor")
 
     def get_queryset(self):
@@ -213,7 +214,7 @@ class SafetyAssessmentSummarySerializer(ModelSerializer):
 
 
 class SafetyAssessmentSerializer(SafetyAssessmentSummarySerializer):
-    """A recorded risk assessment and the flags it cleared (POST /patients/{id}/safety-assessments)."""
+    """A recorded risk assessment and the flags it cleared (POST /patients/{patient_id}/safety-assessments)."""
 
     cleared_flag_ids = serializers.SerializerMethodField()
 
@@ -254,12 +255,13 @@ class SafetyFlagSerializer(ModelSerializer):
 class PatientSafetyFlagViewSet(NestedReadMixin, PatientDataViewSet):
     """`/patients/{patient_id}/safety-flags`: every flag ever raised, open or cleared (a flag is never removed)."""
 
+    lookup_url_kwarg = "safety_flag_id"
     queryset = SafetyFlag.objects.select_related(
         "measurement", "cleared_by", "assessment__assessed_by", "patient"
     ).order_by("raised_at", "id")
     serializer_class = SafetyFlagSerializer
     parent_model = Patient
-    parent_kwarg = "patient_pk"
+    parent_kwarg = "patient_id"
     parent_select = ("practice",)
     pagination_class = None
 
@@ -274,12 +276,13 @@ class PatientSafetyFlagViewSet(NestedReadMixin, PatientDataViewSet):
 class PatientSafetyAssessmentViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelMixin):
     """`/patients/{patient_id}/safety-assessments`: the recorded risk assessments; POST clears the open flags."""
 
+    lookup_url_kwarg = "safety_assessment_id"
     queryset = SafetyAssessment.objects.select_related("assessed_by", "patient").prefetch_related(
         Prefetch("cleared_flags", queryset=SafetyFlag.objects.order_by("raised_at", "id"))
     )
     serializer_class = SafetyAssessmentSerializer
     parent_model = Patient
-    parent_kwarg = "patient_pk"
+    parent_kwarg = "patient_id"
     parent_select = ("practice",)
     pagination_class = None
 

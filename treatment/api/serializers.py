@@ -78,7 +78,7 @@ extend_schema_field(SMART_SCHEMA)(SmartField)
 
 
 class PlanWriteSerializer(ModelSerializer):
-    """The body of POST .../treatment-plans and of PUT/PATCH /treatment-plans/{id}."""
+    """The body of POST .../treatment-plans and of PUT/PATCH /treatment-plans/{plan_id}."""
 
     diagnosis_codes = DiagnosisSerializer(many=True, required=False)
     presenting_problems = serializers.ListField(child=StrictCharField(max_length=200), required=False)
@@ -122,6 +122,15 @@ class PlanSerializer(ModelSerializer):
     patient_id = serializers.UUIDField(read_only=True)
     therapist = StaffSummarySerializer(read_only=True)
     diagnosis_codes = DiagnosisSerializer(many=True, read_only=True)
+    # JSON columns, declared so the schema types their items (a client reads a list of strings).
+    presenting_problems = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="A list of short phrases."
+    )
+    measure_instruments = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text='Instrument codes the plan administers, e.g. ["phq9"].',
+    )
     review_status = serializers.SerializerMethodField()
     progress_summary = serializers.SerializerMethodField()
 
@@ -344,7 +353,7 @@ class GoalSerializer(ModelSerializer):
 
 
 class GoalCreateSerializer(GoalSerializer):
-    """The body of POST /treatment-plans/{id}/goals: the goal and the interventions that serve it."""
+    """The body of POST /treatment-plans/{plan_id}/goals: the goal and the interventions that serve it."""
 
     goal_type = serializers.ChoiceField(choices=TreatmentGoal._meta.get_field("goal_type").choices)
     status = serializers.ChoiceField(choices=GoalStatus.choices, required=False)
@@ -429,7 +438,7 @@ class PlanDetailSerializer(PlanSerializer):
 
 
 class ProgressSerializer(ModelSerializer):
-    """A progress entry (POST /goals/{id}/progress; GET /goals/{id}/history)."""
+    """A progress entry (POST /goals/{goal_id}/progress; GET /goals/{goal_id}/history)."""
 
     goal_id = serializers.UUIDField(read_only=True)
     session_id = VisibleRelatedField(
@@ -481,7 +490,7 @@ class SessionInterventionReadSerializer(serializers.Serializer):
 
 
 class SessionAddendumSerializer(ModelSerializer):
-    """A correction appended to a session's record (POST /sessions/{id}/addenda); never edited or removed."""
+    """A correction appended to a session's record (POST /sessions/{session_id}/addenda); never edited or removed."""
 
     session_id = serializers.UUIDField(read_only=True)
     author = StaffSummarySerializer(read_only=True)

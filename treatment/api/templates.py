@@ -150,7 +150,7 @@ class SaveAsTemplateMixin(_PlanViewSet):
         parameters=[OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
     )
     @action(detail=True, methods=["post"], url_path="save-as-template")
-    def save_as_template(self, request, pk=None):
+    def save_as_template(self, request, *args, **kwargs):
         plan = self.get_object()
         body = SaveAsTemplateSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -5,23 +5,23 @@ from treatment.api import measures, templates, views
 from treatment.api.outcomes import InterventionOutcomesView
 
 router = OptionalSlashRouter()
-router.register(f"patients/(?P<patient_pk>{UUID})/treatment-plans", views.PatientPlanViewSet, basename="patient-plan")
-router.register(f"patients/(?P<patient_pk>{UUID})/sessions", views.PatientSessionViewSet, basename="patient-session")
+router.register(f"patients/(?P<patient_id>{UUID})/treatment-plans", views.PatientPlanViewSet, basename="patient-plan")
+router.register(f"patients/(?P<patient_id>{UUID})/sessions", views.PatientSessionViewSet, basename="patient-session")
 router.register(
-    f"patients/(?P<patient_pk>{UUID})/measurements", measures.PatientMeasurementViewSet, basename="patient-measurement"
+    f"patients/(?P<patient_id>{UUID})/measurements", measures.PatientMeasurementViewSet, basename="patient-measurement"
 )
 router.register(
-    f"patients/(?P<patient_pk>{UUID})/safety-flags", measures.PatientSafetyFlagViewSet, basename="patient-safety-flag"
+    f"patients/(?P<patient_id>{UUID})/safety-flags", measures.PatientSafetyFlagViewSet, basename="patient-safety-flag"
 )
 router.register(
-    f"patients/(?P<patient_pk>{UUID})/safety-assessments",
+    f"patients/(?P<patient_id>{UUID})/safety-assessments",
     measures.PatientSafetyAssessmentViewSet,
     basename="patient-safety-assessment",
 )
 router.register("treatment-plans", views.TreatmentPlanViewSet, basename="plan")
-router.register(f"treatment-plans/(?P<plan_pk>{UUID})/goals", views.PlanGoalViewSet, basename="plan-goal")
+router.register(f"treatment-plans/(?P<plan_id>{UUID})/goals", views.PlanGoalViewSet, basename="plan-goal")
 router.register("goals", views.GoalViewSet, basename="goal")
-router.register(f"goals/(?P<goal_pk>{UUID})/interventions", views.GoalInterventionViewSet, basename="goal-intervention")
+router.register(f"goals/(?P<goal_id>{UUID})/interventions", views.GoalInterventionViewSet, basename="goal-intervention")
 router.register("sessions", views.SessionViewSet, basename="session")
 router.register("plan-templates", templates.PlanTemplateViewSet, basename="plan-template")
 

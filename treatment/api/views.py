@@ -86,10 +86,11 @@ def _plan_fields(data: dict) -> dict:
 class PatientPlanViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelMixin):
     """`/patients/{patient_id}/treatment-plans`: the patient's plans, newest first; POST starts one."""
 
+    lookup_url_kwarg = "plan_id"
     queryset = TreatmentPlan.objects.select_related("therapist", "patient__practice")
     serializer_class = PlanSerializer
     parent_model = Patient
-    parent_kwarg = "patient_pk"
+    parent_kwarg = "patient_id"
     parent_select = ("practice",)
 
     def get_queryset(self):
@@ -136,8 +137,9 @@ class PatientPlanViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelMixi
     ),
 )
 class TreatmentPlanViewSet(SaveAsTemplateMixin, PatientDataViewSet, mixins.UpdateModelMixin):
-    """`/treatment-plans/{id}`: the plan with its goals; PUT/PATCH with If-Match for safe edits."""
+    """`/treatment-plans/{plan_id}`: the plan with its goals; PUT/PATCH with If-Match for safe edits."""
 
+    lookup_url_kwarg = "plan_id"
     queryset = TreatmentPlan.objects.select_related("therapist", "patient__practice")
     serializer_class = PlanDetailSerializer
     renderer_classes = orjson_renderers()  # a plan's detail is the API's largest answer
@@ -183,11 +185,12 @@ class TreatmentPlanViewSet(SaveAsTemplateMixin, PatientDataViewSet, mixins.Updat
 class PlanGoalViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelMixin):
     """`/treatment-plans/{plan_id}/goals`: add a goal (with its interventions) anywhere in the tree."""
 
+    lookup_url_kwarg = "goal_id"
     queryset = TreatmentGoal.objects.all()
     serializer_class = GoalSerializer
     renderer_classes = orjson_renderers()
     parent_model = TreatmentPlan
-    parent_kwarg = "plan_pk"
+    parent_kwarg = "plan_id"
     parent_select = ("patient__practice",)
     pagination_class = None
 
@@ -221,8 +224,9 @@ class PlanGoalViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelMixin):
     partial_update=extend_schema(summary="Update part of a goal", parameters=[IF_MATCH]),
 )
 class GoalViewSet(PatientDataViewSet, mixins.UpdateModelMixin):
-    """`/goals/{id}`: read and change a goal; record progress; read its history."""
+    """`/goals/{goal_id}`: read and change a goal; record progress; read its history."""
 
+    lookup_url_kwarg = "goal_id"
     queryset = TreatmentGoal.objects.select_related("plan__patient__practice")
     serializer_class = GoalSerializer
     lookup_value_regex = UUID
@@ -243,7 +247,7 @@ class GoalViewSet(PatientDataViewSet, mixins.UpdateModelMixin):
 
     @extend_schema(summary="Record a progress entry", request=ProgressSerializer, responses={201: ProgressSerializer})
     @action(detail=True, methods=["post"])
-    def progress(self, request, pk=None):
+    def progress(self, request, *args, **kwargs):
         goal = self.get_object()
         body = ProgressSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
@@ -252,7 +256,7 @@ class GoalViewSet(PatientDataViewSet, mixins.UpdateModelMixin):
 
     @extend_schema(summary="A goal's progress history, oldest first", responses=ProgressSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)
-    def history(self, request, pk=None):
+    def history(self, request, *args, **kwargs):
         goal = self.get_object()
         entries = list(goal.progress_entries.select_related("recorded_by").order_by("recorded_at", "id"))
         audit_record_many(self.audit, Action.VIEW, [_with_patient(e, goal) for e in entries])
@@ -274,12 +278,13 @@ def _with_patient(entry: GoalProgress, goal: TreatmentGoal) -> GoalProgress:
     ),
 )
 class GoalInterventionViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin):
-    """`/goals/{goal_id}/interventions[/{id}]`: what serves the goal, how often, and how well (1-5)."""
+    """`/goals/{goal_id}/interventions[/{goal_intervention_id}]`: what serves the goal, how often, how well (1-5)."""
 
+    lookup_url_kwarg = "goal_intervention_id"
     queryset = GoalIntervention.objects.select_related("intervention", "goal__plan__patient__practice")
     serializer_class = GoalInterventionSerializer
     parent_model = TreatmentGoal
-    parent_kwarg = "goal_pk"
+    parent_kwarg = "goal_id"
     parent_select = ("plan__patient__practice",)
     lookup_value_regex = UUID
     pagination_class = None
@@ -323,10 +328,11 @@ def _sessions(queryset):
 class PatientSessionViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelMixin):
     """`/patients/{patient_id}/sessions`: the sessions that carry out the patient's plans."""
 
+    lookup_url_kwarg = "session_id"
     queryset = TherapySession.objects.all()
     serializer_class = SessionSerializer
     parent_model = Patient
-    parent_kwarg = "patient_pk"
+    parent_kwarg = "patient_id"
     parent_select = ("practice",)
 
     def get_queryset(self):
@@ -353,8 +359,9 @@ class PatientSessionViewSet(NestedMixin, PatientDataViewSet, mixins.CreateModelM
 
 
 class SessionViewSet(PatientDataViewSet):
-    """`/sessions/{id}`, and every session the caller may see (filter by patient, plan, dates)."""
+    """`/sessions/{session_id}`, and every session the caller may see (filter by patient, plan, dates)."""
 
+    lookup_url_kwarg = "session_id"
     queryset = TherapySession.objects.all()
     serializer_class = SessionSerializer
     filterset_class = SessionFilter
@@ -369,7 +376,7 @@ class SessionViewSet(PatientDataViewSet):
         responses={201: SessionAddendumSerializer},
     )
     @action(detail=True, methods=["post"])
-    def addenda(self, request, pk=None):
+    def addenda(self, request, *args, **kwargs):
         # `get_object` decides access before the body is read: 404, then 403, then any 400.
         session = self.get_object()
         body = SessionAddendumSerializer(data=request.data, context=self.get_serializer_context())
