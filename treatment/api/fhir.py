@@ -15,7 +15,7 @@ from typing import Any
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -88,27 +88,20 @@ def fhir_exception_handler(exc: Exception, context: dict[str, Any]) -> Response 
     return response
 
 
-OPERATION_OUTCOME = {
-    "type": "object",
-    "description": "A FHIR R4 OperationOutcome: each issue's code, its message and the field at fault.",
-    "properties": {
-        "resourceType": {"type": "string", "enum": ["OperationOutcome"]},
-        "issue": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "severity": {"type": "string", "enum": ["error"]},
-                    "code": {"type": "string"},
-                    "diagnostics": {"type": "string"},
-                    "expression": {"type": "array", "items": {"type": "string"}},
-                },
-                "required": ["severity", "code"],
-            },
-        },
-    },
-    "required": ["resourceType", "issue"],
-}
+class OperationOutcomeIssueSerializer(serializers.Serializer):
+    severity = serializers.CharField(help_text="Always `error`.")
+    code = serializers.CharField(help_text="The issue type (http://hl7.org/fhir/issue-type): invalid, login, ...")
+    diagnostics = serializers.CharField()
+    expression = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="The field (search parameter) at fault."
+    )
+
+
+class OperationOutcomeSerializer(serializers.Serializer):
+    """A FHIR R4 OperationOutcome: the error of a FHIR route (documentation only: the body is built as a dict)."""
+
+    resourceType = serializers.CharField(help_text="Always `OperationOutcome`.")
+    issue = OperationOutcomeIssueSerializer(many=True)
 
 
 def _resource_schema(resource_type: str, description: str) -> dict[str, Any]:
@@ -123,13 +116,13 @@ def _resource_schema(resource_type: str, description: str) -> dict[str, Any]:
 
 def _errors(*statuses: int) -> dict[Any, OpenApiResponse]:
     messages = {
-        400: "A search parameter is refused (the issue's expression names it).",
+        400: "The request is refused (a search parameter: the issue's expression names it).",
         401: "No credentials, or a token that is invalid or expired.",
         403: "The caller may not do this.",
         404: "Not found, or not visible to the caller.",
         429: "Too many requests: try again after Retry-After seconds.",
     }
-    return {(s, FHIR_JSON): OpenApiResponse(OPERATION_OUTCOME, description=messages[s]) for s in statuses}
+    return {(s, FHIR_JSON): OpenApiResponse(OperationOutcomeSerializer, description=messages[s]) for s in statuses}
 
 
 PLAN_ID = OpenApiParameter("plan_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The plan's id.")
@@ -150,7 +143,7 @@ class FhirViewSet(PatientDataViewSet):
 
     def base(self) -> str:
         """The FHIR base the entries' `fullUrl`s are under (the CarePlan read lives there)."""
-        return self.request.build_absolute_uri(reverse("fhir-careplan-search")).rstrip("/").rsplit("/", 1)[0]
+        return self.request.build_absolute_uri(reverse("api:fhir-careplan-search")).rstrip("/").rsplit("/", 1)[0]
 
     def careplan(self, plan: TreatmentPlan) -> dict[str, Any]:
         return careplan_resource(plan, plan_tree(plan), signed_version_of(plan))
@@ -171,7 +164,7 @@ class PlanFhirViewSet(FhirViewSet):
         parameters=[PLAN_ID],
         responses={
             (200, FHIR_JSON): OpenApiResponse(_resource_schema("Bundle", "A FHIR R4 Bundle (collection).")),
-            **_errors(401, 403, 404, 429),
+            **_errors(400, 401, 403, 404, 429),
         },
     )
     def export(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -195,7 +188,7 @@ class FhirCarePlanViewSet(FhirViewSet):
         ],
         responses={
             (200, FHIR_JSON): OpenApiResponse(_resource_schema("Bundle", "A FHIR R4 Bundle (searchset).")),
-            **_errors(400, 401, 403, 429),
+            **_errors(400, 401, 403, 404, 429),
         },
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -208,10 +201,11 @@ class FhirCarePlanViewSet(FhirViewSet):
     @extend_schema(
         operation_id="fhir_careplan_read",
         summary="Read a CarePlan (FHIR R4)",
+        description="The plan's CarePlan, the same resource as in its Bundle and in a search.",
         parameters=[PLAN_ID],
         responses={
             (200, FHIR_JSON): OpenApiResponse(_resource_schema("CarePlan", "A US Core CarePlan.")),
-            **_errors(401, 403, 404, 429),
+            **_errors(400, 401, 403, 404, 429),
         },
     )
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -230,4 +224,3 @@ def _patient_param(value: str) -> uuid.UUID:
         return uuid.UUID(raw)
     except ValueError:
         raise exceptions.ValidationError({"patient": ["Not a patient id."]}) from None
-

@@ -12,7 +12,7 @@ from treatment.fhir.codes import (
     ICD10CM,
     concept,
 )
-from treatment.fhir.refs import condition_id, instant, reference
+from treatment.fhir.refs import condition_id, reference
 from treatment.models import TreatmentPlan
 
 
@@ -39,8 +39,6 @@ def condition_resources(plan: TreatmentPlan) -> list[dict[str, Any]]:
                 "category": [concept(CONDITION_CATEGORY, "problem-list-item", "Problem List Item")],
                 "code": concept(ICD10CM, code, description, text=description or code),
                 "subject": reference("Patient", plan.patient_id),
-                "recordedDate": instant(plan.created_at),
-                "recorder": reference("Practitioner", plan.therapist_id),
             }
         )
     return resources
