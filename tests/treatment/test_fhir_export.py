@@ -244,11 +244,11 @@ def test_an_objective_driven_by_a_measure_is_a_pco_prom_goal(api, owner, world):
             "dueDate": "2026-12-01",
         }
     ]
-    assert {
+    assert goal["category"][1]["coding"][0] == {
         "system": "http://hl7.org/fhir/us/pco/CodeSystem/pco-concepts-temporary",
         "code": "person-centered",
         "display": "Person-Centered",
-    } == goal["category"][1]["coding"][0]
+    }
     assert goal["outcomeReference"] == [{"reference": f"Observation/{score.pk}"} for score in world["scores"]]
 
 
