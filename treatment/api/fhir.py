@@ -10,6 +10,7 @@ would give: one issue per refused field of a 400 (`expression` names it), `login
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.urls import reverse
@@ -17,12 +18,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from accounts.api.base import PatientDataViewSet
+from accounts.api.exceptions import exception_handler
 from accounts.audit import Action, audit_record, audit_record_many
 from treatment.fhir.bundle import collection_bundle, searchset_bundle
 from treatment.fhir.careplan import careplan_resource
@@ -55,11 +57,14 @@ class FhirJSONRenderer(JSONRenderer):
 class FhirNegotiation(BaseContentNegotiation):
     """Always FHIR JSON (an `Accept: application/json` or `*/*` client gets it too, as FHIR servers answer)."""
 
-    def select_parser(self, request: Request, parsers: list[Any]) -> Any:
-        return parsers[0] if parsers else None
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
+        return next(iter(parsers), None)
 
-    def select_renderer(self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None):
-        return renderers[0], renderers[0].media_type
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
 
 
 def _issues(detail: Any, path: str = "") -> list[dict[str, Any]]:
@@ -82,7 +87,7 @@ def operation_outcome(status: int, detail: Any) -> dict[str, Any]:
 
 def fhir_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """The API's own handler (statuses, headers such as Retry-After), with the body as an OperationOutcome."""
-    response = api_settings.EXCEPTION_HANDLER(exc, context)
+    response = exception_handler(exc, context)
     if response is not None:
         response.data = operation_outcome(response.status_code, response.data)
     return response
