@@ -8,6 +8,7 @@ import uuid
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from accounts.models import AuditEvent
@@ -172,3 +173,24 @@ def test_the_export_costs_the_same_queries_for_1_and_10_goal_trees(api, owner, p
     # The plan, its goals, their interventions, the progress entries, the patient's scores, the signed version's
     # hash; then the audit event (the chain's head, the event).
     assert (small, larger) == (8, 8)
+
+
+def test_the_schema_documents_the_routes_as_fhir_json():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operations = {
+        "/api/v1/treatment-plans/{plan_id}/fhir/": "treatment_plan_fhir_export",
+        "/api/v1/fhir/CarePlan/": "fhir_careplan_search",
+        "/api/v1/fhir/CarePlan/{plan_id}/": "fhir_careplan_read",
+    }
+    outcome = {"$ref": "#/components/schemas/OperationOutcome"}
+    for path, operation_id in operations.items():
+        operation = schema["paths"][path]["get"]
+        assert operation["operationId"] == operation_id
+        responses = operation["responses"]
+        assert set(responses) == {"200", "400", "401", "403", "404", "429"}
+        assert set(responses["200"]["content"]) == {"application/fhir+json"}
+        for status in ("400", "401", "403", "404", "429"):
+            assert responses[status]["content"] == {"application/fhir+json": {"schema": outcome}}, (path, status)
+    search = schema["paths"]["/api/v1/fhir/CarePlan/"]["get"]
+    assert [(p["name"], p["in"], p["required"]) for p in search["parameters"]] == [("patient", "query", True)]
+    assert sorted(schema["components"]["schemas"]["OperationOutcome"]["required"]) == ["issue", "resourceType"]
