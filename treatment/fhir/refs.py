@@ -6,15 +6,9 @@ from __future__ import annotations
 import datetime
 import uuid
 
-from django.db import models
-
 
 def reference(resource_type: str, resource_id: uuid.UUID | str, display: str = "") -> dict[str, str]:
     return {"reference": f"{resource_type}/{resource_id}", **({"display": display} if display else {})}
-
-
-def of(obj: models.Model, resource_type: str) -> dict[str, str]:
-    return reference(resource_type, obj.pk)
 
 
 def condition_id(plan_id: uuid.UUID, code: str) -> uuid.UUID:
