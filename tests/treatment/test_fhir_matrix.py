@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from drf_spectacular.generators import SchemaGenerator
+from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from rest_framework.test import APIClient
 
 from accounts.models import AuditEvent
@@ -194,3 +195,18 @@ def test_the_schema_documents_the_routes_as_fhir_json():
     search = schema["paths"]["/api/v1/fhir/CarePlan/"]["get"]
     assert [(p["name"], p["in"], p["required"]) for p in search["parameters"]] == [("patient", "query", True)]
     assert sorted(schema["components"]["schemas"]["OperationOutcome"]["required"]) == ["issue", "resourceType"]
+
+
+def test_the_capability_statement_is_public_and_valid(db):
+    response = APIClient().get("/api/v1/fhir/metadata")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/fhir+json"
+    body = response.json()
+    CapabilityStatement.model_validate(body)
+    assert (body["fhirVersion"], body["kind"], body["format"]) == ("4.0.1", "instance", ["application/fhir+json"])
+    assert body["implementation"]["url"] == "http://testserver/api/v1/fhir"
+    (careplan,) = body["rest"][0]["resource"]
+    assert careplan["type"] == "CarePlan"
+    assert careplan["interaction"] == [{"code": "read"}, {"code": "search-type"}]
+    assert [p["name"] for p in careplan["searchParam"]] == ["patient"]

@@ -16,17 +16,18 @@ from typing import Any
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions, permissions, serializers
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.api.base import PatientDataViewSet
 from accounts.api.exceptions import exception_handler
 from accounts.audit import Action, audit_record, audit_record_many
-from treatment.fhir.bundle import collection_bundle, searchset_bundle
+from treatment.fhir.bundle import capability_statement, collection_bundle, searchset_bundle
 from treatment.fhir.careplan import careplan_resource
 from treatment.fhir.read import plan_export
 from treatment.fhir.signing import signed_version_of
@@ -133,18 +134,46 @@ def _errors(*statuses: int) -> dict[Any, OpenApiResponse]:
 PLAN_ID = OpenApiParameter("plan_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The plan's id.")
 
 
-class FhirViewSet(PatientDataViewSet):
-    """Plans the caller may view, as FHIR; errors as OperationOutcome."""
+class FhirResponses:
+    """FHIR JSON whatever the client accepts, and errors as OperationOutcome: what every FHIR route shares."""
 
-    queryset = TreatmentPlan.objects.select_related("therapist", "patient__practice")
     renderer_classes = [FhirJSONRenderer]
     content_negotiation_class = FhirNegotiation
-    lookup_url_kwarg = "plan_id"
-    pagination_class = None
-    filter_backends: list[Any] = []
 
     def get_exception_handler(self):
         return fhir_exception_handler
+
+
+class CapabilityView(FhirResponses, APIView):
+    """`/fhir/metadata`: what this FHIR base serves, read by FHIR clients before anything else (so, as the FHIR
+    specification expects, without credentials: it says nothing about any patient)."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        operation_id="fhir_capabilities",
+        summary="The FHIR server's CapabilityStatement",
+        auth=[],
+        responses={
+            (200, FHIR_JSON): OpenApiResponse(
+                _resource_schema("CapabilityStatement", "A FHIR R4 CapabilityStatement.")
+            ),
+            **_errors(429),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        base = request.build_absolute_uri(reverse("api:fhir-capabilities")).rstrip("/").rsplit("/", 1)[0]
+        return Response(capability_statement(base))
+
+
+class FhirViewSet(FhirResponses, PatientDataViewSet):
+    """Plans the caller may view, as FHIR; errors as OperationOutcome."""
+
+    queryset = TreatmentPlan.objects.select_related("therapist", "patient__practice")
+    lookup_url_kwarg = "plan_id"
+    pagination_class = None
+    filter_backends: list[Any] = []
 
     def base(self) -> str:
         """The FHIR base the entries' `fullUrl`s are under (the CarePlan read lives there)."""

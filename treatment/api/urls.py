@@ -41,6 +41,7 @@ urlpatterns = [
         fhir.PlanFhirViewSet.as_view({"get": "export"}),
         name="plan-fhir",
     ),
+    re_path(r"^fhir/metadata/?$", fhir.CapabilityView.as_view(), name="fhir-capabilities"),
     re_path(r"^fhir/CarePlan/?$", fhir.FhirCarePlanViewSet.as_view({"get": "list"}), name="fhir-careplan-search"),
     re_path(
         rf"^fhir/CarePlan/(?P<plan_id>{UUID})/?$",
