@@ -10,7 +10,7 @@ would give: one issue per refused field of a 400 (`expression` names it), `login
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.urls import reverse
@@ -137,8 +137,8 @@ PLAN_ID = OpenApiParameter("plan_id", OpenApiTypes.UUID, OpenApiParameter.PATH, 
 class FhirResponses:
     """FHIR JSON whatever the client accepts, and errors as OperationOutcome: what every FHIR route shares."""
 
-    renderer_classes = [FhirJSONRenderer]
-    content_negotiation_class = FhirNegotiation
+    renderer_classes: Sequence[type[BaseRenderer]] = [FhirJSONRenderer]
+    content_negotiation_class: type[BaseContentNegotiation] = FhirNegotiation
 
     def get_exception_handler(self):
         return fhir_exception_handler
