@@ -221,7 +221,11 @@ def test_every_operation_documents_its_errors_in_the_error_shape():
         if path != "/api/v1/auth/token" or method != "post":
             assert {"401", "403", "429"} <= set(responses), (path, method)
         if "{" in path:
-            assert responses["404"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+            content = responses["404"]["content"]
+            if "application/fhir+json" in content:  # the FHIR routes answer OperationOutcome
+                assert content["application/fhir+json"]["schema"] == {"$ref": "#/components/schemas/OperationOutcome"}
+            else:
+                assert content["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
         if method in ("post", "put", "patch"):
             assert "400" in responses, (path, method)
         for parameter in operation.get("parameters", []):

@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -140,14 +139,13 @@ else:
 
 
 class SaveAsTemplateMixin(_PlanViewSet):
-    """`POST /treatment-plans/{id}/save-as-template`, on the plan viewset: the plan's clinician or a practice admin
+    """`POST /treatment-plans/{plan_id}/save-as-template`, on the plan viewset: the plan's clinician or a practice admin
     copies its tree into a practice template, without the patient's data (`plan_template_save`)."""
 
     @extend_schema(
         summary="Save the plan's goal tree as a practice template (nothing of the patient is kept)",
         request=SaveAsTemplateSerializer,
         responses={201: PlanTemplateDetailSerializer},
-        parameters=[OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
     )
     @action(detail=True, methods=["post"], url_path="save-as-template")
     def save_as_template(self, request, *args, **kwargs):

@@ -1,7 +1,7 @@
 from django.urls import re_path
 
 from accounts.api.routers import UUID, OptionalSlashRouter
-from treatment.api import measures, templates, views
+from treatment.api import fhir, measures, templates, views
 from treatment.api.outcomes import InterventionOutcomesView
 
 router = OptionalSlashRouter()
@@ -37,5 +37,17 @@ urlpatterns = [
         r"^instruments/(?P<code>[a-z0-9]{1,20})/?$", measures.InstrumentDetailView.as_view(), name="instrument-detail"
     ),
     re_path(r"^analytics/interventions/?$", InterventionOutcomesView.as_view(), name="intervention-outcomes"),
+    re_path(
+        rf"^treatment-plans/(?P<plan_id>{UUID})/fhir/?$",
+        fhir.PlanFhirViewSet.as_view({"get": "export"}),
+        name="plan-fhir",
+    ),
+    re_path(r"^fhir/metadata/?$", fhir.CapabilityView.as_view(), name="fhir-capabilities"),
+    re_path(r"^fhir/CarePlan/?$", fhir.FhirCarePlanViewSet.as_view({"get": "list"}), name="fhir-careplan-search"),
+    re_path(
+        rf"^fhir/CarePlan/(?P<plan_id>{UUID})/?$",
+        fhir.FhirCarePlanViewSet.as_view({"get": "retrieve"}),
+        name="fhir-careplan-read",
+    ),
     *router.urls,
 ]
