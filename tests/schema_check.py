@@ -25,6 +25,9 @@ COMPONENTS = "#/components/schemas/"
 METHODS = ("get", "put", "patch", "post", "delete")
 
 
+FHIR_JSON = "application/fhir+json"
+
+
 class SchemaDrift(AssertionError):
     """A response the schema does not describe."""
 
@@ -101,7 +104,8 @@ def contract() -> Contract:
     routes.sort(key=lambda route: (route[1].count("{"), -len(route[1])))
     document = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": defs}
     error = Operation("*", "*", {"*": {"application/json": "#/$defs/Error"}})
-    routes.append((re.compile(".*"), "*", {"*": error}))
+    outcome = Operation("*", "*", {"*": {FHIR_JSON: "#/$defs/OperationOutcome"}})
+    routes.append((re.compile(".*"), "*", {"*": error, "fhir": outcome}))
     return Contract(routes, jsonschema_rs.validator_map_for(document, validate_formats=True))
 
 
@@ -127,8 +131,11 @@ def check(method: str, path: str, response: Any) -> None:
     template, operations = rules.match(path) or ("*", {})
     operation = operations.get(method)
     if operation is None or status.startswith("5"):
-        # No such operation (an unknown URL, an undeclared method), or a server error: the error shape still.
-        operation, status, where = rules.routes[-1][2]["*"], "*", f"{where} (no operation {method.upper()} {template})"
+        # No such operation (an unknown URL, an undeclared method), or a server error: the error shape still, the
+        # FHIR routes' own (an OperationOutcome) on a path that answers FHIR.
+        fhir = template != "*" and any(FHIR_JSON in c for op in operations.values() for c in op.responses.values())
+        operation = rules.routes[-1][2]["fhir" if fhir else "*"]
+        status, where = "*", f"{where} (no operation {method.upper()} {template})"
     declared = operation.responses.get(status)
     if declared is None:
         raise SchemaDrift(f"{where}: the schema declares only {sorted(operation.responses)} for {template}")

@@ -59,12 +59,12 @@ def _response(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": {"$ref": ERROR_REF}}}}
 
 
+#: What every 429 says beside its body: when to try again.
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}}
+
+
 def _throttled(description: str) -> dict[str, Any]:
-    response = _response(description)
-    response["headers"] = {
-        "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}
-    }
-    return response
+    return {**_response(description), "headers": dict(RETRY_AFTER)}
 
 
 def _authenticated(operation: dict[str, Any]) -> bool:
@@ -156,6 +156,8 @@ def document_errors(result: dict, generator, request, public) -> dict:
             responses = operation.setdefault("responses", {})
             for status, response in operation_errors(path, method, operation).items():
                 responses.setdefault(status, response)
+            # A view that declares its own 429 (the FHIR routes answer an OperationOutcome) still says when to retry.
+            responses["429"].setdefault("headers", dict(RETRY_AFTER))
             for parameter in operation.get("parameters", []):
                 # A filter or page left empty (`?status=&page=`, as an HTML form sends it) is one not given.
                 if parameter.get("in") == "query" and not parameter.get("required"):

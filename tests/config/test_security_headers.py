@@ -87,6 +87,18 @@ PAGES = {
     "plan-version-document": lambda r: f"/plans/{r['plan'].pk}/versions/1/document/",
     "intervention-outcomes": lambda r: "/outcomes/interventions/",
     "intervention-outcomes-csv": lambda r: "/outcomes/interventions.csv",
+    "plan-blanks": lambda r: f"/plans/{r['plan'].pk}/blanks/",
+    "plan-save-template": lambda r: f"/plans/{r['plan'].pk}/save-as-template/",
+    "plan-template-choices": lambda r: "/plans/builder/templates/",
+    "plan-template-list": lambda r: "/templates/",
+    "plan-template-detail": lambda r: f"/templates/{MISSING}/",
+    "plan-template-edit": lambda r: f"/templates/{MISSING}/edit/",
+    "plan-template-copy": lambda r: f"/templates/{MISSING}/copy/",
+    "plan-template-delete": lambda r: f"/templates/{MISSING}/delete/",
+    "plan-template-goal-add": lambda r: f"/templates/{MISSING}/goals/new/",
+    "plan-template-goal-edit": lambda r: f"/templates/{MISSING}/goals/{MISSING}/edit/",
+    "plan-template-goal-remove": lambda r: f"/templates/{MISSING}/goals/{MISSING}/remove/",
+    "plan-template-goal-interventions": lambda r: f"/templates/{MISSING}/goals/{MISSING}/interventions/",
 }
 #: Beyond the pages: the admin, the API's browsable docs, and error pages.
 OTHERS = ["/admin/", "/admin/accounts/user/", "/admin/accounts/patient/", "/admin/login/", "/api/docs/", "/nowhere/"]

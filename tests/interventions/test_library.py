@@ -158,12 +158,13 @@ def test_reloading_restores_an_edited_or_retired_entry():
 
 
 def test_reloading_recreates_a_missing_entry():
-    breathing = _system().get(name="Deep Breathing")
-    pk = breathing.pk
-    breathing.delete()
+    # One no plan template names (a template's goal protects the entries it uses from deletion).
+    imagery = _system().get(name="Guided Imagery")
+    pk = imagery.pk
+    imagery.delete()
 
     assert load_system_library(Intervention) == (1, len(library_entries()) - 1)
-    assert _system().get(name="Deep Breathing").pk == pk
+    assert _system().get(name="Guided Imagery").pk == pk
 
 
 def test_reloading_leaves_custom_interventions_alone(practice):

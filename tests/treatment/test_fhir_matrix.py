@@ -179,9 +179,9 @@ def test_the_export_costs_the_same_queries_for_1_and_10_goal_trees(api, owner, p
 def test_the_schema_documents_the_routes_as_fhir_json():
     schema = SchemaGenerator().get_schema(request=None, public=True)
     operations = {
-        "/api/v1/treatment-plans/{plan_id}/fhir/": "treatment_plan_fhir_export",
-        "/api/v1/fhir/CarePlan/": "fhir_careplan_search",
-        "/api/v1/fhir/CarePlan/{plan_id}/": "fhir_careplan_read",
+        "/api/v1/treatment-plans/{plan_id}/fhir": "treatment_plan_fhir_export",
+        "/api/v1/fhir/CarePlan": "fhir_careplan_search",
+        "/api/v1/fhir/CarePlan/{plan_id}": "fhir_careplan_read",
     }
     outcome = {"$ref": "#/components/schemas/OperationOutcome"}
     for path, operation_id in operations.items():
@@ -192,7 +192,7 @@ def test_the_schema_documents_the_routes_as_fhir_json():
         assert set(responses["200"]["content"]) == {"application/fhir+json"}
         for status in ("400", "401", "403", "404", "429"):
             assert responses[status]["content"] == {"application/fhir+json": {"schema": outcome}}, (path, status)
-    search = schema["paths"]["/api/v1/fhir/CarePlan/"]["get"]
+    search = schema["paths"]["/api/v1/fhir/CarePlan"]["get"]
     assert [(p["name"], p["in"], p["required"]) for p in search["parameters"]] == [("patient", "query", True)]
     assert sorted(schema["components"]["schemas"]["OperationOutcome"]["required"]) == ["issue", "resourceType"]
 

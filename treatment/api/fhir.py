@@ -225,7 +225,8 @@ class FhirCarePlanViewSet(FhirViewSet):
             **_errors(400, 401, 403, 404, 429),
         },
     )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def search(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # `search`, not `list`: a searchset is one Bundle, not an array (drf-spectacular reads `list` as one).
         patient_id = _patient_param(request.query_params.get("patient", ""))
         plans = list(self.get_queryset().filter(patient_id=patient_id).order_by("-start_date", "-created_at", "pk"))
         careplans = [self.careplan(plan) for plan in plans]

@@ -43,7 +43,7 @@ urlpatterns = [
         name="plan-fhir",
     ),
     re_path(r"^fhir/metadata/?$", fhir.CapabilityView.as_view(), name="fhir-capabilities"),
-    re_path(r"^fhir/CarePlan/?$", fhir.FhirCarePlanViewSet.as_view({"get": "list"}), name="fhir-careplan-search"),
+    re_path(r"^fhir/CarePlan/?$", fhir.FhirCarePlanViewSet.as_view({"get": "search"}), name="fhir-careplan-search"),
     re_path(
         rf"^fhir/CarePlan/(?P<plan_id>{UUID})/?$",
         fhir.FhirCarePlanViewSet.as_view({"get": "retrieve"}),
