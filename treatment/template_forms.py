@@ -14,6 +14,7 @@ from treatment.forms import split_codes
 from treatment.instruments import INSTRUMENT_CHOICES
 from treatment.models import TreatmentGoal
 from treatment.placeholders import goal_placeholders, placeholders_in
+from treatment.plan_templates import GOAL_FIELDS
 from treatment.services.blanks import FILLABLE_FIELDS
 
 #: How the blanks form names each field a placeholder can stand in.
@@ -195,17 +196,8 @@ class TemplateGoalForm(forms.Form):
     )
     measure_target_score = forms.IntegerField(required=False, label="Target score")
 
-    #: The tree's fields, as `treatment.plan_templates` names them.
-    TREE_FIELDS = (
-        "description",
-        "measurable_criteria",
-        "baseline_value",
-        "target_value",
-        "priority",
-        "target_offset_weeks",
-        "measure_instrument",
-        "measure_target_score",
-    )
+    #: The tree's fields, as `treatment.plan_templates` names them (the SMART answers are kept, not edited here).
+    TREE_FIELDS = tuple(name for name in GOAL_FIELDS if name != "smart")
 
     def __init__(self, *args, is_objective: bool, **kwargs):
         super().__init__(*args, **kwargs)

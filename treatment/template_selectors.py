@@ -9,6 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from treatment import diagnoses
 from treatment.models import PlanTemplate, TemplateGoal, TemplateGoalIntervention
 from treatment.placeholders import goal_placeholders
+from treatment.plan_templates import GOAL_FIELDS
 
 
 @dataclass(frozen=True)
@@ -141,21 +142,10 @@ def template_tree(template: PlanTemplate) -> list[TemplateNode]:
 
 def tree_as_data(nodes: list[TemplateNode]) -> list[dict]:
     """A tree in the library's file format (`treatment.plan_templates`), as a practice template is written: what
-    the admin's and the builder's editors start from."""
+    the admin's and the builder's editors start from, and what a copy sends."""
     return [
         {
-            "description": node.description,
-            "measurable_criteria": node.measurable_criteria,
-            "baseline_value": node.baseline_value,
-            "target_value": node.target_value,
-            "priority": node.priority,
-            "target_offset_weeks": node.target_offset_weeks,
-            "smart": node.smart,
-            **(
-                {"measure_instrument": node.measure_instrument, "measure_target_score": node.measure_target_score}
-                if node.measure_instrument
-                else {}
-            ),
+            **{name: getattr(node, name) for name in GOAL_FIELDS},
             "interventions": [
                 {"intervention_id": item.intervention_id, "frequency": item.frequency} for item in node.interventions
             ],

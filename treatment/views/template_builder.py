@@ -24,8 +24,8 @@ from django.urls import path, reverse
 from treatment.models import GoalType, PlanTemplate
 from treatment.services.templates import plan_template_update
 from treatment.template_forms import TemplateGoalForm, TemplateInterventionForm
-from treatment.template_selectors import TemplateNode, template_tree
-from treatment.views.templates import TemplatePage, tree_dicts
+from treatment.template_selectors import TemplateNode, template_tree, tree_as_data
+from treatment.views.templates import TemplatePage
 
 #: The type of goal at each depth of a template's tree.
 DEPTH_TYPE = (GoalType.LONG_TERM, GoalType.SHORT_TERM, GoalType.OBJECTIVE)
@@ -80,7 +80,7 @@ class TemplateTreePage(TemplatePage):
 
     def load_tree(self) -> None:
         self.nodes = template_tree(self.template)
-        self.tree = tree_dicts(self.nodes)
+        self.tree = tree_as_data(self.nodes)
         self.index = locate(self.nodes, self.tree)
 
     def located(self, node_id: str | None) -> Located:

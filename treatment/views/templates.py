@@ -8,7 +8,7 @@ practice admin, never for the system library (403, `services.templates.check_tem
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,31 +30,10 @@ from treatment.services.templates import (
     plan_template_update,
 )
 from treatment.template_forms import SaveAsTemplateForm, TemplateDetailsForm
-from treatment.template_selectors import TemplateNode, template_tree, templates_for, templates_visible
+from treatment.template_selectors import template_tree, templates_for, templates_visible, tree_as_data
 from treatment.views.base import PlanPage, respond
 
 QUERY_MAX = 100
-
-
-def node_dict(node: TemplateNode) -> dict[str, Any]:
-    """A goal of the tree in the fixture format the template services read and write."""
-    return {
-        "description": node.description,
-        "measurable_criteria": node.measurable_criteria,
-        "baseline_value": node.baseline_value,
-        "target_value": node.target_value,
-        "priority": node.priority,
-        "target_offset_weeks": node.target_offset_weeks,
-        "smart": node.smart,
-        "measure_instrument": node.measure_instrument,
-        "measure_target_score": node.measure_target_score,
-        "interventions": [{"intervention_id": i.intervention_id, "frequency": i.frequency} for i in node.interventions],
-        "sub_goals": [node_dict(child) for child in node.children],
-    }
-
-
-def tree_dicts(nodes: list[TemplateNode]) -> list[dict[str, Any]]:
-    return [node_dict(node) for node in nodes]
 
 
 def may_save_as_template(user, plan) -> bool:
@@ -178,7 +157,7 @@ class TemplateCopyView(TemplatePage):
                 practice=cast(Practice, user.practice),  # `practice_required`
                 name=f"{source.name} (our copy)",
                 summary=source.summary,
-                goals=tree_dicts(template_tree(source)),
+                goals=tree_as_data(template_tree(source)),
                 diagnosis_codes=list(source.diagnosis_codes),
                 presenting_problems=list(source.presenting_problems),
                 sources=list(source.sources),
