@@ -23,26 +23,13 @@ from rest_framework import serializers
 from treatment.models import TreatmentGoal, TreatmentPlan
 from treatment.progress import summarize
 from treatment.services import smart_missing
+from treatment.services.goals import GOAL_FIELD_NAMES
 
 #: The goal columns the representation reads, by their `values()` names.
 GOAL_COLUMNS = (
     "id",
     "plan_id",
-    "goal_type",
-    "parent_goal_id",
-    "description",
-    "measurable_criteria",
-    "baseline_value",
-    "target_value",
-    "current_value",
-    "target_date",
-    "status",
-    "progress_percentage",
-    "priority",
-    "smart",
-    "measure_instrument",
-    "measure_baseline_score",
-    "measure_target_score",
+    *GOAL_FIELD_NAMES,  # what a client writes, the parent by its id
     "measure_response",
     "measure_remission",
     "measure_reliable_improvement",
