@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponseBase
 
 from accounts.api.base import PatientDataViewSet
 from accounts.audit import AuditContext, audit_denied
+from accounts.models import AuditEvent
 from accounts.pages import PatientDataPage
 
 DENIED_STATUSES = frozenset({403, 404})
@@ -51,10 +52,12 @@ class DeniedAccessAuditMiddleware:
             view_class = _patient_data_view(request)
             if view_class is not None:
                 kwargs = request.resolver_match.kwargs if request.resolver_match else {}
+                # A route may take any id segment (the FHIR ones do): what was probed is kept as far as it fits.
+                asked = str(next(iter(kwargs.values()), ""))[: AuditEvent._meta.get_field("object_id").max_length]
                 audit_denied(
                     AuditContext.from_request(request),
                     object_type=_object_type(view_class),
-                    object_id=str(next(iter(kwargs.values()), "")),
+                    object_id=asked,
                     status=response.status_code,
                     method=request.method or "",
                 )

@@ -9,8 +9,6 @@ Everywhere else they are the HTML error pages. With DEBUG on, Django shows its d
 
 from __future__ import annotations
 
-import re
-
 from django.conf import settings
 from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
@@ -51,18 +49,9 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
     return api_error(str(exceptions.PermissionDenied.default_detail), 403)
 
 
-#: The FHIR routes' paths (treatment.api.fhir), whose errors are OperationOutcome resources, even for an id that
-#: is no id at all (the route's pattern does not match it, so the view never answers).
-FHIR_PATH = re.compile(r"^/api/v1/(fhir/CarePlan/[^/]+|treatment-plans/[^/]+/fhir)/?$")
-
-
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if not is_api(request):
         return defaults.page_not_found(request, exception)
-    if FHIR_PATH.match(request.path):
-        issue = {"severity": "error", "code": "not-found", "diagnostics": str(exceptions.NotFound.default_detail)}
-        outcome = {"resourceType": "OperationOutcome", "issue": [issue]}
-        return JsonResponse(outcome, status=404, content_type="application/fhir+json")
     return api_error(str(exceptions.NotFound.default_detail), 404)
 
 

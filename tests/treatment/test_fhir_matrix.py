@@ -52,6 +52,23 @@ def test_bundle_and_read(api, cast, plan, route, role):
         assert new == [("denied", str(plan.pk), user.pk)]
 
 
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize("id_", ["not-a-plan", "12", f"{uuid.uuid4()}x", "7" * 100])
+def test_an_id_that_is_no_id_is_a_404_operation_outcome(api, owner, plan, route, id_):
+    events = AuditEvent.objects.count()
+    response = api.as_(owner).get(ROUTES[route].format(id=id_))
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/fhir+json"
+    assert response.json() == {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": "not-found", "diagnostics": "Not found."}],
+    }
+    # A probe all the same: the trail keeps what was asked for, as far as the column holds it.
+    new = list(AuditEvent.objects.order_by("seq")[events:].values_list("action", "object_id", "user_id"))
+    assert new == [("denied", id_[:64], owner.pk)]
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_search_finds_only_what_the_caller_may_see(api, cast, plan, role):
     user = cast[role]

@@ -121,7 +121,7 @@ def test_item_9_shows_the_prompt_at_once_and_the_banner_until_assessed(client, o
     assert "Safety flag: assess risk" not in patient_page
     # The history stays: who cleared it, when, and what they found.
     assert "Asked directly; no plan or intent." in patient_page
-    assert f"{owner.get_full_name()}, {flag.cleared_at:%-d %b %Y}" in patient_page
+    assert f"{owner.get_full_name()}, {flag.cleared_at.astimezone(patient.practice.zoneinfo):%-d %b %Y}" in patient_page
 
 
 def test_the_patient_page_charts_each_instrument_scored(client, owner, patient):

@@ -37,15 +37,17 @@ urlpatterns = [
         r"^instruments/(?P<code>[a-z0-9]{1,20})/?$", measures.InstrumentDetailView.as_view(), name="instrument-detail"
     ),
     re_path(r"^analytics/interventions/?$", InterventionOutcomesView.as_view(), name="intervention-outcomes"),
+    # The FHIR routes take any id segment, so that one which is no id is the view's OperationOutcome 404 (FHIR
+    # clients parse nothing else), not the API's generic one.
     re_path(
-        rf"^treatment-plans/(?P<plan_id>{UUID})/fhir/?$",
+        r"^treatment-plans/(?P<plan_id>[^/]+)/fhir/?$",
         fhir.PlanFhirViewSet.as_view({"get": "export"}),
         name="plan-fhir",
     ),
     re_path(r"^fhir/metadata/?$", fhir.CapabilityView.as_view(), name="fhir-capabilities"),
     re_path(r"^fhir/CarePlan/?$", fhir.FhirCarePlanViewSet.as_view({"get": "search"}), name="fhir-careplan-search"),
     re_path(
-        rf"^fhir/CarePlan/(?P<plan_id>{UUID})/?$",
+        r"^fhir/CarePlan/(?P<plan_id>[^/]+)/?$",
         fhir.FhirCarePlanViewSet.as_view({"get": "retrieve"}),
         name="fhir-careplan-read",
     ),
