@@ -278,7 +278,59 @@ def smart_field_name(part: str, question: str) -> str:
     return f"smart_{part}_{question}"
 
 
-class GoalForm(forms.Form):
+class SmartAnswerFields(forms.Form):
+    """The SMART template's answers as one text field per question (`smart_<part>_<question>`), grouped by part:
+    what a plan's goal form and a template's goal form share. `add_smart_fields` adds them (last, after the
+    form's own); `smart_answers` gives back the nested dict the goal services and the template library store."""
+
+    def add_smart_fields(self) -> None:
+        for part, questions in SMART_TEMPLATE.items():
+            for question, text in questions.items():
+                self.fields[smart_field_name(part, question)] = forms.CharField(
+                    required=False, max_length=2000, label=text, widget=forms.TextInput
+                )
+
+    @staticmethod
+    def smart_initial(answers: dict | None) -> dict[str, str]:
+        """The fields' initial values for stored answers."""
+        return {
+            smart_field_name(part, question): (answers or {}).get(part, {}).get(question, "")
+            for part, questions in SMART_TEMPLATE.items()
+            for question in questions
+        }
+
+    def smart_groups(self) -> list[tuple[str, str, list]]:
+        return [
+            (part, SMART_LABELS[part], [self[smart_field_name(part, q)] for q in questions])
+            for part, questions in SMART_TEMPLATE.items()
+        ]
+
+    def plain_fields(self) -> list:
+        """The visible fields other than the SMART answers (which show grouped, `smart_groups`)."""
+        return [field for field in self.visible_fields() if not field.name.startswith("smart_")]
+
+    def _raw(self, name: str) -> str:
+        field = self[name]
+        value = field.value()
+        return "" if value is None else str(value)
+
+    def smart_answers(self, raw: bool = False) -> dict:
+        answers: dict = {}
+        for part, questions in SMART_TEMPLATE.items():
+            for question in questions:
+                name = smart_field_name(part, question)
+                value = self._raw(name) if raw else self.cleaned_data.get(name, "")
+                if value and value.strip():
+                    answers.setdefault(part, {})[question] = value.strip()
+        return answers
+
+    @property
+    def smart_open(self) -> bool:
+        """Whether the answers show unfolded: some are given, or one is refused."""
+        return bool(self.smart_answers(raw=True)) or any(self[f].errors for f in self.fields if f.startswith("smart_"))
+
+
+class GoalForm(SmartAnswerFields):
     """A goal's SMART fields, status (when editing) and the SMART template's answers."""
 
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
@@ -326,9 +378,7 @@ class GoalForm(forms.Form):
         if goal is not None:
             initial = {name: getattr(goal, name) for name in self.base_fields if hasattr(goal, name)}
             initial["etag"] = goal.etag
-            for part, questions in SMART_TEMPLATE.items():
-                for question in questions:
-                    initial[smart_field_name(part, question)] = (goal.smart or {}).get(part, {}).get(question, "")
+            initial.update(self.smart_initial(goal.smart))
             kwargs.setdefault("initial", initial)
         # Several goal forms can be open on the plan page at once: ids differ, names do not.
         kwargs.setdefault("auto_id", f"goal-{key}-%s")
@@ -338,11 +388,7 @@ class GoalForm(forms.Form):
         self.blanks = self._blanks(goal)
         if not self.is_bound:
             self.fields["description"].widget.attrs["autofocus"] = True
-        for part, questions in SMART_TEMPLATE.items():
-            for question, text in questions.items():
-                self.fields[smart_field_name(part, question)] = forms.CharField(
-                    required=False, max_length=2000, label=text, widget=forms.TextInput
-                )
+        self.add_smart_fields()
 
     def _blanks(self, goal: TreatmentGoal | None) -> dict[str, str]:
         """A baseline or target still holding a template's placeholder shows empty with its hint as the prompt,
@@ -369,27 +415,6 @@ class GoalForm(forms.Form):
     def clean_target_value(self) -> str:
         return self.cleaned_data["target_value"] or self.blanks.get("target_value", "")
 
-    def smart_groups(self) -> list[tuple[str, str, list]]:
-        return [
-            (part, SMART_LABELS[part], [self[smart_field_name(part, q)] for q in questions])
-            for part, questions in SMART_TEMPLATE.items()
-        ]
-
-    def _raw(self, name: str) -> str:
-        field = self[name]
-        value = field.value()
-        return "" if value is None else str(value)
-
-    def smart_answers(self, raw: bool = False) -> dict:
-        answers: dict = {}
-        for part, questions in SMART_TEMPLATE.items():
-            for question in questions:
-                name = smart_field_name(part, question)
-                value = self._raw(name) if raw else self.cleaned_data.get(name, "")
-                if value and value.strip():
-                    answers.setdefault(part, {})[question] = value.strip()
-        return answers
-
     def smart_draft(self) -> TreatmentGoal:
         """The goal as the form holds it now (typed or stored), for the SMART hint."""
         return TreatmentGoal(
@@ -408,10 +433,6 @@ class GoalForm(forms.Form):
 
     def smart_check(self) -> SmartCheck:
         return smart_check(self.smart_draft())
-
-    @property
-    def smart_open(self) -> bool:
-        return bool(self.smart_answers(raw=True)) or any(self[f].errors for f in self.fields if f.startswith("smart_"))
 
     def service_fields(self) -> dict:
         data = self.cleaned_data

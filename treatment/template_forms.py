@@ -10,7 +10,7 @@ from django import forms
 from django.http import QueryDict
 
 from interventions.models import Intervention
-from treatment.forms import split_codes
+from treatment.forms import SmartAnswerFields, split_codes
 from treatment.instruments import INSTRUMENT_CHOICES
 from treatment.models import TreatmentGoal
 from treatment.placeholders import goal_placeholders, placeholders_in
@@ -171,8 +171,9 @@ class TemplateDetailsForm(forms.Form):
         }
 
 
-class TemplateGoalForm(forms.Form):
-    """A goal of a template's tree: its text, the values to fill in (placeholders) and its target offset."""
+class TemplateGoalForm(SmartAnswerFields):
+    """A goal of a template's tree: its text, the values to fill in (placeholders), its target offset and the
+    SMART template's answers (what a plan built from it starts with)."""
 
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
     measurable_criteria = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -196,16 +197,24 @@ class TemplateGoalForm(forms.Form):
     )
     measure_target_score = forms.IntegerField(required=False, label="Target score")
 
-    #: The tree's fields, as `treatment.plan_templates` names them (the SMART answers are kept, not edited here).
+    #: The tree's fields that are a field of this form each, as `treatment.plan_templates` names them (the SMART
+    #: answers are a field per question).
     TREE_FIELDS = tuple(name for name in GOAL_FIELDS if name != "smart")
 
     def __init__(self, *args, is_objective: bool, **kwargs):
         super().__init__(*args, **kwargs)
         if not is_objective:
             del self.fields["measure_instrument"], self.fields["measure_target_score"]
+        self.add_smart_fields()
+
+    @classmethod
+    def initial_for(cls, item: dict) -> dict:
+        """The form's initial values for a goal of a template's tree as stored (`tree_as_data`)."""
+        return {**{name: item[name] for name in cls.TREE_FIELDS}, **cls.smart_initial(item.get("smart"))}
 
     def tree_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.TREE_FIELDS if name in self.fields}
+        fields = {name: self.cleaned_data[name] for name in self.TREE_FIELDS if name in self.fields}
+        return {**fields, "smart": self.smart_answers()}
 
 
 class TemplateInterventionForm(forms.Form):

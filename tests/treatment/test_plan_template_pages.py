@@ -341,6 +341,35 @@ def test_the_author_edits_a_goal_in_the_builder(client, owner):
     assert TemplateGoal.objects.filter(template=template).count() == 5
 
 
+def test_the_builder_edits_a_goals_smart_answers(client, owner):
+    template = practice_template(owner)
+    goal = TemplateGoal.objects.get(template=template, description=WORRY_OBJECTIVES[2])
+    TemplateGoal.objects.filter(pk=goal.pk).update(smart={"specific": {"who": "The client"}})
+    url = reverse("plan-template-goal-edit", args=[template.pk, goal.pk])
+    client.force_login(owner)
+
+    page = client.get(url).content.decode()
+    # The stored answer is there to change, under its part, and the fields it shares with a plan's goal form.
+    assert re.search(r'<input type="text" name="smart_specific_who" value="The client"[^>]*>', page)
+    assert "<legend>Time-bound</legend>" in page
+    response = client.post(
+        url,
+        {
+            "description": WORRY_OBJECTIVES[2],
+            "priority": "1",
+            "smart_specific_who": "The client and partner",
+            "smart_time_bound_deadline": "[[weeks, e.g. 8]] weeks from the start",
+        },
+    )
+
+    assert response.status_code == 302
+    # The tree is written afresh on each save: the goal is found by its text.
+    assert TemplateGoal.objects.get(template=template, description=WORRY_OBJECTIVES[2]).smart == {
+        "specific": {"who": "The client and partner"},
+        "time_bound": {"deadline": "[[weeks, e.g. 8]] weeks from the start"},
+    }
+
+
 def test_a_refusal_of_the_tree_shows_beside_the_field(client, owner):
     template = practice_template(owner)
     goal = TemplateGoal.objects.get(template=template, description=WORRY_OBJECTIVES[0])

@@ -134,7 +134,7 @@ class TemplateGoalAddView(TemplateGoalFormPage):
             return self.render_add(form)
         siblings = self.parent.item["sub_goals"] if self.parent else self.tree
         where = f"{self.parent.path}.sub_goals" if self.parent else "goals"
-        siblings.append({**form.tree_fields(), "smart": {}, "interventions": [], "sub_goals": []})
+        siblings.append({**form.tree_fields(), "interventions": [], "sub_goals": []})
         try:
             self.save_tree()
         except ValidationError as error:
@@ -157,8 +157,7 @@ class TemplateGoalEditView(TemplateGoalFormPage):
     def get(self, request: HttpRequest, *args, **kwargs):
         self.load_tree()
         located = self.located(self.node_id)
-        initial = {name: located.item[name] for name in TemplateGoalForm.TREE_FIELDS}
-        form = TemplateGoalForm(initial=initial, is_objective=located.depth == 2)
+        form = TemplateGoalForm(initial=TemplateGoalForm.initial_for(located.item), is_objective=located.depth == 2)
         return self.render_edit(form)
 
     def post(self, request: HttpRequest, *args, **kwargs):
@@ -203,8 +202,7 @@ class TemplateGoalInterventionView(TemplateGoalEditView):
         located = self.located(self.node_id)
         links: list[dict[str, Any]] = located.item["interventions"]
         goal_form = TemplateGoalForm(
-            initial={name: located.item[name] for name in TemplateGoalForm.TREE_FIELDS},
-            is_objective=located.depth == 2,
+            initial=TemplateGoalForm.initial_for(located.item), is_objective=located.depth == 2
         )
         if "remove" in request.POST:
             links[:] = [link for link in links if link["intervention_id"] != request.POST["remove"]]
