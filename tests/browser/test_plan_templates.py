@@ -3,7 +3,8 @@ actions and the page loads from the page's own load events (issue 17: at most 20
 
 From the patient page (14 interactions, 3 loads): "Start a plan", a title, the diagnosis by autocomplete (the
 templates that fit it come first), a preview of the template, the template ticked, save; then three baselines and
-three targets filled in on the plan page and saved in place. axe finds no WCAG A/AA violation on the builder with
+three targets filled in on the plan page and saved in place. Another test adjusts the template's tree before the plan
+is created (an objective left out, a goal's text changed). axe finds no WCAG A/AA violation on the builder with
 its template list, the plan page with its blanks, the template library and a template's page; screenshots in
 tests/screenshots/.
 """
@@ -85,6 +86,8 @@ def test_a_plan_from_a_template_takes_at_most_20_interactions_and_3_page_loads(
     you.click(first.locator("summary", has_text="Preview"))
     expect(first.locator(".template-preview-tree")).to_contain_text("Client will record worry episodes")
     you.check(page.get_by_label(TEMPLATE, exact=True))
+    # Ticking refreshed the list (htmx): the ticked template's tree comes to adjust, and nothing need change.
+    expect(page.get_by_role("group", name=f"Adjust the goals of {TEMPLATE}")).to_be_visible()
     screenshot("plan-from-template-builder")
     assert_accessible(page)
     you.click(page.get_by_role("button", name="Save plan").last)
@@ -117,6 +120,37 @@ def test_a_plan_from_a_template_takes_at_most_20_interactions_and_3_page_loads(
     )
     assert filled == sorted(typed)
     expect(page.locator("#plan-blanks .blanks-count .badge-blank")).to_have_text(f"✎ {2 * objectives - 6} to fill in")
+    assert_accessible(page)
+
+
+def test_a_templates_tree_is_adjusted_before_the_plan_is_created(
+    page, sign_in, screenshot, owner, patient, template_library
+):
+    left_out = TemplateGoal.objects.get(template=template_library, description__startswith="Client will name their")
+    retyped = "Reduce worry to a mild level so that it no longer spoils work or sleep."
+    sign_in(owner)
+    page.goto(f"/patients/{patient.pk}/plans/new/")
+    page.get_by_label("Title").fill("Adjusted worry plan")
+
+    page.get_by_label(TEMPLATE, exact=True).check()
+    tree = page.get_by_role("group", name=f"Adjust the goals of {TEMPLATE}")
+    expect(tree).to_be_visible()
+    tree.get_by_role("checkbox", name=f"Leave out: {left_out.description[:40]}").check()
+    tree.get_by_role("textbox", name="Long-term goal").first.fill(retyped)
+    screenshot("plan-from-template-adjust")
+    assert_accessible(page)
+    page.get_by_role("button", name="Save plan").last.click()
+
+    expect(page.get_by_role("heading", level=1, name="Adjusted worry plan")).to_be_visible()
+    plan = TreatmentPlan.objects.get(patient=patient, title="Adjusted worry plan")
+    goals = TreatmentGoal.objects.filter(plan=plan)
+    template_goals = TemplateGoal.objects.filter(template=template_library)
+    assert goals.count() == template_goals.count() - 1
+    assert not goals.filter(description=left_out.description).exists()
+    assert goals.filter(goal_type="long_term", description=retyped).count() == 1
+    tree_section = page.locator("#goal-tree")
+    expect(tree_section).to_contain_text(retyped)
+    expect(tree_section).not_to_contain_text(left_out.description)
     assert_accessible(page)
 
 

@@ -136,6 +136,13 @@ PAGES = [
         ANYONE,
         htmx=True,
     ),
+    Page(
+        "plan-template-choices with a template ticked (its tree to adjust)",
+        "GET",
+        lambda w: reverse("plan-template-choices") + f"?template_ids={w['system'].pk}",
+        ANYONE,
+        htmx=True,
+    ),
     Page("plan-save-template form", "GET", template_url("plan-save-template", "plan"), PLAN_WRITE_FORM, audited=True),
     Page(
         "plan-save-template",

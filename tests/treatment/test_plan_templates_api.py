@@ -35,17 +35,23 @@ TREE = [
 ]
 
 
+RELAX_STEP = "Client will use relaxation when tense"
+
+
 @pytest.fixture
 def world(owner, patient, plan, practice):
     PlanTemplate.objects.filter(practice=None).delete()
     load_system_templates(PlanTemplate, TemplateGoal, TemplateGoalIntervention, path=HERE)
     make_tree(plan)
     own = plan_template_create(by=AuditContext.system("tests", user=owner), practice=practice, name="Ours", goals=TREE)
+    system = PlanTemplate.objects.get(key="test-worry", practice=None)
     return {
         "patient": patient,
         "plan": plan,
         "own": own,
-        "system": PlanTemplate.objects.get(key="test-worry", practice=None),
+        "system": system,
+        "system_goal": TemplateGoal.objects.get(template=system, parent=None),
+        "system_step": TemplateGoal.objects.get(template=system, description=RELAX_STEP),
     }
 
 
@@ -128,6 +134,20 @@ ENDPOINTS = [
         plan_rows,
     ),
     Endpoint(
+        "create-plan-from-adjusted-templates",
+        "post",
+        "/api/v1/patients/{patient}/treatment-plans",
+        PLAN_WRITE,
+        {
+            "title": "From templates",
+            "start_date": "2026-10-01",
+            "template_ids": ["{system}"],
+            "template_goals_left_out": ["{system_step}"],
+            "template_goal_descriptions": {"{system_goal}": "Client will feel in control of worry"},
+        },
+        plan_rows,
+    ),
+    Endpoint(
         "save-as-template",
         "post",
         "/api/v1/treatment-plans/{plan}/save-as-template",
@@ -144,7 +164,7 @@ def fill(value, w):
     if isinstance(value, list):
         return [fill(v, w) for v in value]
     if isinstance(value, dict):
-        return {k: fill(v, w) for k, v in value.items()}
+        return {fill(k, w): fill(v, w) for k, v in value.items()}
     return value
 
 
@@ -246,6 +266,78 @@ def test_a_template_that_fails_the_goal_checks_is_a_400_and_writes_no_plan(world
     response = api.as_(owner).post(f"/api/v1/patients/{patient.pk}/treatment-plans", body, format="json")
     assert response.status_code == 400
     assert list(response.json()) == ["template_ids"]
+    assert plan_rows(world) == before
+
+
+def plans_url(patient) -> str:
+    return f"/api/v1/patients/{patient.pk}/treatment-plans"
+
+
+def test_a_plan_is_created_with_the_templates_trees_as_adjusted(world, api, owner, patient):
+    record = TemplateGoal.objects.get(template=world["own"], description="Use thought records")
+    body = {
+        "title": "Adjusted",
+        "start_date": "2026-10-01",
+        "template_ids": [str(world["system"].pk), str(world["own"].pk)],
+        "template_goals_left_out": [str(world["system_step"].pk)],
+        "template_goal_descriptions": {str(record.pk): "Keep a thought record every evening"},
+    }
+
+    response = api.as_(owner).post(plans_url(patient), body, format="json")
+
+    assert response.status_code == 201, response.content
+    data = response.json()
+    worry, ours = data["goals"]
+    assert [g["description"] for g in worry["sub_goals"]] == ["Client will notice and question worry thoughts"]
+    assert ours["sub_goals"][0]["sub_goals"][0]["description"] == "Keep a thought record every evening"
+    assert TreatmentGoal.objects.filter(plan_id=data["id"]).count() == 7
+
+
+def test_bad_adjustments_are_a_400_naming_the_field_and_write_no_plan(world, api, owner, patient):
+    system, stranger = world["system"], TemplateGoal.objects.get(template=world["own"], parent=None)
+    goal = str(world["system_goal"].pk)
+    base = {"title": "x", "start_date": "2026-10-01", "template_ids": [str(system.pk)]}
+    before = plan_rows(world)
+    refusals = [
+        (
+            {"template_goals_left_out": [str(stranger.pk)]},
+            {"template_goals_left_out": [f"Not goals of the templates chosen: {stranger.pk}."]},
+        ),
+        (
+            {"template_goal_descriptions": {str(stranger.pk): "Worry less"}},
+            {"template_goal_descriptions": [f"Not goals of the templates chosen: {stranger.pk}."]},
+        ),
+        (
+            {"template_goal_descriptions": {"nope": "Worry less"}},
+            {"template_goal_descriptions": ["'nope' is not a template-goal id."]},
+        ),
+        ({"template_goals_left_out": ["nope"]}, {"template_goals_left_out": {"0": ["Must be a valid UUID."]}}),
+        (
+            {"template_goal_descriptions": {goal: " "}},
+            {
+                f"template_goal_descriptions.{goal}": [
+                    "Test worry, goal \u201cClient will worry less and feel in control of daily life\u201d: "
+                    "This field cannot be blank."
+                ]
+            },
+        ),
+        (
+            {"template_goals_left_out": [goal]},
+            {
+                "template_goals_left_out": [
+                    "Every goal of \u201cTest worry\u201d is left out: keep at least one, or choose fewer templates "
+                    "instead."
+                ]
+            },
+        ),
+        (
+            {"template_ids": [], "template_goals_left_out": [goal]},
+            {"template_goals_left_out": [f"Not goals of the templates chosen: {goal}."]},
+        ),
+    ]
+    for extra, expected in refusals:
+        response = api.as_(owner).post(plans_url(patient), {**base, **extra}, format="json")
+        assert (response.status_code, response.json()) == (400, expected), extra
     assert plan_rows(world) == before
 
 

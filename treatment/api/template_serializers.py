@@ -3,6 +3,7 @@ plan-create body that names templates to build from."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,6 +14,7 @@ from accounts.api.fields import StrictCharField
 from treatment.api.serializers import SMART_SCHEMA, PlanWriteSerializer, SmartField
 from treatment.instruments import INSTRUMENT_CODES
 from treatment.models import PlanTemplate
+from treatment.services.template_adjustments import TemplateAdjustments
 from treatment.template_selectors import TemplateMatch
 
 
@@ -27,6 +29,10 @@ class TemplateIdsField(serializers.PrimaryKeyRelatedField):
         return PlanTemplate.objects.visible_to(self.context["request"].user)
 
 
+#: At most this many goals left out, or retyped, in one plan's creation (a tree of the library has a few dozen).
+MAX_ADJUSTED = 500
+
+
 class PlanCreateSerializer(PlanWriteSerializer):
     """The body of POST /patients/{id}/treatment-plans: a plan's fields, and the templates to build its tree from."""
 
@@ -39,8 +45,48 @@ class PlanCreateSerializer(PlanWriteSerializer):
         "problems); target dates count from the start date. Unknown or another practice's ids: 400.",
     )
 
+    template_goals_left_out = serializers.ListField(
+        child=serializers.UUIDField(format="hex_verbose"),
+        required=False,
+        max_length=MAX_ADJUSTED,
+        help_text="Goals of those templates (their tree's `id`s) to leave out of the plan, each with its sub-goals. "
+        "An id of no template named: 400; every goal of a template left out: 400 (name fewer templates).",
+    )
+    template_goal_descriptions = serializers.DictField(
+        child=StrictCharField(allow_blank=True),
+        required=False,
+        help_text="New descriptions for goals of those templates, by template-goal id: each replaces its template "
+        "goal's. An id of no template named: 400 on this field; a blank text: 400 on "
+        "`template_goal_descriptions.<id>`.",
+    )
+
     class Meta(PlanWriteSerializer.Meta):
-        fields = [*PlanWriteSerializer.Meta.fields, "template_ids"]
+        fields = [
+            *PlanWriteSerializer.Meta.fields,
+            "template_ids",
+            "template_goals_left_out",
+            "template_goal_descriptions",
+        ]
+
+    def validate_template_goal_descriptions(self, texts: dict[str, str]) -> dict[uuid.UUID, str]:
+        if len(texts) > MAX_ADJUSTED:
+            raise serializers.ValidationError(f"Send at most {MAX_ADJUSTED} descriptions.")
+        parsed: dict[uuid.UUID, str] = {}
+        for key, text in texts.items():
+            try:
+                parsed[uuid.UUID(key)] = text
+            except ValueError:
+                raise serializers.ValidationError(f"{key[:40]!r} is not a template-goal id.") from None
+        return parsed
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """The adjustments as the service takes them, one `template_adjustments`."""
+        attrs = super().validate(attrs)
+        left_out = attrs.pop("template_goals_left_out", [])
+        texts = attrs.pop("template_goal_descriptions", {})
+        if left_out or texts:
+            attrs["template_adjustments"] = TemplateAdjustments(left_out=frozenset(left_out), texts=texts)
+        return attrs
 
 
 # --- reading ---------------------------------------------------------------------------------------

@@ -78,7 +78,7 @@ def _plan_fields(data: dict) -> dict:
 @extend_schema_view(
     list=extend_schema(summary="List a patient's treatment plans"),
     create=extend_schema(
-        summary="Create a treatment plan (with `template_ids`, its goal tree from those templates in the same step)",
+        summary="Create a treatment plan (with `template_ids`, its goal tree from those templates, adjusted first)",
         request=PlanCreateSerializer,
         responses={201: PlanDetailSerializer},
     ),

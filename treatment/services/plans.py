@@ -24,6 +24,7 @@ from treatment.signals import plan_closed
 
 from .amendments import amended_fields, amendment_reason_clean, plan_amend_if_signed, plan_change
 from .common import choose_clinician, is_clinician, lock_plan, require_change, require_open
+from .template_adjustments import TemplateAdjustments
 
 #: The fields of a plan a client writes (the API, the forms and the audit diff use this list).
 PLAN_FIELDS = (
@@ -159,11 +160,13 @@ def plan_create(
     measure_every_sessions: int | None = None,
     measure_every_days: int | None = None,
     templates: Sequence[PlanTemplate] = (),
+    template_adjustments: TemplateAdjustments | None = None,
 ) -> TreatmentPlan:
     """Start a plan for a patient; its first review falls `review_frequency_days` after the start.
 
-    With `templates`, their goal trees are built into it in the same transaction (`plan_template_apply`): a
-    template that does not fit refuses the whole plan, naming `template_ids`.
+    With `templates`, their goal trees are built into it in the same transaction (`plan_template_apply`), as
+    `template_adjustments` changed them (goals left out, descriptions retyped): a template that does not fit, or an
+    adjustment refused, refuses the whole plan, naming `template_ids` or the adjustment's field.
     """
     # Before the first review date is computed from the start: no date arithmetic on an unbounded date.
     check_clinical_dates(start_date=start_date, target_end_date=target_end_date, next_review_date=next_review_date)
@@ -209,11 +212,12 @@ def plan_create(
         raise ValidationError(errors)
     plan.save()
     audit_record(by, Action.CREATE, plan, changes=diff({}, snapshot(plan, PLAN_FIELDS)))
-    if templates:
+    adjustments = template_adjustments or TemplateAdjustments()
+    if templates or not adjustments.is_empty:  # adjustments without templates: ids of no template, refused
         # Imported here: the template service builds on the goal service, which builds on this module.
         from .templates import plan_template_apply
 
-        plan_template_apply(by=by, plan=plan, templates=templates)
+        plan_template_apply(by=by, plan=plan, templates=templates, adjustments=adjustments)
         plan.refresh_from_db()  # its problems and progress as the trees left them
     return plan
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,6 +33,7 @@ from treatment.template_selectors import TemplateNode, template_tree
 from .common import lock_plan, require_change, require_open
 from .goals import goal_add
 from .plans import MAX_PROBLEMS, clean_problems, plan_update
+from .template_adjustments import TemplateAdjustments, check_adjustments, text_field, walk
 from .template_tree import clean_codes, clean_sources, clean_tree
 
 #: What a client writes of a practice template (besides its `goals`); the audit diff uses the same list.
@@ -57,69 +59,65 @@ def check_template_edit(user: User | None, template: PlanTemplate) -> None:
         raise PermissionDenied("Only its author or a practice admin can change a practice template.")
 
 
-def _apply_node(
-    by: AuditContext,
-    plan: TreatmentPlan,
-    template: PlanTemplate,
-    node: TemplateNode,
-    parent: TreatmentGoal | None,
-    start: datetime.date,
-    interventions: dict[Any, Intervention],
-    reason: str,
-    built: list[TreatmentGoal],
-) -> None:
+@dataclass
+class _Build:
+    """One build of templates' trees into a plan: what every goal it writes shares, and the goals written so far."""
+
+    by: AuditContext
+    plan: TreatmentPlan
+    start: datetime.date
+    interventions: dict[str, Intervention]
+    reason: str
+    adjustments: TemplateAdjustments
+    built: list[TreatmentGoal] = field(default_factory=list)
+
+
+def _apply_node(build: _Build, template: PlanTemplate, node: TemplateNode, parent: TreatmentGoal | None) -> None:
+    if build.adjustments.leaves_out(node):
+        return  # and its sub-goals with it
+    description = build.adjustments.text_of(node)
     try:
-        goal = _add(by, plan, node, parent, start, interventions, reason)
+        goal = _add(build, node, description, parent)
     except ValidationError as error:
-        raise _refusal(template, node.description, error) from error
-    built.append(goal)
+        raise _refusal(template, node, error, retyped=description != node.description) from error
+    build.built.append(goal)
     for child in node.children:
-        _apply_node(by, plan, template, child, goal, start, interventions, reason, built)
+        _apply_node(build, template, child, goal)
 
 
-def _add(
-    by: AuditContext,
-    plan: TreatmentPlan,
-    node: TemplateNode,
-    parent: TreatmentGoal | None,
-    start: datetime.date,
-    interventions: dict[Any, Intervention],
-    reason: str,
-) -> TreatmentGoal:
+def _add(build: _Build, node: TemplateNode, description: str, parent: TreatmentGoal | None) -> TreatmentGoal:
     offset = node.target_offset_weeks
     return goal_add(
-        by=by,
-        plan=plan,
+        by=build.by,
+        plan=build.plan,
         goal_type=node.goal_type,
-        description=node.description,
+        description=description,
         parent_goal=parent,
         interventions=[
-            {"intervention": interventions[item.intervention_id], "frequency": item.frequency}
+            {"intervention": build.interventions[item.intervention_id], "frequency": item.frequency}
             for item in node.interventions
         ],
-        amendment_reason=reason,
+        amendment_reason=build.reason,
         measurable_criteria=node.measurable_criteria,
         baseline_value=node.baseline_value,
         target_value=node.target_value,
         priority=node.priority,
-        target_date=start + datetime.timedelta(weeks=offset) if offset else None,
+        target_date=build.start + datetime.timedelta(weeks=offset) if offset else None,
         smart=node.smart,
         measure_instrument=node.measure_instrument,
         measure_target_score=node.measure_target_score,
     )
 
 
-def _refusal(template: PlanTemplate, node_text: str, error: ValidationError) -> ValidationError:
-    messages = [f"{name}: {' '.join(texts)}" for name, texts in error.message_dict.items()]
-    return ValidationError(
-        {"template_ids": [f"{template.name}, goal \u201c{node_text[:60]}\u201d: {'; '.join(messages)}"]}
-    )
-
-
-def _walk(nodes: list[TemplateNode]):
-    for node in nodes:
-        yield node
-        yield from _walk(node.children)
+def _refusal(template: PlanTemplate, node: TemplateNode, error: ValidationError, *, retyped: bool) -> ValidationError:
+    """A goal of the template refused by the goal checks, named by the template and the goal; a refusal of a
+    description the therapist typed is theirs to correct, so it goes under that goal's field, not the template's."""
+    where = f"{template.name}, goal \u201c{node.description[:60]}\u201d"
+    own = error.message_dict
+    if retyped and "description" in own:
+        return ValidationError({text_field(node.id): [f"{where}: {' '.join(own['description'])}"]})
+    messages = [f"{name}: {' '.join(texts)}" for name, texts in own.items()]
+    return ValidationError({"template_ids": [f"{where}: {'; '.join(messages)}"]})
 
 
 @transaction.atomic
@@ -128,6 +126,7 @@ def plan_template_apply(
     by: AuditContext,
     plan: TreatmentPlan,
     templates: Sequence[PlanTemplate],
+    adjustments: TemplateAdjustments | None = None,
     start_date: datetime.date | None = None,
     amendment_reason: str = "",
 ) -> list[TreatmentGoal]:
@@ -139,6 +138,10 @@ def plan_template_apply(
     `start_date` (default: the plan's start) plus each goal's offset. The templates' presenting problems are
     merged into the plan's: the plan's own first, then each template's not already there (case aside), up to
     the plan's limit of 20.
+
+    `adjustments` are what the therapist changed of the trees first (`TemplateAdjustments`): goals left out, each
+    with its sub-goals, and descriptions retyped; an id that is no goal of these templates, a blank description or
+    a template with every goal left out refuses the build (`check_adjustments`), naming the field.
     """
     plan = lock_plan(plan.pk)
     require_change(by, plan.patient)
@@ -150,12 +153,14 @@ def plan_template_apply(
         check_template_usable(template, plan.patient.practice_id)
     start = start_date or plan.start_date
     trees = [(template, template_tree(template)) for template in templates]
-    ids = {item.intervention_id for _, tree in trees for node in _walk(tree) for item in node.interventions}
+    adjustments = adjustments or TemplateAdjustments()
+    check_adjustments(trees, adjustments)
+    ids = {item.intervention_id for _, tree in trees for node in walk(tree) for item in node.interventions}
     interventions = {str(pk): row for pk, row in Intervention.objects.in_bulk(list(ids)).items()}
-    built: list[TreatmentGoal] = []
+    build = _Build(by, plan, start, interventions, amendment_reason, adjustments)
     for template, tree in trees:
         for root in tree:
-            _apply_node(by, plan, template, root, None, start, interventions, amendment_reason, built)
+            _apply_node(build, template, root, None)
     problems = list(plan.presenting_problems)
     seen = {problem.lower() for problem in problems}
     for template in templates:
@@ -165,7 +170,7 @@ def plan_template_apply(
                 seen.add(problem.lower())
     if problems != plan.presenting_problems:
         plan_update(by=by, plan=plan, presenting_problems=problems, amendment_reason=amendment_reason)
-    return built
+    return build.built
 
 
 # --- practice templates ------------------------------------------------------------------------------

@@ -69,6 +69,7 @@ BUILDER_ACTIONS = (
     "add_problem",
     "remove_problem",
     "search_templates",
+    "adjust_templates",
 )
 
 
@@ -220,17 +221,30 @@ class PlanCreateView(PlanBuilderPage):
     lookup_kwarg = "patient_pk"
     select_related = ("practice",)
     success_message = "The plan was created. Add its goals below."
+    #: The service's refusals of the goals' texts typed in the templates' trees, by goal id (`save`).
+    goal_errors: dict[str, list[str]] = {}
 
     def builder_patient(self) -> Patient:
         return self.object
 
     def extra_context(self, form: PlanForm) -> dict:
         data = self.request.POST if self.request.method == "POST" else self.request.GET
-        return template_choice.choice_context(self.request.user, data, codes=form.codes)
+        return template_choice.choice_context(self.request.user, data, codes=form.codes, errors=self.goal_errors)
 
     def save(self, form: PlanForm) -> TreatmentPlan:
         templates = template_choice.chosen_templates(self.request.user, self.request.POST.getlist("template_ids"))
-        plan = services.plan_create(by=self.audit, patient=self.object, templates=templates, **form.service_fields())
+        adjustments = template_choice.chosen_adjustments(self.request.POST, templates)
+        try:
+            plan = services.plan_create(
+                by=self.audit,
+                patient=self.object,
+                templates=templates,
+                template_adjustments=adjustments,
+                **form.service_fields(),
+            )
+        except ValidationError as error:
+            self.goal_errors = template_choice.goal_errors(error)
+            raise
         if templates:
             names = " and ".join(f"\u201c{template.name}\u201d" for template in templates)
             self.success_message = f"The plan was created from {names}. Fill in the blanks, then edit any goal below."
