@@ -4,6 +4,7 @@ the outcomes by intervention, and the plan-template library and builder."""
 from treatment.views import (
     amending,
     blanks,
+    builder_lists,
     goal_interventions,
     goals,
     measures,
@@ -19,6 +20,7 @@ from treatment.views import (
 
 urlpatterns = [
     *plans.urlpatterns,
+    *builder_lists.urlpatterns,
     *tree.urlpatterns,
     *goals.urlpatterns,
     *goal_interventions.urlpatterns,

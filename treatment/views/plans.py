@@ -1,14 +1,8 @@
-"""The plan page and the plan builder (create and edit), the status change, and the builder's helpers.
-
-The builder's lists (diagnoses chosen from the ICD-10-CM search, presenting problems) are repeated
-inputs of one form. Adding or removing an item is a submit button of that form: without JavaScript
-it re-renders the page with everything typed; with htmx the same button asks a small endpoint for
-just that part of the form.
-"""
+"""The plan page and the plan builder (create and edit), and the status change. The builder's lists (diagnoses,
+presenting problems) are `treatment.views.builder_lists`; its templates `treatment.views.template_choice`."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 
 from django.contrib import messages
@@ -17,24 +11,22 @@ from django.db.models import Count, prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.http import urlencode
-from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import trigger_client_event
 
 from accounts.audit import Action, AuditContext, audit_record
 from accounts.concurrency import StaleWrite
 from accounts.forms import add_service_error
 from accounts.models import Patient
 from accounts.pages import PatientDataPage
-from treatment import diagnoses, services
-from treatment.forms import PlanCloseForm, PlanForm, PlanStatusForm, diagnosis_chips, unique
+from treatment import services
+from treatment.forms import PlanCloseForm, PlanForm, PlanStatusForm
 from treatment.measure_selectors import patient_safety
 from treatment.models import GoalStatus, PlanStatus, ReviewStatus, TherapySession, TreatmentPlan
 from treatment.models.plan import CLOSED_STATUSES
 from treatment.panels import panel_prefetches, plan_panels
 from treatment.views import amending, template_choice
 from treatment.views.base import PlanPage, refresh_etag
+from treatment.views.builder_lists import BUILDER_ACTIONS, apply_builder_action
 from treatment.views.measures import can_assess
-from treatment.views.template_choice import DIAGNOSES_CHANGED
 from treatment.views.templates import may_save_as_template
 from treatment.views.tree import plan_blanks, tree_context
 
@@ -50,7 +42,6 @@ CLOSE_CONFLICT = (
     "Someone else saved this plan first, so it was not closed. Your reason is kept below: check the plan, "
     "then confirm again to close it."
 )
-SEARCH_LIMIT = 15
 RECENT_SESSIONS = 5
 REVIEW_BADGE = {
     ReviewStatus.CURRENT: "ok",
@@ -59,82 +50,6 @@ REVIEW_BADGE = {
     ReviewStatus.OVERDUE: "danger",
     ReviewStatus.NOT_REQUIRED: "neutral",
 }
-
-
-# Submit buttons of the builder that change the form, not the plan.
-BUILDER_ACTIONS = (
-    "add_diagnosis",
-    "remove_diagnosis",
-    "search_diagnoses",
-    "add_problem",
-    "remove_problem",
-    "search_templates",
-    "adjust_templates",
-)
-
-
-# --- the builder's lists ------------------------------------------------------------------------
-
-
-def search_results(query: str, chosen) -> list[dict]:
-    chosen = set(chosen)
-    return [
-        {**hit, "chosen": hit["code"] in chosen}
-        for hit in diagnoses.search(query, limit=SEARCH_LIMIT, billable_only=True)
-    ]
-
-
-def apply_builder_action(data) -> dict:
-    """What one builder button does to the lists the form holds: the new lists and what to show."""
-    codes = unique(c.strip() for c in data.getlist("diagnosis_codes") if c.strip())
-    problems = data.getlist("presenting_problems")
-    query = data.get("diagnosis_q", "").strip()
-    state = {"query": query, "results": None, "focus": "", "codes": codes, "problems": problems}
-    if "add_diagnosis" in data:
-        code = diagnoses.normalize(data["add_diagnosis"])
-        if diagnoses.lookup(code) and code not in codes:
-            codes.append(code)
-        state.update(query="", focus="diagnosis")
-    elif "remove_diagnosis" in data:
-        state["codes"] = [c for c in codes if c != data["remove_diagnosis"]]
-        state["focus"] = "diagnosis"
-    elif "search_diagnoses" in data:
-        state["results"] = search_results(query, codes)
-        state["focus"] = "results"
-    elif "add_problem" in data:
-        problems.append("")
-        state["focus"] = "problem"
-    elif "remove_problem" in data:
-        with contextlib.suppress(ValueError, IndexError):
-            del problems[int(data["remove_problem"])]
-        state["problems"] = problems or [""]
-        state["focus"] = "problem-list"
-    return state
-
-
-@require_GET
-def diagnosis_search(request):
-    """The builder's autocomplete: matching billable codes as buttons that add a chip."""
-    query = request.GET.get("diagnosis_q", "").strip()[:100]
-    results = search_results(query, request.GET.getlist("diagnosis_codes")) if query else None
-    return render(request, "treatment/_diagnosis_results.html", {"results": results, "query": query})
-
-
-@require_POST
-def diagnosis_picker(request):
-    """The builder's chosen diagnoses after an add or remove (htmx posts the whole form here)."""
-    state = apply_builder_action(request.POST)
-    picker = {"chips": diagnosis_chips(state["codes"]), "query": state["query"], "results": state["results"]}
-    response = render(request, "treatment/_diagnosis_picker.html", {"picker": picker, "focus": state["focus"]})
-    # The builder's template list refreshes for the new diagnoses, once they are swapped in (`template_choice`).
-    return trigger_client_event(response, DIAGNOSES_CHANGED, after="swap")
-
-
-@require_POST
-def plan_problems(request):
-    """The builder's presenting problems after a row is added or removed."""
-    state = apply_builder_action(request.POST)
-    return render(request, "treatment/_plan_problems.html", {"problems": state["problems"], "focus": state["focus"]})
 
 
 # --- create and edit ----------------------------------------------------------------------------
@@ -429,7 +344,4 @@ urlpatterns = [
     path("plans/<uuid:pk>/edit/", PlanEditView.as_view(), name="plan-edit"),
     path("plans/<uuid:pk>/status/", PlanStatusView.as_view(), name="plan-status"),
     path("plans/<uuid:pk>/close/", PlanCloseView.as_view(), name="plan-close"),
-    path("diagnoses/search/", diagnosis_search, name="diagnosis-search"),
-    path("diagnoses/picker/", diagnosis_picker, name="diagnosis-picker"),
-    path("plans/builder/problems/", plan_problems, name="plan-problems"),
 ]
