@@ -90,6 +90,9 @@ def test_a_signed_plan_shows_its_version_signers_and_hash_from_the_snapshot(owne
 def test_an_amended_plan_says_so_with_its_amendments_and_keeps_the_signed_goals(
     owner, amended, tree, media_root, pdf_text
 ):
+    # A name that fits its table cell on one line: a long random one wraps, and pdftotext interleaves the cells.
+    owner.full_name = "Ana Ruiz"
+    owner.save(update_fields=["full_name"])
     report = _report(owner, amended)
     context = report_context(report)
     assert [a.reason for a in context["signed"].amendments] == [AMENDED]
