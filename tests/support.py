@@ -1,12 +1,14 @@
-"""Helpers the conftests share: services that CI requires, and the real Celery worker."""
+"""Helpers the tests share: services that CI requires, the real Celery worker, and writers released together."""
 
 import contextlib
 import datetime
 import logging
 import os
 import re
+import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -178,3 +180,162 @@ def wait_for(condition: Callable[[], object], seconds: float = 60.0, *, every: f
 def shown(day: datetime.date) -> str:
     """A date as every page, email and PDF writes it: "1 Dec 2026" (config/formats)."""
     return f"{day.day} {day:%b %Y}"
+
+
+# --- writers released together ------------------------------------------------------------------------
+
+
+class _Gate:
+    """The pause between a writer's read and its write: after `name` returns, each writer waits until every other
+    writer has got there too, has finished, or is waiting for a database lock (PostgreSQL's `pg_locks`).
+
+    So without the lock under test every writer reads before any writes, in the first round; with it, the holder
+    goes on as soon as the others queue behind its lock, and no round waits for a timeout.
+    """
+
+    def __init__(self, count: int, timeout: float):
+        self.count, self.timeout = count, timeout
+        self.pids: list[int | None] = [None] * count
+        self.passed: set[int] = set()  # at the gate or beyond it, or finished
+        self.lock = threading.Lock()
+        self.local = threading.local()
+
+    def wrap(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        def paused(*args: Any, **kwargs: Any) -> Any:
+            result = function(*args, **kwargs)
+            index = getattr(self.local, "index", None)
+            if index is not None and index not in self.passed:
+                self.wait(index)
+            return result
+
+        return paused
+
+    def wait(self, index: int) -> None:
+        from django.db import connection
+
+        with self.lock:
+            self.passed.add(index)
+        deadline = time.monotonic() + self.timeout
+        while True:
+            with self.lock:
+                others = [i for i in range(self.count) if i not in self.passed]
+            if not others:
+                return
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted AND pid = ANY(%s)",
+                    [[self.pids[i] for i in others]],
+                )
+                if cursor.fetchone()[0] == len(others):
+                    return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"writers {others} neither reached the gate nor waited for a lock")
+            time.sleep(0.005)
+
+
+class _AuditLast:
+    """Each writer's audit events held back and appended as its transaction's last statement.
+
+    On PostgreSQL a transaction's first event takes the audit chain's lock until it ends (`accounts.audit_chain`),
+    so audited writers serialise there on their own, whatever else they lock: a test of another lock would pass
+    without it. Appended last, the events are the same and in the same transaction; the chain lock no longer
+    stands between the writers' reads and their writes.
+    """
+
+    def __init__(self) -> None:
+        from accounts.models.audit import AuditEventQuerySet
+
+        self.queryset = AuditEventQuerySet
+        self.append = AuditEventQuerySet.bulk_create
+        self.local = threading.local()
+
+    def __enter__(self) -> None:
+        held = self
+
+        def bulk_create(queryset: Any, objs: Any, *args: Any, **kwargs: Any) -> list:
+            pending = getattr(held.local, "pending", None)
+            if pending is None:
+                return held.append(queryset, objs, *args, **kwargs)
+            events = list(objs)
+            pending.append((queryset, events, args, kwargs))
+            return events
+
+        self.queryset.bulk_create = bulk_create
+
+    def __exit__(self, *exc: object) -> None:
+        self.queryset.bulk_create = self.append
+
+    def writing(self, writer: Callable[[], object]) -> object:
+        from django.db import transaction
+
+        self.local.pending = []
+        try:
+            with transaction.atomic():
+                result = writer()
+                for queryset, events, args, kwargs in self.local.pending:
+                    self.append(queryset, events, *args, **kwargs)
+            return result
+        finally:
+            self.local.pending = None
+
+
+def run_together(
+    *writers: Callable[[], object],
+    pause_after: tuple[object, str] | None = None,
+    audit_last: bool = False,
+    errors_returned: bool = False,
+    timeout: float = 60.0,
+) -> list[object]:
+    """Run each writer in its own thread and database connection, all released at once by a barrier.
+
+    Returns the writers' results in order. A writer's error is re-raised in the test's thread, or with
+    `errors_returned` is that writer's result. `pause_after=(module, "name")` holds each writer after its call of
+    `module.name` (the read before its write) until the others have read too or wait for a lock (`_Gate`, on
+    PostgreSQL); `audit_last` appends each writer's audit events at the end of its transaction (`_AuditLast`).
+    """
+    from django.db import connection, connections
+
+    start = threading.Barrier(len(writers))
+    gate = _Gate(len(writers), timeout) if pause_after is not None else None
+    audit = _AuditLast() if audit_last else None
+    results: list[object] = [None] * len(writers)
+    errors: list[BaseException] = []
+
+    def run(index: int, writer: Callable[[], object]) -> None:
+        try:
+            if gate is not None:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_backend_pid()")
+                    gate.pids[index] = cursor.fetchone()[0]
+                gate.local.index = index
+            start.wait(timeout=timeout)
+            results[index] = audit.writing(writer) if audit is not None else writer()
+        except BaseException as error:  # surfaced below, in the test's thread
+            # A broken barrier or a gate that waited in vain is the test's failure, never a writer's answer.
+            if errors_returned and not isinstance(error, (threading.BrokenBarrierError, AssertionError)):
+                results[index] = error
+            else:
+                errors.append(error)
+        finally:
+            if gate is not None:
+                with gate.lock:
+                    gate.passed.add(index)
+            connections.close_all()
+
+    with contextlib.ExitStack() as undo:
+        if audit is not None:
+            undo.enter_context(audit)
+        if gate is not None and pause_after is not None:
+            owner, name = pause_after
+            original = getattr(owner, name)
+            setattr(owner, name, gate.wrap(original))
+            undo.callback(setattr, owner, name, original)
+        threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(writers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=timeout)
+    assert not any(thread.is_alive() for thread in threads), "a writer did not finish"
+    if errors:
+        raise errors[0]
+    return results

@@ -15,6 +15,7 @@ from django.core.cache import caches
 from rest_framework.test import APIClient
 
 from accounts.throttling import Rate, hit
+from tests.support import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -217,19 +218,14 @@ def test_parallel_requests_on_redis_get_exactly_the_limit_through(settings):
         }
     }
     ident = f"parallel-{os.getpid()}-{threading.get_ident()}"
-    start = threading.Barrier(20)
-    answers = []
 
-    def request():
-        start.wait()
-        answers.append(hit("parallel", ident, Rate(10, 60)))
-        caches["default"].close()
+    def request() -> int | None:
+        try:
+            return hit("parallel", ident, Rate(10, 60))
+        finally:
+            caches["default"].close()
 
-    threads = [threading.Thread(target=request) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = run_together(*[request] * 20)
 
     assert answers.count(None) == 10
     assert all(1 <= wait <= 60 for wait in answers if wait is not None)

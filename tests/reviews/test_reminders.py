@@ -11,13 +11,12 @@ practice-scoped admin.
 """
 
 import datetime
-import threading
 import zoneinfo
 
 import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -29,6 +28,7 @@ from reviews.services.reminders import review_reminders_send
 from reviews.services.reviews import review_record
 from reviews.tasks.reminders import send_review_reminders
 from tests.factories import PatientFactory, PlanFactory, PracticeFactory, UserFactory
+from tests.support import run_together
 from treatment.models import PlanStatus, TreatmentPlan
 from treatment.services import plan_update
 
@@ -137,25 +137,12 @@ def test_two_workers_sweeping_at_once_send_each_reminder_once(plan, owner, super
     """Real concurrency needs a server database: two connections insert at once and the constraint decides."""
     if connection.vendor == "sqlite":
         pytest.skip("SQLite serialises writers; this race is run on PostgreSQL (CI)")
-    start = threading.Barrier(2)
-    results, errors = [], []
 
-    def worker():
-        try:
-            start.wait(timeout=10)
-            results.append(review_reminders_send(today=DUE + DAY, by=SYSTEM))
-        except Exception as error:  # surfaced below
-            errors.append(error)
-        finally:
-            connections.close_all()
+    def send() -> dict:
+        return review_reminders_send(today=DUE + DAY, by=SYSTEM)
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = run_together(send, send)
 
-    assert errors == []
     assert sorted(r["overdue"] for r in results) == [0, 1]
     assert ReviewReminder.objects.count() == 1
     assert Notification.objects.count() == 2

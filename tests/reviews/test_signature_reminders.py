@@ -5,10 +5,9 @@ sweeps and workers run, through the review reminders' machinery (the same sweep,
 from __future__ import annotations
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.audit import AuditContext
@@ -16,6 +15,7 @@ from reviews.models import Notification, ReminderKind, ReviewReminder
 from reviews.services.reminders import review_reminders_send
 from tests.factories import PatientFactory, PlanFactory, UserFactory
 from tests.reviews.test_signing import sign_client, sign_staff
+from tests.support import run_together
 from treatment.models import PlanStatus, TreatmentPlan
 from treatment.services import plan_update
 
@@ -82,25 +82,12 @@ def test_two_workers_sweeping_at_once_send_it_once(plan, owner, mailoutbox):
     """Two connections insert at once and the unique constraint decides."""
     if connection.vendor == "sqlite":
         pytest.skip("SQLite serialises writers; this race is run on PostgreSQL (CI)")
-    start = threading.Barrier(2)
-    results, errors = [], []
 
-    def worker():
-        try:
-            start.wait(timeout=10)
-            results.append(review_reminders_send(today=START + 8 * DAY, by=SYSTEM))
-        except Exception as error:  # surfaced below
-            errors.append(error)
-        finally:
-            connections.close_all()
+    def send() -> dict:
+        return review_reminders_send(today=START + 8 * DAY, by=SYSTEM)
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = run_together(send, send)
 
-    assert errors == []
     assert sorted(r["unsigned"] for r in results) == [0, 1]
     assert ReviewReminder.objects.filter(kind="unsigned").count() == 1
     assert Notification.objects.count() == 1

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.http import HttpResponse
 from django.test import Client
 
@@ -25,6 +25,7 @@ from accounts.audit_verify import verify_chain
 from accounts.models import DEMOGRAPHIC_FIELDS, AuditEvent, Patient, PatientUserObjectPermission, Role, User
 from accounts.services import care_team_set, patient_transfer, patient_update, staff_save
 from tests.factories import GoalFactory, PatientFactory, PlanFactory, UserFactory
+from tests.support import run_together
 from treatment.models import GoalProgress, TreatmentGoal, TreatmentPlan
 from treatment.services import goal_update, lock_plan, progress_record
 
@@ -71,28 +72,6 @@ def wait_for_blocker(pid: int, blocker: int) -> None:
     raise AssertionError(f"backend {pid} never waited for backend {blocker}")
 
 
-def run_all(*writers: Callable[[], object]) -> None:
-    """Run each on its own connection; re-raise the first error any met."""
-    errors: list[BaseException] = []
-
-    def run(writer: Callable[[], object]) -> None:
-        try:
-            writer()
-        except BaseException as error:  # surfaced below, in the test's thread
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(w,)) for w in writers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=3 * WAIT)
-    assert not any(thread.is_alive() for thread in threads), "a writer did not finish"
-    if errors:
-        raise errors[0]
-
-
 def write_while_held(*, writer: Callable[[], object], hold: Callable[[], object], then: Callable[[], object]) -> None:
     """`hold` takes its row locks; `writer` starts and blocks on them; only then does the holder run `then` (which
     appends an audit event) and commit. A writer that appended an event before it blocked deadlocks here."""
@@ -116,7 +95,7 @@ def write_while_held(*, writer: Callable[[], object], hold: Callable[[], object]
             wait_until_blocked_by_me(writer_pid[0])
             then()
 
-    run_all(writing, holding)
+    run_together(writing, holding, timeout=3 * WAIT)
 
 
 def transfer_while_plan_is_written(
@@ -307,7 +286,7 @@ def test_a_supervisor_change_and_a_care_team_edit_on_one_of_the_patients_both_co
             patient_update(by=by, patient=patient, phone="555-0142")
             care_team_set(by=by, patient=patient, members=[member])
 
-    run_all(holder, supervisor_change, edit)
+    run_together(holder, supervisor_change, edit, timeout=3 * WAIT)
 
     assert User.objects.get(pk=owner.pk).supervisor == new_supervisor
     assert Patient.objects.get(pk=first.pk).phone == "555-0142"
