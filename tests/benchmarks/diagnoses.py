@@ -55,7 +55,7 @@ def load() -> str:
 def search_from_a_fresh_process(database: str) -> None:
     """The child: time each query on its first run, then again, and print one row per query."""
     from treatment.diagnoses import search
-    from treatment.views.plans import SEARCH_LIMIT
+    from treatment.views.builder_lists import SEARCH_LIMIT
 
     print(f"{'query':<18}{'first ms':>10}{'again ms':>10}  first result")
     connection.settings_dict["NAME"] = database

@@ -112,3 +112,14 @@ def practice_template(author, name: str = "Our worry plan") -> PlanTemplate:
         diagnosis_codes=["F41.1"],
         goals=worry_tree(),
     )
+
+
+def create_body(**extra) -> dict:
+    """The plan builder's body for a new plan (a patient's plan from templates: `template_ids` in `extra`)."""
+    return {
+        "title": "Worry and sleep",
+        "start_date": "2026-09-01",
+        "review_frequency_days": "90",
+        "diagnosis_codes": ["F41.1"],
+        **extra,
+    }

@@ -17,7 +17,7 @@ from treatment import diagnoses
 from treatment.diagnosis_synonyms import SYNONYMS
 from treatment.icd10cm import search_words, words
 from treatment.models import DiagnosisCode
-from treatment.views.plans import SEARCH_LIMIT
+from treatment.views.builder_lists import SEARCH_LIMIT
 
 pytestmark = pytest.mark.django_db
 

@@ -14,6 +14,7 @@ from tests.treatment.template_pages_support import (
     WORRY_GOAL,
     WORRY_OBJECTIVES,
     WORRY_STEP,
+    create_body,
     practice_template,
     sleep_template,
     worry_template,
@@ -46,16 +47,6 @@ def left_out(template: PlanTemplate) -> str:
 
 def text_field(template: PlanTemplate, description: str) -> str:
     return f"adjust-{template.pk}-text-{goal(template, description).pk}"
-
-
-def create_body(**extra) -> dict:
-    return {
-        "title": "Worry and sleep",
-        "start_date": "2026-09-01",
-        "review_frequency_days": "90",
-        "diagnosis_codes": ["F41.1"],
-        **extra,
-    }
 
 
 def tree_of(plan: TreatmentPlan) -> list[tuple[str, str]]:

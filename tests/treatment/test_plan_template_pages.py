@@ -16,6 +16,7 @@ from tests.treatment.template_pages_support import (
     SLEEP_GOAL,
     WORRY_GOAL,
     WORRY_OBJECTIVES,
+    create_body,
     practice_template,
     sleep_template,
     worry_template,
@@ -30,16 +31,6 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 def text(response) -> str:
     """The page's text with tags and runs of white space collapsed (what a reader reads)."""
     return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
-
-
-def create_body(**extra) -> dict:
-    return {
-        "title": "Worry and sleep",
-        "start_date": "2026-09-01",
-        "review_frequency_days": "90",
-        "diagnosis_codes": ["F41.1"],
-        **extra,
-    }
 
 
 @pytest.fixture
