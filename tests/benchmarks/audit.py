@@ -20,7 +20,8 @@ os.environ.setdefault("DEBUG", "true")
 django.setup()
 
 from django.db import connection, models, transaction  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
+
+from tests.benchmarks.database import bench_database  # noqa: E402
 
 EVENTS = int(os.environ.get("BENCH_AUDIT_EVENTS", 2000))
 BATCH = 50
@@ -59,12 +60,7 @@ def per_event_us(append, make, batch: int) -> float:
 
 
 def main() -> None:
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    if connection.vendor != "sqlite":
-        connection.settings_dict["TEST"]["NAME"] = f"{old_name}_bench_audit"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with bench_database("audit"):
         from accounts.audit import Action, AuditContext, _event
         from accounts.audit_chain import CHAINED_FIELDS, compute_mac, hmac_key
         from accounts.audit_verify import verify_chain
@@ -116,8 +112,6 @@ def main() -> None:
         report = verify_chain()
         verify_us = (time.perf_counter() - start) * 1e6 / max(report.checked, 1)
         print(f"{f'audit_verify, {report.checked} events':<44}{verify_us:>10.1f}   {load()}")
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -24,8 +24,10 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
+
+from tests.benchmarks.database import bench_database  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", 30))
 PATIENTS = int(os.environ.get("BENCH_PATIENTS", 5000))
@@ -95,12 +97,7 @@ def build() -> dict[str, object]:
 
 
 def main():
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    if connection.vendor != "sqlite":
-        connection.settings_dict["TEST"]["NAME"] = f"{old_name}_bench_dashboard"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with bench_database("dashboard"):
         from treatment.models import TreatmentPlan
 
         t0 = time.perf_counter()
@@ -136,8 +133,6 @@ def main():
             p95 = values[max(int(len(values) * 0.95) - 1, 0)]
             print(f"{label + ' practice':<40}{medians[label]:>10.1f}{p95:>10.1f}{queries[label]:>9}")
         print(f"{'large / small (medians)':<40}{medians['large'] / medians['small']:>9.2f}x")
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -242,12 +242,10 @@ def ensure_practices() -> None:
 
 
 def _web_command() -> list[str]:
-    """The `web:` line of the Procfile, as production runs it."""
+    """The `web:` line of the Procfile, as production runs it (gunicorn.conf.py binds HOST:WEB_PORT, `server_env`)."""
     for line in (ROOT / "Procfile").read_text().splitlines():
         if line.startswith("web:"):
-            command = line.removeprefix("web:").strip()
-            command = command.replace("${HOST:-127.0.0.1}", "127.0.0.1").replace("${WEB_PORT:-8000}", str(PORT))
-            return shlex.split(os.path.expandvars(command))
+            return shlex.split(os.path.expandvars(line.removeprefix("web:").strip()))
     sys.exit("The Procfile has no web: line.")
 
 
@@ -255,6 +253,8 @@ def server_env() -> dict[str, str]:
     """Production settings (DEBUG off) over plain HTTP, with the API rate limits out of the way."""
     env = {
         **os.environ,
+        "HOST": "127.0.0.1",
+        "WEB_PORT": str(PORT),
         "DEBUG": "false",
         "SESSION_COOKIE_SECURE": "false",
         "CSRF_COOKIE_SECURE": "false",

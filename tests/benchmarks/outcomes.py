@@ -22,7 +22,9 @@ os.environ.setdefault("DEBUG", "true")
 django.setup()
 
 from django.db import connection, reset_queries  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from tests.benchmarks.database import bench_database  # noqa: E402
 
 CLINICIANS = int(os.environ.get("BENCH_CLINICIANS", 100))
 PATIENTS = int(os.environ.get("BENCH_PATIENTS", 5000))
@@ -119,13 +121,7 @@ def grow_outcomes(patients: list, today: datetime.date) -> dict[str, int]:
 
 
 def main():
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    if connection.vendor != "sqlite":
-        # Its own database, so a benchmark never clobbers a test run's.
-        connection.settings_dict["TEST"]["NAME"] = f"{old_name}_bench_outcomes"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with bench_database("outcomes"):
         from accounts.models import Patient
         from tests.benchmarks.data import grow_practice
         from treatment.outcomes import default_period, outcomes_by_intervention
@@ -159,8 +155,6 @@ def main():
                 f"{statistics.median(samples):>11.1f}{max(samples):>12.1f}"
             )
         print(f"\n{load()}")
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -25,8 +25,9 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
+
+from tests.benchmarks.database import bench_database  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", 30))
 CHAINS = 10  # x 3 goals
@@ -96,12 +97,7 @@ def measure(client, url) -> tuple[int, float, float, int]:
 
 
 def main():
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    if connection.vendor != "sqlite":
-        connection.settings_dict["TEST"]["NAME"] = f"{old_name}_bench_pages"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with bench_database("pages"):
         from tests.benchmarks.data import therapist_and_patient
 
         therapist, patient = therapist_and_patient()
@@ -134,8 +130,6 @@ def main():
                 print(f"{label:<40}{f'answered {status}':>29}")
                 continue
             print(f"{label:<40}{median:>10.1f}{p95:>10.1f}{queries:>9}")
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

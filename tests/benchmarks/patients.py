@@ -18,8 +18,9 @@ os.environ.setdefault("DEBUG", "true")
 django.setup()
 
 from django.db import connection  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
+
+from tests.benchmarks.database import bench_database  # noqa: E402
 
 CLINICIANS = int(os.environ.get("BENCH_CLINICIANS", 100))
 PATIENTS = int(os.environ.get("BENCH_PATIENTS", 5000))
@@ -45,13 +46,7 @@ def measure(client, path) -> tuple[float, float]:
 
 
 def main():
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    if connection.vendor != "sqlite":
-        # Its own database, so a benchmark never clobbers a test run's.
-        connection.settings_dict["TEST"]["NAME"] = f"{old_name}_bench"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with bench_database("patients"):
         t0 = time.perf_counter()
         users = build()
         print(
@@ -73,8 +68,6 @@ def main():
             for _ in range(RUNS):
                 visible.count()
             print(f"{label:<16}{'restrict(user).count()':<40}{(time.perf_counter() - start) * 1000 / RUNS:>10.1f}")
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -23,8 +23,9 @@ os.environ.setdefault("DEBUG", "true")
 django.setup()
 
 from django.db import connection  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
+
+from tests.benchmarks.database import bench_database  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", 30))
 SIZES = (3, 30, 60)
@@ -168,12 +169,7 @@ def measure(call) -> tuple[float, float]:
 
 
 def main():
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    if connection.vendor != "sqlite":
-        connection.settings_dict["TEST"]["NAME"] = f"{old_name}_bench_plans"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with bench_database("plans"):
         from tests.benchmarks.data import therapist_and_patient
 
         therapist, patient = therapist_and_patient()
@@ -212,8 +208,6 @@ def main():
         print(f"{'GET diagnosis-codes?search=anxiety':<58}{median:>10.1f}{p95:>10.1f}")
         median, p95 = measure(lambda: client.get("/api/v1/interventions?search=breathing"))
         print(f"{'GET interventions?search=breathing':<58}{median:>10.1f}{p95:>10.1f}")
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

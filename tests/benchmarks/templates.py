@@ -19,8 +19,9 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
+
+from tests.benchmarks.database import bench_database  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", 20))
 
@@ -37,12 +38,7 @@ def measure(call) -> tuple[float, float]:
 
 
 def main():
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    if connection.vendor != "sqlite":
-        connection.settings_dict["TEST"]["NAME"] = f"{old_name}_bench_templates"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with bench_database("templates"):
         from tests.benchmarks.data import therapist_and_patient
         from treatment.models import PlanTemplate
 
@@ -67,8 +63,6 @@ def main():
             }
             median, p95 = measure(lambda b=body: client.post(url, b, format="json"))
             print(f"{label:<66}{median:>10.1f}{p95:>10.1f}")
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
     return 0
 
 
