@@ -27,7 +27,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from tests.benchmarks.database import bench_database  # noqa: E402
+from tests.benchmarks.database import analyze, bench_database  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", 30))
 PATIENTS = int(os.environ.get("BENCH_PATIENTS", 5000))
@@ -93,6 +93,7 @@ def build() -> dict[str, object]:
     small_users, small_patients = grow_practice(clinicians=2, patients=caseload, name="Small practice")
     plans_for(large_patients, name="Large")
     plans_for(small_patients, name="Small")
+    analyze()
     return {"small": small_users["therapist"], "large": therapist}
 
 

@@ -50,6 +50,8 @@ from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from tests.benchmarks.database import analyze  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
 ROUNDS = int(os.environ.get("LOADTEST_ROUNDS", 3))
 SECONDS = int(os.environ.get("LOADTEST_SECONDS", 8))
@@ -482,6 +484,7 @@ def main() -> int:
     print(f"Database {settings.DATABASES['default']['NAME']} on {connection.vendor}.", flush=True)
     prepare()
     ensure_practices()
+    print(f"  VACUUM ANALYZE in {analyze():.0f} s", flush=True)
     connection.close()
     server = start_server()
     try:
