@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponseBase
 
 from accounts.api.base import PatientDataViewSet
 from accounts.audit import AuditContext, audit_denied
+from accounts.errors import view_class
 from accounts.models import AuditEvent
 from accounts.pages import PatientDataPage
 
@@ -23,12 +24,9 @@ DENIED_STATUSES = frozenset({403, 404})
 
 def _patient_data_view(request: HttpRequest) -> type[Any] | None:
     """The class of the view that answered, if it is one that serves patient data."""
-    match = request.resolver_match
-    if match is None:
-        return None
-    view_class = getattr(match.func, "view_class", None) or getattr(match.func, "cls", None)
-    if isinstance(view_class, type) and issubclass(view_class, (PatientDataPage, PatientDataViewSet)):
-        return view_class
+    found = view_class(request.resolver_match)
+    if found is not None and issubclass(found, (PatientDataPage, PatientDataViewSet)):
+        return found
     return None
 
 

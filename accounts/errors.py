@@ -9,10 +9,13 @@ Everywhere else they are the HTML error pages. With DEBUG on, Django shows its d
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.template import loader
+from django.urls import Resolver404, ResolverMatch, resolve
 from django.views import defaults
 from rest_framework import exceptions
 
@@ -59,3 +62,27 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if not is_api(request):
         return defaults.server_error(request)
     return api_error(str(exceptions.APIException.default_detail), 500)
+
+
+def view_class(match: ResolverMatch | None) -> type | None:
+    """The class of the view a URL resolved to (a class-based view or a DRF viewset), if it is one."""
+    if match is None:
+        return None
+    found = getattr(match.func, "view_class", None) or getattr(match.func, "cls", None)
+    return found if isinstance(found, type) else None
+
+
+def api_refusal(request: HttpRequest, detail: Any, status: int = 400) -> HttpResponse:
+    """An API refusal written before any view runs (`RequestGuardMiddleware`), in the error shape of the view the
+    path leads to: a view class with a `refusal_response(status, detail)` classmethod writes its own (the FHIR
+    routes' OperationOutcome); any other gets the API's (`{"detail": ...}`, or the fields at fault)."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        match = None
+    hook = getattr(view_class(match), "refusal_response", None)
+    if hook is not None:
+        return hook(status, detail)
+    if isinstance(detail, str):
+        return api_error(detail, status)
+    return JsonResponse(detail, status=status)

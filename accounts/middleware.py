@@ -7,12 +7,12 @@ from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, user_logged_in
 from django.core.exceptions import BadRequest, RequestDataTooBig
 from django.dispatch import receiver
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from accounts.concurrency import RecordClosed
-from accounts.errors import api_error, body_too_large_detail, is_api
+from accounts.errors import api_refusal, body_too_large_detail, is_api
 from accounts.validators import MAX_JSON_DEPTH, NUL_MESSAGE, json_too_deep
 
 
@@ -51,12 +51,12 @@ class RequestGuardMiddleware:
         parameter = _nul_parameter(request)
         if parameter is not None:
             if api:
-                return JsonResponse({parameter: [NUL_MESSAGE]}, status=400)
+                return api_refusal(request, {parameter: [NUL_MESSAGE]})
             raise BadRequest(f"{parameter}: {NUL_MESSAGE}")
         if api:
             refusal = _body_refusal(request)
             if refusal is not None:
-                return api_error(refusal, 400)
+                return api_refusal(request, refusal)
         return self.get_response(request)
 
 

@@ -131,6 +131,27 @@ def test_search_without_a_patient_is_a_400_naming_it(api, owner, plan, query, me
     assert AuditEvent.objects.count() == events
 
 
+@pytest.mark.parametrize("route", ["/api/v1/fhir/CarePlan", "/api/v1/treatment-plans/{id}/fhir"])
+def test_a_nul_in_a_query_is_a_400_operation_outcome_before_the_view(api, owner, plan, route):
+    events = AuditEvent.objects.count()
+    response = api.as_(owner).get(route.format(id=plan.pk), {"patient": "a\x00b"})
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/fhir+json"
+    assert response.json() == {
+        "resourceType": "OperationOutcome",
+        "issue": [
+            {
+                "severity": "error",
+                "code": "invalid",
+                "diagnostics": "Null characters are not allowed.",
+                "expression": ["patient"],
+            }
+        ],
+    }
+    assert AuditEvent.objects.count() == events
+
+
 def test_search_read_and_bundle_give_the_same_careplan(api, owner, patient):
     world = signed_plan_world(owner, patient)
     plan = world["plan"]

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -142,6 +143,12 @@ class FhirResponses:
 
     def get_exception_handler(self):
         return fhir_exception_handler
+
+    @classmethod
+    def refusal_response(cls, status: int, detail: Any) -> HttpResponse:
+        """Input refused before the view runs (a NUL in a search parameter, `accounts.errors.api_refusal`) is an
+        OperationOutcome too."""
+        return JsonResponse(operation_outcome(status, detail), status=status, content_type=FHIR_JSON)
 
 
 class CapabilityView(FhirResponses, APIView):
