@@ -386,6 +386,17 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "trellis_cache"}}
+# Rendered page fragments (the plan page's goal list: accounts/fragments.py), in each process's own memory: they
+# hold patient data, which so never leaves the process, and they go with it (a deploy starts them afresh). They are
+# keyed by everything they show, so they are never stale; FRAGMENT_CACHE_ENTRIES bounds them (the least recently
+# used go first; a 10-goal plan's list is ~60 KB, a 60-goal plan's ~350 KB), 0 turns them off.
+FRAGMENT_CACHE_ENTRIES = env.int("FRAGMENT_CACHE_ENTRIES", default=300)
+CACHES["fragments"] = {
+    "BACKEND": f"django.core.cache.backends.{'locmem.LocMemCache' if FRAGMENT_CACHE_ENTRIES else 'dummy.DummyCache'}",
+    "LOCATION": "trellis-fragments",
+    "TIMEOUT": 3600,
+    "OPTIONS": {"MAX_ENTRIES": FRAGMENT_CACHE_ENTRIES, "CULL_FREQUENCY": 10},
+}
 
 # --- Email ------------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

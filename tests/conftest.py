@@ -10,7 +10,8 @@
 import copy
 
 import pytest
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import cache, caches
 from django.db import transaction
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
@@ -55,7 +56,10 @@ def _sqlite_readers_take_no_table_locks(sender, connection, **kwargs):
 #: The tests count in a cache of their own, in memory, emptied before each test: a test never meets the
 #: counts another left (the suite signs in thousands of times from 127.0.0.1), and clearing it never touches a
 #: Redis the broker uses.
-TEST_CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "trellis-tests"}}
+TEST_CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "trellis-tests"},
+    "fragments": settings.CACHES["fragments"],
+}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -67,6 +71,7 @@ def _test_cache():
 @pytest.fixture(autouse=True)
 def _empty_cache(_test_cache):
     cache.clear()
+    caches["fragments"].clear()
 
 
 # --- every API response matches the schema ---------------------------------------------------------------

@@ -19,14 +19,15 @@ from django.utils.text import Truncator
 from django_htmx.http import reswap, retarget
 
 from accounts.audit import Action, audit_record
+from accounts.fragments import cached_fragment, fragment_key, row_values
 from treatment.charts import progress_chart_svg
 from treatment.forms import SmartCheck, smart_check
-from treatment.measure_selectors import patient_scores
+from treatment.measure_selectors import ScorePoint, patient_scores
 from treatment.models import GoalIntervention, GoalType, TreatmentGoal, TreatmentPlan
 from treatment.placeholders import goal_placeholders
 from treatment.progress import percentage_to_rating
 from treatment.score_selectors import ObjectiveMeasure, objective_measure
-from treatment.selectors import GoalNode, plan_tree, progress_series
+from treatment.selectors import GoalNode, PlanTree, plan_tree, progress_series
 from treatment.template_forms import BLANK_LABELS, BlanksForm, blank_prompt
 from treatment.views.amending import ask_reason, session_reason
 from treatment.views.base import PlanPage
@@ -137,6 +138,27 @@ class GoalCard:
         return f"goal-{self.goal.pk}-title"
 
 
+def goal_list_parts(
+    tree: PlanTree,
+    series: dict[uuid.UUID, list[tuple[datetime.date, int]]],
+    scores: dict[str, list[ScorePoint]],
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    editable: bool,
+    focus_goal: uuid.UUID | None,
+) -> list[object]:
+    """Everything the goal list shows, for its fragment's key (`accounts.fragments`): every goal's row and every
+    link's with its intervention's, in tree order, the ratings and scores its charts draw over their span, and the
+    reader's part (whether they may change the plan, the goal just written)."""
+    parts: list[object] = [start, end, editable, focus_goal, scores]
+    for node in tree.in_tree_order():
+        parts.append(row_values(node.goal))
+        parts.extend((row_values(link), row_values(link.intervention)) for link in node.interventions)
+        parts.append(series.get(node.goal.pk))
+    return parts
+
+
 def tree_context(
     plan: TreatmentPlan,
     *,
@@ -146,11 +168,14 @@ def tree_context(
     error: str = "",
     amending_reason: str = "",
 ) -> dict[str, Any]:
-    """The goal tree as cards (`roots`), each with its chart, SMART gaps and place among its siblings, and above
-    them on a signed plan the reason in use for amending it (`amending_reason`, `treatment.views.amending`).
+    """The goal tree (`roots`, its `GoalNode`s) and its list as HTML (`goal_list`: each goal as a card with its chart,
+    SMART gaps and place among its siblings), and above them on a signed plan the reason in use for amending it
+    (`amending_reason`, `treatment.views.amending`).
 
     A fixed number of queries whatever the size of the tree: the goals, their interventions and
     the rated progress entries (one each), and the patient's scores when an objective is driven by a measure.
+    The list is a fragment kept by what it shows (`goal_list_parts`): the cards are built and rendered only when
+    this process has not rendered the same list yet.
     """
     tree = plan_tree(plan)
     series = progress_series(plan)
@@ -203,13 +228,24 @@ def tree_context(
             blanks=goal_blanks(goal),
         )
 
+    editable = can_change and not plan.is_closed
+    key = fragment_key(
+        "goal-list",
+        goal_list_parts(tree, series, scores, start=start, end=end, editable=editable, focus_goal=focus_goal),
+    )
+
+    def cards() -> dict[str, Any]:
+        roots = [card(root, i, len(tree.roots)) for i, root in enumerate(tree.roots)]
+        return {"roots": roots, "editable": editable, "focus_goal": focus_goal}
+
     overall = plan.overall_progress
     return {
         "plan": plan,
-        "roots": [card(root, i, len(tree.roots)) for i, root in enumerate(tree.roots)],
+        "roots": tree.roots,
+        "goal_list": cached_fragment(key, "treatment/_goal_list.html", cards) if tree.roots else "",
         "summary": tree.summary,
         "overall_level": progress_level(overall),
-        "editable": can_change and not plan.is_closed,
+        "editable": editable,
         "focus_goal": focus_goal,
         "tree_message": message,
         "tree_error": error,
