@@ -79,8 +79,14 @@ SHAPES = [
         clinicians=int(os.environ.get("LOADTEST_CLINICIANS", 100)),
         patients=int(os.environ.get("LOADTEST_PATIENTS", 5000)),
     ),
-    Shape(SMALL, clinicians=2, patients=110),
+    # 1 supervisor and 2 therapists of 55 patients each: the dashboard cases compare two caseloads of one size
+    # (55 and 56 plans) in practices of 110 and 5,000 patients.
+    Shape(SMALL, clinicians=3, patients=110),
 ]
+
+
+def _therapists(shape: Shape) -> int:
+    return max(1, shape.clinicians - max(1, shape.clinicians // 10))
 
 
 # --- the practices -------------------------------------------------------------------------------
@@ -108,7 +114,7 @@ def _build(shape: Shape) -> None:
             supervisor=supervisors[i % len(supervisors)],
             full_name=f"Therapist {i}",
         )
-        for i in range(max(1, shape.clinicians - len(supervisors)))
+        for i in range(_therapists(shape))
     ]
     User.objects.create_user(f"admin@{slug}.loadtest", PASSWORD, practice=practice, role=Role.PRACTICE_ADMIN)
     rng = random.Random(16)
@@ -221,11 +227,15 @@ def _rollups(practice_name: str) -> None:
 
 
 def ensure_practices() -> None:
-    from accounts.models import Patient, Practice
+    from accounts.models import Patient, Practice, Role, User
 
     for shape in SHAPES:
         existing = Practice.objects.filter(name=shape.name).first()
-        complete = existing is not None and Patient.objects.filter(practice=existing).count() == shape.patients
+        complete = (
+            existing is not None
+            and Patient.objects.filter(practice=existing).count() == shape.patients
+            and User.objects.filter(practice=existing, role=Role.THERAPIST).count() == _therapists(shape)
+        )
         if complete and not os.environ.get("LOADTEST_REBUILD"):
             print(f"  {shape.name}: reused", flush=True)
             continue
@@ -342,6 +352,8 @@ class Case:
     headers: dict[str, str]
     method: str = "GET"
     body: str = ""
+    #: Paths the requests take in turn (after `path`, which the preflight asks), when the case is many records.
+    more_paths: tuple[str, ...] = ()
 
 
 @dataclass
@@ -373,6 +385,16 @@ def run_wrk(case: Case, seconds: int) -> Figures:
         lines.append(f"wrk.headers[{json.dumps(name)}] = {json.dumps(value)}")
     if case.body:
         lines.append(f"wrk.body = {json.dumps(case.body)}")
+    if case.more_paths:
+        paths = ", ".join(json.dumps(path) for path in (case.path, *case.more_paths))
+        lines += [
+            f"local paths = {{{paths}}}",
+            "local turn = 0",
+            "request = function()",
+            "  turn = turn % #paths + 1",
+            "  return wrk.format(nil, paths[turn])",
+            "end",
+        ]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write("\n".join(lines) + "\n")
     try:
@@ -416,14 +438,16 @@ def cases() -> list[Case]:
         .order_by("created_at", "id")
         .first()
     )
-    # Progress goes to another of the therapist's plans, so the measured plan keeps its size through the run.
-    other_goal = (
+    # Progress goes to the therapist's other plans, so the measured plan keeps its size through the run: 20
+    # objectives of 20 patients in turn (20 clinicians recording at once), and one objective 20 clients at once
+    # (its plan's lock queues them: `treatment.services.common.lock_plan`).
+    objectives = list(
         TreatmentGoal.objects.filter(plan__therapist=large_therapist, goal_type="objective")
         .exclude(plan=big_plan)
-        .order_by("id")
-        .first()
+        .order_by("plan_id", "id")
+        .distinct("plan_id")[:CONNECTIONS]
     )
-    assert big_plan is not None and other_goal is not None
+    assert big_plan is not None and objectives
     assert Patient.objects.filter(practice__name=LARGE).exists()
     therapist_api = {"Authorization": f"Token {api_token(large_therapist.email)}", "Accept": "application/json"}
     admin_api = {"Authorization": f"Token {api_token('admin@large.loadtest')}", "Accept": "application/json"}
@@ -444,8 +468,16 @@ def cases() -> list[Case]:
         Case("dashboard, therapist, large practice", "/dashboard/", therapist_web),
         Case("dashboard, therapist, small practice", "/dashboard/", small_web),
         Case(
-            "POST /api/v1/goals/{id}/progress",
-            f"/api/v1/goals/{other_goal.pk}/progress",
+            f"POST /api/v1/goals/{{id}}/progress ({len(objectives)} plans)",
+            f"/api/v1/goals/{objectives[0].pk}/progress",
+            {**therapist_api, "Content-Type": "application/json"},
+            method="POST",
+            body=progress,
+            more_paths=tuple(f"/api/v1/goals/{goal.pk}/progress" for goal in objectives[1:]),
+        ),
+        Case(
+            "POST /api/v1/goals/{id}/progress (one goal)",
+            f"/api/v1/goals/{objectives[0].pk}/progress",
             {**therapist_api, "Content-Type": "application/json"},
             method="POST",
             body=progress,

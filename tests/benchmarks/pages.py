@@ -23,6 +23,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DEBUG", "true")
 django.setup()
 
+from django.core.cache import caches  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
@@ -75,9 +76,10 @@ def url_or_none(name, *args):
         return None
 
 
-def measure(client, url) -> tuple[int, float, float, int]:
-    """(status, median ms, p95 ms, queries of one request)."""
+def measure(client, url, *, before=lambda: None) -> tuple[int, float, float, int]:
+    """(status, median ms, p95 ms, queries of one request), `before()` run ahead of each request."""
     client.get(url)  # warm: template loading, the session row
+    before()
     queries = []
 
     def count(execute, sql, params, many, context):
@@ -88,6 +90,7 @@ def measure(client, url) -> tuple[int, float, float, int]:
         response = client.get(url)
     samples = []
     for _ in range(RUNS):
+        before()
         start = time.perf_counter()
         client.get(url)
         samples.append((time.perf_counter() - start) * 1000)
@@ -106,8 +109,11 @@ def main():
         client = Client(raise_request_exception=False)
         client.force_login(therapist)
         logging.getLogger("django.request").setLevel(logging.CRITICAL)
+        # The plan page as a reader finds it (its goal list read back: accounts/fragments.py), and as the first
+        # reader after a change does (the list rendered afresh).
         pages = {
             "plan page (plan-detail)": url_or_none("plan-detail", plan.pk),
+            "plan page, goal list rendered afresh": url_or_none("plan-detail", plan.pk),
             "record a session (session-record)": url_or_none("session-record", plan.pk),
             "patient page (patient-detail)": url_or_none("patient-detail", patient.pk),
             "review page (plan-review)": url_or_none("plan-review", plan.pk),
@@ -125,7 +131,8 @@ def main():
             if url is None:
                 print(f"{label:<40}{'not available':>29}")
                 continue
-            status, median, p95, queries = measure(client, url)
+            afresh = caches["fragments"].clear if "afresh" in label else lambda: None
+            status, median, p95, queries = measure(client, url, before=afresh)
             if status != 200:
                 print(f"{label:<40}{f'answered {status}':>29}")
                 continue
