@@ -52,3 +52,23 @@ def test_a_pool_with_persistent_connections_or_sqlite_is_refused_with_a_sentence
     sqlite = _run(PRINT_DB, DEBUG="false", DATABASE_URL=SQLITE, DATABASE_POOL="true")
     assert sqlite.returncode != 0
     assert "DATABASE_POOL needs a PostgreSQL DATABASE_URL." in sqlite.stderr
+
+
+PRINT_FRAGMENTS = (
+    "import os, json; os.environ['DJANGO_SETTINGS_MODULE']='config.settings';"
+    "from django.conf import settings; f = settings.CACHES['fragments'];"
+    "print(json.dumps({'backend': f['BACKEND'], 'entries': f['OPTIONS']['MAX_ENTRIES']}))"
+)
+
+
+def test_fragments_live_in_each_process_memory_bounded_by_the_environment():
+    def fragments(**env) -> dict:
+        result = _run(PRINT_FRAGMENTS, DEBUG="false", DATABASE_URL=POSTGRES, **env)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    locmem = "django.core.cache.backends.locmem.LocMemCache"
+    assert fragments() == {"backend": locmem, "entries": 300}
+    assert fragments(REDIS_URL="redis://redis.internal:6379/0") == {"backend": locmem, "entries": 300}
+    assert fragments(FRAGMENT_CACHE_ENTRIES="50") == {"backend": locmem, "entries": 50}
+    assert fragments(FRAGMENT_CACHE_ENTRIES="0")["backend"] == "django.core.cache.backends.dummy.DummyCache"
