@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.db import OperationalError
 
@@ -139,9 +140,13 @@ def test_the_task_runs_the_sweep_for_the_date_given(
 
 @pytest.mark.django_db
 def test_the_task_as_beat_calls_it_uses_each_practices_date(patient):
-    plan = PlanFactory(patient=patient, next_review_date=patient.practice.today() + datetime.timedelta(days=7))
+    # Past the practice's reminder hour in its own zone, whatever the hour of the run (before it the sweep waits).
+    zone = patient.practice.zoneinfo
+    local_noon = datetime.datetime.combine(datetime.datetime.now(zone).date(), datetime.time(12), tzinfo=zone)
+    with time_machine.travel(local_noon, tick=False):
+        plan = PlanFactory(patient=patient, next_review_date=patient.practice.today() + datetime.timedelta(days=7))
 
-    counts = send_review_reminders.apply().get()
+        counts = send_review_reminders.apply().get()
 
     assert counts["due_soon"] == 1
     assert ReviewReminder.objects.get(plan=plan).kind == "due_soon"
