@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import groupby
 
@@ -347,8 +348,12 @@ class SignatureQueues:
         return [(str(SignatureStatus(status).label), count) for status, count in self.counts.items()]
 
 
-def signature_queues(user: User) -> SignatureQueues:
-    """The plans awaiting each signature: one query (two when the list is cut at its limit)."""
+def signature_queues(user: User, known: Mapping[uuid.UUID, TreatmentPlan] | None = None) -> SignatureQueues:
+    """The plans awaiting each signature: one query (two when the list is cut at its limit).
+
+    `known` are plans already loaded for the same page (the caseload's): the query then reads only which plans
+    wait, in order, and loads just those it does not hold (one more query, only when there are any).
+    """
     plans = caseload_plans(user).exclude(signature_status=SignatureStatus.SIGNED)
     if dashboard_scope(user) == "practice":
         waiting = [status for status in SignatureStatus.values if status != SignatureStatus.SIGNED]
@@ -360,7 +365,14 @@ def signature_queues(user: User) -> SignatureQueues:
     plans = plans.filter(
         Q(therapist=user) | Q(therapist__supervisor=user, signature_status=SignatureStatus.AWAITING_SUPERVISOR)
     )
-    rows = list(plans.order_by("start_date", "patient__last_name", "pk")[:SIGNATURE_LIST_LIMIT])
+    ordered = plans.order_by("start_date", "patient__last_name", "pk")
+    if known is None:
+        rows = list(ordered[:SIGNATURE_LIST_LIMIT])
+    else:
+        queued: list[uuid.UUID] = list(ordered.values_list("pk", flat=True)[:SIGNATURE_LIST_LIMIT])
+        missing = [pk for pk in queued if pk not in known]
+        loaded = {plan.pk: plan for plan in plans.filter(pk__in=missing)} if missing else {}
+        rows = [known[pk] if pk in known else loaded[pk] for pk in queued]
     own = [plan for plan in rows if plan.therapist_id == user.pk]
     return SignatureQueues(
         to_sign=[plan for plan in own if plan.signature_status in AWAITING_CLINICIAN],

@@ -109,3 +109,26 @@ def test_the_lists_cost_the_same_queries_for_2_and_20_plans(client, cast, owner,
     add_plans(18)
     assert queries() == few
     assert signature_queues(user).total == (20 if role != "supervisor" else 10)
+
+
+def test_the_lists_reuse_the_plans_the_page_holds_and_load_only_the_others(
+    owner, supervisor, practice, django_assert_num_queries
+):
+    """The dashboard hands the selector its caseload's plans: the same lists, read as which plans wait, with only
+    the plans it does not hold loaded (one more query, none when it holds them all)."""
+    owner.needs_supervision = True
+    owner.save(update_fields=["needs_supervision"])
+    practice.require_client_signature = False
+    practice.save(update_fields=["require_client_signature"])
+    for index in range(3):
+        plan = PlanFactory(patient=PatientFactory(primary_therapist=owner, first_name=f"N{index}", last_name="Many"))
+        sign_staff(owner, plan)  # awaiting the supervisor
+    fresh = signature_queues(supervisor)
+    held = fresh.to_cosign[1]
+
+    with django_assert_num_queries(2):
+        reused = signature_queues(supervisor, known={held.pk: held})
+    assert [p.pk for p in reused.to_cosign] == [p.pk for p in fresh.to_cosign] and len(fresh.to_cosign) == 3
+    assert reused.to_cosign[1] is held and reused.total == fresh.total == 3
+    with django_assert_num_queries(1):
+        assert signature_queues(supervisor, known={p.pk: p for p in fresh.plans}).to_cosign == fresh.to_cosign

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,7 @@ from django_htmx.http import reswap, retarget
 
 from accounts.audit import Action, audit_record
 from accounts.fragments import cached_fragment, fragment_key, row_values
+from accounts.links import url_of
 from treatment.charts import progress_chart_svg
 from treatment.forms import SmartCheck, smart_check
 from treatment.measure_selectors import ScorePoint, patient_scores
@@ -65,14 +66,6 @@ def trajectory(goal: TreatmentGoal) -> tuple[tuple[str, str], ...]:
     """Baseline -> current -> target with the empty ones left out (no row of dashes on a new goal)."""
     values = (("Baseline", goal.baseline_value), ("current", goal.current_value), ("target", goal.target_value))
     return tuple((label, value.strip()) for label, value in values if value.strip())
-
-
-def url_of(name: str) -> Callable[[uuid.UUID], str]:
-    """`reverse(name, args=[pk])` for any pk, from one reverse: what the pattern puts around the id. The goal
-    cards link each goal five ways; reversing each link of each card was a fifth of the plan page's rendering."""
-    marker = uuid.UUID(int=0)
-    prefix, suffix = reverse(name, args=[marker]).split(str(marker))
-    return lambda pk: f"{prefix}{pk}{suffix}"
 
 
 @dataclass(frozen=True)
