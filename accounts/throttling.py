@@ -62,12 +62,18 @@ def window_count(scope: str, ident: str, period: int) -> tuple[int, float]:
     """Count one event of `ident` under `scope` in its window: (the count so far, when the window opened)."""
     now = time.time()
     window_key = window_key_of(scope, ident)
-    cache.add(window_key, now, timeout=period)
-    opened = cache.get(window_key, now)
+    # Within an open window: a read and an increment (three round trips to Redis, the increment being two), where
+    # adding the window and its count on every request made it five.
+    opened = cache.get(window_key)
+    if opened is None:
+        opened = now if cache.add(window_key, now, timeout=period) else cache.get(window_key, now)
     # The count lives under a key of its own window: a count left by an earlier window is never reused.
     count_key = f"{window_key}:{int(opened * 1000)}"
-    cache.add(count_key, 0, timeout=period)
-    return cache.incr(count_key), opened
+    try:
+        return cache.incr(count_key), opened
+    except ValueError:  # the window's first count: started at 0, whichever parallel request adds it
+        cache.add(count_key, 0, timeout=period)
+        return cache.incr(count_key), opened
 
 
 def window_key_of(scope: str, ident: str) -> str:

@@ -15,6 +15,8 @@ from rest_framework.views import APIView
 from accounts import services
 from accounts.api.authentication import TokenAuthentication
 from accounts.api.base import AuditedReadMixin, PatientDataViewSet
+from accounts.api.patient_rows import patient_rows, patients_for_rows
+from accounts.api.renderers import orjson_renderers
 from accounts.api.schema import ERROR_SCHEMA
 from accounts.api.serializers import (
     AuditEventSerializer,
@@ -25,6 +27,7 @@ from accounts.api.serializers import (
     TokenResponseSerializer,
     TransferSerializer,
 )
+from accounts.audit import Action, audit_record_many
 from accounts.auth import lockout_response
 from accounts.filters import AuditEventFilter, PatientFilter
 from accounts.mfa.login import second_factor_check
@@ -106,9 +109,24 @@ class PatientViewSet(PatientDataViewSet, mixins.CreateModelMixin, mixins.UpdateM
     """Patients the caller may see: their care team's, their supervisees', or the whole practice for admins."""
 
     lookup_url_kwarg = "patient_id"
-    queryset = Patient.objects.select_related("primary_therapist").prefetch_related("care_team")
+    queryset = Patient.objects.all()
     serializer_class = PatientSerializer
+    renderer_classes = orjson_renderers()
     filterset_class = PatientFilter
+
+    def get_queryset(self):
+        patients = super().get_queryset()
+        if self.action == "list":
+            return patients_for_rows(patients)
+        return patients.select_related("primary_therapist").prefetch_related("care_team")
+
+    def list(self, request, *args, **kwargs):
+        patients = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(patients)
+        rows = page if page is not None else list(patients)
+        audit_record_many(self.audit, Action.VIEW, rows)
+        body = patient_rows(rows)
+        return self.get_paginated_response(body) if page is not None else Response(body)
 
     def perform_create(self, serializer):
         user = self.request.user

@@ -66,3 +66,21 @@ def test_the_absolute_age_is_a_setting(owner, password, settings):
         assert client.get("/api/v1/staff/me").status_code == 200
         traveller.move_to(start + 2 * HOUR + datetime.timedelta(seconds=1))
         assert client.get("/api/v1/staff/me").status_code == 401
+
+
+def test_authenticating_reads_only_the_token_presented(owner, password, django_assert_num_queries):
+    """One query (the token with its user) per call: the user's other expired tokens are refused if used, and
+    deleted by the nightly purge, not looked for on every request as knox does."""
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as traveller:
+        stale = token_client(owner, password)
+        traveller.move_to(start + 13 * HOUR)
+        client = token_client(owner, password)
+        client.get("/api/v1/staff/me")  # the token's slide is written on its first use
+
+        with django_assert_num_queries(1):
+            assert client.get("/api/v1/staff/me").status_code == 200
+        assert AuthToken.objects.filter(user=owner).count() == 2
+
+        assert stale.get("/api/v1/staff/me").status_code == 401
+        assert AuthToken.objects.filter(user=owner).count() == 1
