@@ -48,7 +48,16 @@ def user_notifications(user: User) -> NotificationQuerySet:
     )
 
 
+def has_unread_notifications(user: User) -> bool:
+    """Whether any of the user's own notifications is unread, seen or not: one look-up on the (recipient, read_at)
+    index, which answers the usual case (none) before `user_notifications`' access subqueries are planned, a query
+    PostgreSQL takes longer to plan than to run."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).exists()
+
+
 def latest_unread_notifications(user: User, limit: int = 5) -> list[Notification]:
+    if not has_unread_notifications(user):
+        return []
     return list(user_notifications(user).unread()[:limit])
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from reviews.models import Notification
-from reviews.selectors import user_notifications
+from reviews.selectors import has_unread_notifications, user_notifications
 
 
 @transaction.atomic
@@ -32,12 +32,8 @@ def notifications_mark_all_read(*, user: User) -> int:
 
 
 def unread_count(user: User) -> int:
-    """How many unread notifications the user has, among those they may see (`user_notifications`).
-
-    Every page's header asks. A user with no unread notification at all, the usual case, costs one look-up on the
-    (recipient, read_at) index; the count over what they may see, a query PostgreSQL takes longer to plan than to
-    run, is made only when there is something to count.
-    """
-    if not Notification.objects.filter(recipient=user, read_at__isnull=True).exists():
+    """How many unread notifications the user has, among those they may see (`user_notifications`): every page's
+    header asks, and a user with none unread costs one look-up (`has_unread_notifications`)."""
+    if not has_unread_notifications(user):
         return 0
     return user_notifications(user).unread().count()
