@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.audit import AuditContext
+from reviews.models import Notification
 from tests.factories import GoalFactory, PlanFactory
 from treatment.services.measures import measurement_record
 
@@ -93,6 +94,8 @@ def test_the_session_page_costs_the_same_for_3_and_30_goals(client, owner, patie
 
 def test_the_patient_page_costs_the_same_for_1_and_10_scores(client, owner, patient, by):
     client.force_login(owner)
+    # An unread notification from the start: a score can raise one, and the header counts them only when there are.
+    Notification.objects.create(recipient=owner, kind="review_due", title="Review due for E.C.", link="/plans/")
     score(by, patient, 1)
     few, _ = count(client, patient.get_absolute_url())
     score(by, patient, 9)

@@ -390,9 +390,10 @@ def test_the_session_page_costs_the_same_for_1_and_20_goals(
 
     # The browser session and the user; the session with its patient, practice, plan, therapist and the user's right;
     # the progress entries; the interventions; the addenda; the goals addressed; the plan's goals; the measurements;
-    # the header's unread count and the user's practice; the audit INSERT (the session and each measurement shown);
-    # the browser session saved (the idle timeout slides: 3 with its savepoint).
-    with django_assert_max_num_queries(16) as counted:
+    # the header's unread look-up and count (the measures raised notifications) and the user's practice; the audit
+    # INSERT (the session and each measurement shown); the browser session saved (the idle timeout slides: 3 with its
+    # savepoint).
+    with django_assert_max_num_queries(17) as counted:
         assert client.get(reverse("session-detail", args=[small.pk])).status_code == 200
 
     with django_assert_num_queries(len(counted.captured_queries)):
