@@ -8,6 +8,7 @@ Paths under a parent record (`/patients/{patient_id}/sessions`) look the parent 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from django.db import models
@@ -40,10 +41,15 @@ class AuditedReadMixin(viewsets.GenericViewSet):
         page = self.paginate_queryset(queryset)
         rows = page if page is not None else list(queryset)
         audit_record_many(self.audit, Action.VIEW, rows)
-        serializer = self.get_serializer(rows, many=True)
+        body = self.list_body(rows)
         if page is not None:
-            return self.get_paginated_response(serializer.data)
-        return Response(serializer.data)
+            return self.get_paginated_response(body)
+        return Response(body)
+
+    def list_body(self, rows: Sequence[Any]) -> Any:
+        """The listed records as the answer writes them: the serializer's representation of each (a viewset whose
+        list is built from its rows instead says so here)."""
+        return self.get_serializer(rows, many=True).data
 
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()

@@ -1,4 +1,6 @@
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth import authenticate, user_logged_in, user_logged_out
 from django.db import transaction
@@ -27,7 +29,6 @@ from accounts.api.serializers import (
     TokenResponseSerializer,
     TransferSerializer,
 )
-from accounts.audit import Action, audit_record_many
 from accounts.auth import lockout_response
 from accounts.filters import AuditEventFilter, PatientFilter
 from accounts.mfa.login import second_factor_check
@@ -120,13 +121,8 @@ class PatientViewSet(PatientDataViewSet, mixins.CreateModelMixin, mixins.UpdateM
             return patients_for_rows(patients)
         return patients.select_related("primary_therapist").prefetch_related("care_team")
 
-    def list(self, request, *args, **kwargs):
-        patients = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(patients)
-        rows = page if page is not None else list(patients)
-        audit_record_many(self.audit, Action.VIEW, rows)
-        body = patient_rows(rows)
-        return self.get_paginated_response(body) if page is not None else Response(body)
+    def list_body(self, rows: Sequence[Any]) -> Any:
+        return patient_rows(rows)  # PatientSerializer's answer, built from the rows (accounts/api/patient_rows.py)
 
     def perform_create(self, serializer):
         user = self.request.user
