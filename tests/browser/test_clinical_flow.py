@@ -26,6 +26,9 @@ OBJECTIVE = "Practise deep breathing for 10 minutes every day"
 def add_goal(page, button_name, description, under=None):
     """Open the goal form from `button_name` (in the actions menu of the goal `under`), type the description,
     save; the tree comes back with it."""
+    # htmx binds the link when the page has loaded: a click before that (a loaded machine, the page just reached)
+    # follows the link to the goal's own page instead, where the SMART hint's request raced the typing.
+    page.wait_for_load_state("load")
     if under is None:
         page.get_by_role("link", name=button_name).first.click()
     else:
